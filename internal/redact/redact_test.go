@@ -1,0 +1,45 @@
+package redact
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"strings"
+	"testing"
+)
+
+func TestStringNeverPrints(t *testing.T) {
+	const v = "1234567890ABCDEF"
+	s := String(v)
+	for _, verb := range []string{"%v", "%s", "%d", "%x", "%X", "%q", "%#v", "%+v", "%10s"} {
+		if out := fmt.Sprintf(verb, s); strings.Contains(out, v) || strings.Contains(out, "31323334") {
+			t.Errorf("%s printed the secret: %s", verb, out)
+		}
+	}
+	var buf bytes.Buffer
+	slog.New(slog.NewJSONHandler(&buf, nil)).Info("x", "v", s)
+	j, _ := json.Marshal(struct{ V String }{s})
+	if strings.Contains(buf.String(), v) || strings.Contains(string(j), v) {
+		t.Errorf("log or JSON carried the secret: %s %s", buf.String(), j)
+	}
+	var back struct{ V String }
+	if err := json.Unmarshal([]byte(`{"V":"`+v+`"}`), &back); err != nil || back.V.Reveal() != v {
+		t.Errorf("unmarshal: have %q, %v", back.V.Reveal(), err)
+	}
+}
+
+func TestMaskPAN(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"4123456789012345", "412345******2345"},
+		{"5544332211009966123", "554433*********6123"},
+		{"12345678901", "123456*8901"},
+		{"1234567890", "**********"},
+		{"", ""},
+	}
+	for _, tt := range tests {
+		if have := MaskPAN(tt.in); have != tt.want {
+			t.Errorf("MaskPAN(%s): have %s, want %s", tt.in, have, tt.want)
+		}
+	}
+}
