@@ -1,7 +1,7 @@
 # The test command of the README; .ci/run runs exactly `make test`.
 GO ?= go
 
-.PHONY: test build fuzz-short
+.PHONY: test build fuzz-long
 
 build:
 	$(GO) build -trimpath -o payhsm-gw ./cmd/payhsm-gw
