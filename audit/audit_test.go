@@ -1,0 +1,194 @@
+package audit
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+)
+
+func TestWriteMasksPANAndEncodesOneLine(t *testing.T) {
+	var buf bytes.Buffer
+	l, err := New(&buf, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := time.Date(2026, 8, 7, 10, 11, 12, 0, time.UTC)
+	l.Write(Record{
+		Time: at, RequestID: "r-1", Client: "key:ops", Remote: "10.0.0.1:5000",
+		Op: "pin.translate", Cmd: "CA", HSM: "hsm-a", Code: "00",
+		Latency: 1500 * time.Microsecond, PAN: "4111111111111111",
+	})
+	out := buf.String()
+	if strings.Count(out, "\n") != 1 || !strings.HasSuffix(out, "\n") {
+		t.Fatalf("want exactly one line, have %q", out)
+	}
+	if strings.Contains(out, "4111111111111111") {
+		t.Fatalf("full PAN in audit line: %s", out)
+	}
+	var m map[string]any
+	if err := json.Unmarshal([]byte(out), &m); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]any{
+		"time": "2026-08-07T10:11:12Z", "requestId": "r-1", "client": "key:ops",
+		"remote": "10.0.0.1:5000", "op": "pin.translate", "cmd": "CA", "hsm": "hsm-a",
+		"code": "00", "latencyMs": 1.5, "pan": "411111******1111",
+	}
+	for k, v := range want {
+		if m[k] != v {
+			t.Errorf("%s: have %v, want %v", k, m[k], v)
+		}
+	}
+	if len(m) != len(want) {
+		t.Errorf("have fields %v, want exactly %v", m, want)
+	}
+}
+
+func TestWriteIsSafeForConcurrentUseAndLinesStayWhole(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "audit.log")
+	l, err := Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const writers, each = 8, 200
+	var wg sync.WaitGroup
+	for w := range writers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range each {
+				l.Write(Record{RequestID: strings.Repeat("x", w*50+i%7), Cmd: "NC", Code: "00"})
+			}
+		}()
+	}
+	wg.Wait()
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	n := 0
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		var r map[string]any
+		if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
+			t.Fatalf("line %d is not JSON: %v", n+1, err)
+		}
+		n++
+	}
+	if n != writers*each {
+		t.Fatalf("have %d lines, want %d", n, writers*each)
+	}
+	if l.WriteErrors() != 0 {
+		t.Fatalf("have %d write errors, want 0", l.WriteErrors())
+	}
+}
+
+func TestOpenAppendsAndCreatesPrivateFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "audit.log")
+	for range 2 {
+		l, err := Open(path, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		l.Write(Record{Cmd: "NC"})
+		if err := l.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(string(b), "\n"); n != 2 {
+		t.Fatalf("have %d lines after two opens, want 2 (append, not truncate)", n)
+	}
+	st, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if perm := st.Mode().Perm(); perm&0o077 != 0 {
+		t.Fatalf("audit file mode %v is readable by others", perm)
+	}
+}
+
+type failingWriter struct{}
+
+func (failingWriter) Write([]byte) (int, error) { return 0, errors.New("disk full") }
+
+func TestWriteErrorIsLoggedAndCountedNotFatal(t *testing.T) {
+	var logs bytes.Buffer
+	reg := prometheus.NewRegistry()
+	l, err := New(failingWriter{}, Options{
+		Logger:     slog.New(slog.NewJSONHandler(&logs, nil)),
+		Registerer: reg,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.Write(Record{Cmd: "CA", PAN: "4111111111111111"})
+	l.Write(Record{Cmd: "CA"})
+	if have := l.WriteErrors(); have != 2 {
+		t.Fatalf("WriteErrors: have %d, want 2", have)
+	}
+	if have := testutil.ToFloat64(l.errsC); have != 2 {
+		t.Fatalf("payhsm_audit_write_errors_total: have %v, want 2", have)
+	}
+	if !strings.Contains(logs.String(), "audit: write failed") {
+		t.Fatalf("write error not logged: %q", logs.String())
+	}
+	if strings.Contains(logs.String(), "4111111111111111") {
+		t.Fatal("log line carries the PAN")
+	}
+}
+
+func TestWriteAfterCloseIsCounted(t *testing.T) {
+	l, err := New(&bytes.Buffer{}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	l.Write(Record{Cmd: "NC"})
+	if l.WriteErrors() != 1 {
+		t.Fatalf("have %d write errors, want 1", l.WriteErrors())
+	}
+}
+
+func TestNilLogDiscards(t *testing.T) {
+	var l *Log
+	l.Write(Record{Cmd: "NC"})
+	if l.WriteErrors() != 0 || l.Close() != nil {
+		t.Fatal("nil Log is not a no-op")
+	}
+}
+
+func BenchmarkWrite(b *testing.B) {
+	l, err := Open(filepath.Join(b.TempDir(), "audit.log"), Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer l.Close()
+	rec := Record{RequestID: "0123456789abcdef", Client: "key:ops", Remote: "10.0.0.1:5000",
+		Op: "pin.translate", Cmd: "CA", HSM: "hsm-a", Code: "00", Latency: time.Millisecond,
+		PAN: "4111111111111111"}
+	b.ReportAllocs()
+	for b.Loop() {
+		l.Write(rec)
+	}
+}
