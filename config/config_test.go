@@ -1,0 +1,158 @@
+package config
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+const sample = `
+listen: 0.0.0.0:1500
+header_len: 2
+limits:
+  max_conns: 10
+policy:
+  allow: [NG]
+pools:
+  - name: prod
+    lmk_check_value: 268604A55B79C2D5
+    health: {interval: 500ms, fails: 3}
+    licence_share: 0.5
+    hsms:
+      - {name: a1, addr: "10.0.0.1:1500", pair: a, cps: 250}
+      - {name: a2, addr: "10.0.0.2:1500", pair: a, cps: 250, conns: 4, header_len: 0}
+`
+
+func TestParseAndDefaults(t *testing.T) {
+	c, err := Parse([]byte(sample))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.SetDefaults()
+	if err := c.Validate(); err != nil {
+		t.Fatalf("Validate: %v", err)
+	}
+	p := c.Pools[0]
+	checks := []struct {
+		name      string
+		have, want any
+	}{
+		{"listen", c.Listen, "0.0.0.0:1500"},
+		{"header_len", *c.HeaderLen, 2},
+		{"http default", c.HTTP, DefaultHTTP},
+		{"data default", c.Data, DefaultData},
+		{"max_conns", c.Limits.MaxConns, 10},
+		{"idle default", c.Limits.IdleTimeout, DefaultIdleTimeout},
+		{"interval", p.Health.Interval, 500 * time.Millisecond},
+		{"fails", p.Health.Fails, 3},
+		{"passes default", p.Health.Passes, DefaultPasses},
+		{"share", p.LicenceShare, 0.5},
+		{"timeout default", p.CommandTimeout, DefaultCommandTimeout},
+		{"conns default", p.HSMs[0].Conns, DefaultConns},
+		{"conns", p.HSMs[1].Conns, 4},
+		{"hsm header default", *p.HSMs[0].HeaderLen, 4},
+		{"hsm header zero kept", *p.HSMs[1].HeaderLen, 0},
+		{"pair", p.HSMs[1].Pair, "a"},
+	}
+	for _, ck := range checks {
+		if ck.have != ck.want {
+			t.Errorf("%s: have %v, want %v", ck.name, ck.have, ck.want)
+		}
+	}
+}
+
+func TestParseRejectsUnknownKey(t *testing.T) {
+	_, err := Parse([]byte("pools:\n  - hsms:\n      - {name: a, adr: x}\n"))
+	if err == nil || !strings.Contains(err.Error(), "adr") {
+		t.Fatalf("have %v, want an error naming the key adr", err)
+	}
+}
+
+func TestValidateNamesEveryPath(t *testing.T) {
+	c, err := Parse([]byte(`
+listen: nowhere
+header_len: 17
+limits: {max_pipeline: -1}
+policy: {deny: [N]}
+pools:
+  - lmk_check_value: XYZ
+    licence_share: 2
+    hsms:
+      - {name: a, addr: "10.0.0.1"}
+      - {name: a, addr: "10.0.0.2:99999", conns: 100, header_len: -1, tls: {cert: c.pem}}
+      - {name: "b c", addr: "h:1", cps: -5}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.SetDefaults()
+	err = c.Validate()
+	if err == nil {
+		t.Fatal("Validate accepted a bad configuration")
+	}
+	// Each row is a path our validation must name (ours).
+	for _, want := range []string{
+		"listen: missing port",
+		"header_len: must be 0..16",
+		"limits.max_pipeline",
+		"policy.deny[0]",
+		"pools[0].lmk_check_value",
+		"pools[0].licence_share",
+		"pools[0].hsms[0].addr: missing port",
+		"pools[0].hsms[1].name: duplicate of pools[0].hsms[0].name",
+		"pools[0].hsms[1].addr: port must be",
+		"pools[0].hsms[1].conns",
+		"pools[0].hsms[1].header_len",
+		"pools[0].hsms[1].tls: cert and key go together",
+		"pools[0].hsms[2].name",
+		"pools[0].hsms[2].cps",
+	} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error lacks %q:\n%v", want, err)
+		}
+	}
+}
+
+func TestValidateEmptyIsFine(t *testing.T) {
+	var c Config
+	c.SetDefaults()
+	if err := c.Validate(); err != nil {
+		t.Fatalf("default configuration: %v", err)
+	}
+}
+
+func TestParseHSMSpec(t *testing.T) {
+	// Rows follow the --hsm grammar of docs/spec/cli.md.
+	tests := []struct {
+		spec    string
+		want    HSM
+		wantErr string
+	}{
+		{spec: "a=10.0.0.1:1500", want: HSM{Name: "a", Addr: "10.0.0.1:1500"}},
+		{spec: "b=h:2,pair=p,cps=250,conns=3,header-len=2", want: HSM{Name: "b", Addr: "h:2", Pair: "p", CPS: 250, Conns: 3, HeaderLen: Int(2)}},
+		{spec: "h:1", wantErr: "want NAME=HOST:PORT"},
+		{spec: "a=h:1,cps=x", wantErr: "cps: not a number"},
+		{spec: "a=h:1,speed=3", wantErr: "unknown option"},
+		{spec: "a=h:1,pair", wantErr: "want KEY=VALUE"},
+	}
+	for _, tt := range tests {
+		h, err := ParseHSMSpec(tt.spec)
+		if tt.wantErr != "" {
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Errorf("ParseHSMSpec(%q): have error %v, want %q", tt.spec, err, tt.wantErr)
+			}
+			continue
+		}
+		if err != nil {
+			t.Errorf("ParseHSMSpec(%q): %v", tt.spec, err)
+			continue
+		}
+		same := h.Name == tt.want.Name && h.Addr == tt.want.Addr && h.Pair == tt.want.Pair &&
+			h.CPS == tt.want.CPS && h.Conns == tt.want.Conns &&
+			(h.HeaderLen == nil) == (tt.want.HeaderLen == nil) &&
+			(h.HeaderLen == nil || *h.HeaderLen == *tt.want.HeaderLen)
+		if !same {
+			t.Errorf("ParseHSMSpec(%q): have %+v, want %+v", tt.spec, h, tt.want)
+		}
+	}
+}
