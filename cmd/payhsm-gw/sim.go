@@ -2,10 +2,105 @@ package main
 
 import (
 	"context"
+	"errors"
+	"flag"
+	"fmt"
 	"io"
+	"log/slog"
+	"os"
+	"time"
+
+	"github.com/payhsm/payhsm-gw/keys"
+	"github.com/payhsm/payhsm-gw/simulator"
 )
 
-// runSim is the entry point of 'payhsm-gw sim'.
-func runSim(_ context.Context, _ []string, _, stderr io.Writer) int {
-	return notBuilt("sim", stderr)
+// simShutdownTimeout bounds the graceful stop of 'payhsm-gw sim' after
+// SIGINT/SIGTERM: commands already read are answered within it.
+const simShutdownTimeout = 30 * time.Second
+
+// runSim is the entry point of 'payhsm-gw sim': a standalone simulated
+// payment HSM (docs/spec/cli.md). It serves until ctx is cancelled (SIGINT or
+// SIGTERM), then stops gracefully and exits 0.
+func runSim(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("payhsm-gw sim", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	listen := fs.String("listen", "127.0.0.1:1500", "host-command listener `ADDR` (:0 picks a free port; the chosen address is logged)")
+	headerLen := fs.Int("header-len", 4, "message header length `N` (0..16)")
+	lmkFlag := fs.String("lmk", "test", "the variant LMK: 'test' for the public test LMK, or a `FILE` of 20 lines 'PP-PP LEFT16H RIGHT16H'")
+	cps := fs.Int("cps", 0, "licensed commands per second `N`, enforced like an HSM licence (excess waits); 0 is unlimited")
+	latency := fs.Duration("latency", 0, "added service time per command `D`, e.g. 1ms")
+	logLevel := fs.String("log-level", "info", "log `LEVEL`: debug, info, warn or error")
+	fs.Usage = func() {
+		fmt.Fprintln(fs.Output(), "Usage: payhsm-gw sim [flags]")
+		fmt.Fprintln(fs.Output(), "\nRun a standalone simulated payment HSM speaking the host-command protocol.")
+		fmt.Fprintln(fs.Output(), "\nFlags:")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return exitOK
+		}
+		return exitUsage
+	}
+	usageErr := func(format string, a ...any) int {
+		fmt.Fprintf(stderr, "payhsm-gw sim: "+format+"\n\n", a...)
+		fs.Usage()
+		return exitUsage
+	}
+	if fs.NArg() > 0 {
+		return usageErr("unexpected argument %q", fs.Arg(0))
+	}
+	if *headerLen < 0 || *headerLen > 16 {
+		return usageErr("--header-len %d outside 0..16", *headerLen)
+	}
+	if *cps < 0 {
+		return usageErr("--cps %d is negative", *cps)
+	}
+	if *latency < 0 {
+		return usageErr("--latency %v is negative", *latency)
+	}
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
+		return usageErr("--log-level %q: want debug, info, warn or error", *logLevel)
+	}
+	lmk, err := loadLMK(*lmkFlag)
+	if err != nil {
+		return usageErr("--lmk: %v", err)
+	}
+	hl := *headerLen
+	if hl == 0 {
+		hl = simulator.NoHeader
+	}
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+	srv, err := simulator.Start(simulator.Config{
+		Addr:      *listen,
+		HeaderLen: hl,
+		LMK:       lmk,
+		CPS:       *cps,
+		Latency:   *latency,
+		Logger:    log,
+	})
+	if err != nil {
+		fmt.Fprintf(stderr, "payhsm-gw sim: %v\n", err)
+		return exitFailed
+	}
+	<-ctx.Done()
+	sctx, cancel := context.WithTimeout(context.Background(), simShutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		log.Warn("shutdown did not finish in time; connections closed", "err", err)
+	}
+	return exitOK
+}
+
+// loadLMK returns the public test LMK for "test", else the LMK in the file.
+func loadLMK(arg string) (*keys.LMK, error) {
+	if arg == "test" {
+		return keys.TestLMK(), nil
+	}
+	b, err := os.ReadFile(arg)
+	if err != nil {
+		return nil, err
+	}
+	return keys.ParseLMK(b)
 }

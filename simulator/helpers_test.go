@@ -1,0 +1,172 @@
+package simulator
+
+import (
+	"bytes"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/payhsm/payhsm-gw/hostcmd"
+)
+
+// startServer starts a simulator for one test and closes it at the end.
+func startServer(t testing.TB, cfg Config) *Server {
+	t.Helper()
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	s, err := Start(cfg)
+	if err != nil {
+		t.Fatalf("Start: %v", err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+// client is a raw host-command connection for tests: it writes frames and
+// reads answers without any client-side logic.
+type client struct {
+	t         testing.TB
+	nc        net.Conn
+	r         *hostcmd.Reader
+	headerLen int
+}
+
+func dial(t testing.TB, addr string, headerLen int) *client {
+	t.Helper()
+	nc, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatalf("dial: %v", err)
+	}
+	t.Cleanup(func() { nc.Close() })
+	return newClient(t, nc, headerLen)
+}
+
+func newClient(t testing.TB, nc net.Conn, headerLen int) *client {
+	return &client{t: t, nc: nc, r: hostcmd.NewReader(nc, headerLen), headerLen: headerLen}
+}
+
+// frame returns LEN + header + body.
+func frame(header string, body []byte) []byte {
+	return hostcmd.AppendFrame(nil, []byte(header), body)
+}
+
+// send writes one request frame.
+func (c *client) send(header string, body []byte) {
+	c.t.Helper()
+	if _, err := c.nc.Write(frame(header, body)); err != nil {
+		c.t.Fatalf("write: %v", err)
+	}
+}
+
+// recv reads one answer and returns its header and body.
+func (c *client) recv() (header string, body []byte) {
+	c.t.Helper()
+	f, err := c.r.ReadFrame()
+	if err != nil {
+		c.t.Fatalf("read answer: %v", err)
+	}
+	return string(f.Header()), bytes.Clone(f.Body())
+}
+
+// do sends body with header "0001" and returns the answer body, checking
+// that the header came back unchanged.
+func (c *client) do(body []byte) []byte {
+	c.t.Helper()
+	hdr := strings.Repeat("H", c.headerLen)
+	c.send(hdr, body)
+	h, resp := c.recv()
+	if h != hdr {
+		c.t.Fatalf("answer header %q, want %q", h, hdr)
+	}
+	return resp
+}
+
+// pipeListener is an in-memory net.Listener over net.Pipe, for tests that
+// run the server under testing/synctest's fake clock.
+type pipeListener struct {
+	conns chan net.Conn
+	done  chan struct{}
+	once  sync.Once
+}
+
+func newPipeListener() *pipeListener {
+	return &pipeListener{conns: make(chan net.Conn), done: make(chan struct{})}
+}
+
+func (l *pipeListener) Accept() (net.Conn, error) {
+	select {
+	case c := <-l.conns:
+		return c, nil
+	case <-l.done:
+		return nil, net.ErrClosed
+	}
+}
+
+func (l *pipeListener) Close() error {
+	l.once.Do(func() { close(l.done) })
+	return nil
+}
+
+func (l *pipeListener) Addr() net.Addr { return pipeAddr{} }
+
+// dial returns the client end of a new in-memory connection.
+func (l *pipeListener) dial() net.Conn {
+	c1, c2 := net.Pipe()
+	l.conns <- c2
+	return c1
+}
+
+type pipeAddr struct{}
+
+func (pipeAddr) Network() string { return "pipe" }
+func (pipeAddr) String() string  { return "pipe" }
+
+// unhex decodes a hex test vector or fails the test.
+func unhex(t testing.TB, s string) []byte {
+	t.Helper()
+	b, err := hex.DecodeString(s)
+	if err != nil {
+		t.Fatalf("bad hex in test: %v", err)
+	}
+	return b
+}
+
+// readAll reads n answers from c, failing on timeout.
+func readAnswers(t testing.TB, c *client, n int, timeout time.Duration) []string {
+	t.Helper()
+	c.nc.SetReadDeadline(time.Now().Add(timeout))
+	defer c.nc.SetReadDeadline(time.Time{})
+	out := make([]string, 0, n)
+	for range n {
+		f, err := c.r.ReadFrame()
+		if err != nil {
+			t.Fatalf("answer %d of %d: %v", len(out)+1, n, err)
+		}
+		out = append(out, string(f.Bytes()))
+	}
+	return out
+}
+
+// expectClosed checks that the server closes c without answering.
+func expectClosed(t testing.TB, c *client) {
+	t.Helper()
+	c.nc.SetReadDeadline(time.Now().Add(10 * time.Second))
+	f, err := c.r.ReadFrame()
+	if err == nil {
+		t.Fatalf("got answer %q, want the connection closed", f.Bytes())
+	}
+	if err != io.EOF && !isConnReset(err) {
+		t.Fatalf("read: %v, want EOF (connection closed)", err)
+	}
+}
+
+func isConnReset(err error) bool {
+	return strings.Contains(fmt.Sprint(err), "connection reset")
+}
