@@ -330,13 +330,13 @@ func (s *Server) SetLatency(d time.Duration) {
 
 // Stats is a snapshot of a server's counters.
 type Stats struct {
-	Commands   uint64                 // commands answered (responses written)
+	Commands   uint64                  // commands answered (responses written)
 	Errors     map[hostcmd.Code]uint64 // answers by error code, for codes other than 00 and 01
-	Conns      int                    // connections open now
-	Accepted   uint64                 // connections accepted since Start
-	Dropped    uint64                 // connections closed by DropConnections
-	InFlight   int                    // commands read and not yet answered
-	Blackholed uint64                 // commands read and discarded by the black hole
+	Conns      int                     // connections open now
+	Accepted   uint64                  // connections accepted since Start
+	Dropped    uint64                  // connections closed by DropConnections
+	InFlight   int                     // commands read and not yet answered
+	Blackholed uint64                  // commands read and discarded by the black hole
 }
 
 // Stats returns a snapshot of the server's counters.
