@@ -3,6 +3,7 @@ package mac
 import (
 	"crypto/cipher"
 	"encoding/binary"
+	"fmt"
 )
 
 // RetailSize is the length of a full retail MAC (one DES block).
@@ -13,7 +14,7 @@ const RetailSize = 8
 // under KL over every block, then the last state is decrypted under KR and
 // encrypted again under KL. It caches the two DES key schedules, so build one
 // per key and reuse it; a Retail is safe for concurrent use once built.
-// Its zero value is not usable; call NewRetail.
+// Its zero value is not usable; call NewRetail or SetKey.
 type Retail struct {
 	c tdes2
 }
@@ -28,6 +29,11 @@ func NewRetail(key []byte) (*Retail, error) {
 	}
 	return r, nil
 }
+
+// SetKey re-keys r in place with the 16-byte key (KL || KR), so a caller can
+// keep a Retail inside its own struct without another allocation. A key of
+// another length gives a KeySizeError and leaves r unchanged.
+func (r *Retail) SetKey(key []byte) error { return r.init(key) }
 
 func (r *Retail) init(key []byte) error {
 	if len(key) != 16 {
@@ -79,6 +85,10 @@ func (r *Retail) Verify(msg []byte, p Padding, tag []byte) (bool, error) {
 // schedules. EMV key derivation uses it to encrypt under a card or session
 // key it has just MACed with, without building a second schedule (ours).
 func (r *Retail) Block() cipher.Block { return &r.c }
+
+// Format implements fmt.Formatter so that no verb (%v, %#v, %x) prints the
+// key schedules.
+func (Retail) Format(f fmt.State, _ rune) { f.Write([]byte("mac.Retail[REDACTED]")) }
 
 // Clear overwrites the cached key schedules; the Retail must not be used
 // afterwards (best effort: Go may have copied memory elsewhere).
