@@ -1,0 +1,239 @@
+package gateway
+
+import (
+	"errors"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/payhsm/payhsm-gw/hostcmd"
+	"github.com/payhsm/payhsm-gw/pool"
+)
+
+// slot is one command of a client connection, from read to answer.
+type slot struct {
+	req  pool.Request
+	hdr  [hostcmd.MaxHeaderLen]byte
+	done atomic.Bool
+}
+
+// client is one host-command connection. Its goroutine reads and submits;
+// pool goroutines complete commands and write the answers, in order, under
+// wmu. slots is a ring: tail (reader only) is the next to fill, head the
+// next to answer.
+type client struct {
+	s     *Server
+	nc    net.Conn
+	hl    int
+	slots []slot
+	n     uint64
+	tail  uint64
+	head  atomic.Uint64
+	space chan struct{} // a slot was freed
+	dead  atomic.Bool   // writes failed or the front closed it
+
+	wmu  sync.Mutex
+	wbuf []byte
+
+	stopMu  sync.Mutex
+	stopped bool
+}
+
+var _ pool.Sink = (*client)(nil)
+
+func newClient(s *Server, nc net.Conn) *client {
+	n := s.cfg.MaxPipeline
+	return &client{s: s, nc: nc, hl: s.hl, slots: make([]slot, n), n: uint64(n), space: make(chan struct{}, 1)}
+}
+
+// stopReading makes the reader stop at its next read (graceful shutdown).
+func (c *client) stopReading() {
+	c.stopMu.Lock()
+	c.stopped = true
+	c.stopMu.Unlock()
+	c.nc.SetReadDeadline(time.Unix(1, 0))
+}
+
+func (c *client) isStopped() bool {
+	c.stopMu.Lock()
+	defer c.stopMu.Unlock()
+	return c.stopped
+}
+
+func (c *client) kill() {
+	c.dead.Store(true)
+	select {
+	case c.space <- struct{}{}:
+	default:
+	}
+}
+
+// serve reads frames until EOF, an error, idle timeout or shutdown, then
+// waits for the answers of everything read and closes the connection.
+func (c *client) serve() {
+	defer c.s.wg.Done()
+	defer c.s.removeConn(c)
+	defer c.nc.Close()
+	c.read()
+	// Everything read is answered before the connection closes: the pool
+	// answers every command within its deadlines (or 41 when it closes).
+	for c.head.Load() != c.tail && !c.dead.Load() {
+		select {
+		case <-c.space:
+		case <-c.s.done:
+			return
+		}
+	}
+}
+
+func (c *client) read() {
+	s := c.s
+	buf := make([]byte, 64<<10)
+	start, end := 0, 0
+	batch := make([]*pool.Request, 0, c.n)
+	if s.cfg.TLS == nil {
+		if tc, ok := c.nc.(*net.TCPConn); ok {
+			tc.SetNoDelay(true)
+		}
+	}
+	for {
+		if c.isStopped() {
+			return
+		}
+		c.nc.SetReadDeadline(time.Now().Add(s.cfg.IdleTimeout))
+		if c.isStopped() {
+			return
+		}
+		m, err := c.nc.Read(buf[end:])
+		end += m
+		var ferr error
+		refusedAny := false
+		for {
+			f, k, e := hostcmd.SplitFrame(buf[start:end], c.hl)
+			if e != nil {
+				ferr = e
+				break
+			}
+			if k == 0 {
+				break
+			}
+			for c.tail-c.head.Load() >= c.n {
+				// The pipeline is full: send what we have and wait for answers.
+				if len(batch) > 0 {
+					s.backend.Submit(batch, c)
+					clear(batch)
+					batch = batch[:0]
+				}
+				if refusedAny {
+					c.Flush()
+					refusedAny = false
+				}
+				if !c.waitSpace() {
+					return
+				}
+			}
+			sl := &c.slots[c.tail%c.n]
+			copy(sl.hdr[:], f.Header())
+			sl.req.Body = append(sl.req.Body[:0], f.Body()...)
+			sl.req.Tag = c.tail
+			code := f.Code()
+			if !s.allowed[int(code[0])<<8|int(code[1])] {
+				rc := hostcmd.ResponseCode(code)
+				sl.req.Resp = append(sl.req.Resp[:0], rc[0], rc[1], '6', '8')
+				sl.done.Store(true)
+				s.refused.Add(1)
+				refusedAny = true
+			} else {
+				batch = append(batch, &sl.req)
+			}
+			c.tail++
+			s.received.Add(1)
+			start += k
+		}
+		if len(batch) > 0 {
+			s.backend.Submit(batch, c)
+			clear(batch)
+			batch = batch[:0]
+		}
+		if refusedAny {
+			c.Flush()
+		}
+		if ferr != nil {
+			s.framing.Add(1)
+			s.log.Warn("gateway: framing error, closing connection", "remote", c.nc.RemoteAddr().String(), "err", ferr)
+			return
+		}
+		if start == end {
+			start, end = 0, 0
+		} else if start > 0 {
+			end = copy(buf, buf[start:end])
+			start = 0
+		}
+		if err != nil {
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() && !c.isStopped() && c.head.Load() != c.tail {
+				continue // silent but waiting for answers: not idle
+			}
+			return
+		}
+	}
+}
+
+// waitSpace waits for a free slot; false if the connection is dead or the
+// front is closing.
+func (c *client) waitSpace() bool {
+	select {
+	case <-c.space:
+		return !c.dead.Load()
+	case <-c.s.done:
+		return false
+	}
+}
+
+// Complete marks a command answered; Flush writes it in its turn.
+func (c *client) Complete(r *pool.Request) {
+	c.slots[r.Tag%c.n].done.Store(true)
+}
+
+// Flush writes, in one write, every answer that is next in request order.
+func (c *client) Flush() {
+	c.wmu.Lock()
+	h := c.head.Load()
+	out := c.wbuf[:0]
+	for {
+		sl := &c.slots[h%c.n]
+		if !sl.done.Load() {
+			break
+		}
+		resp := sl.req.Resp
+		if !hostcmd.FrameFits(c.hl, len(resp)) || len(resp) < 2 {
+			rc := hostcmd.ResponseCode([2]byte{sl.req.Body[0], sl.req.Body[1]})
+			resp = []byte{rc[0], rc[1], '4', '1'}
+		}
+		out = hostcmd.AppendFrame(out, sl.hdr[:c.hl], resp)
+		sl.done.Store(false)
+		h++
+	}
+	if h == c.head.Load() {
+		c.wmu.Unlock()
+		return
+	}
+	n := h - c.head.Load()
+	if !c.dead.Load() {
+		c.nc.SetWriteDeadline(time.Now().Add(c.s.cfg.WriteTimeout))
+		if _, err := c.nc.Write(out); err != nil {
+			c.dead.Store(true)
+			c.nc.Close()
+		} else {
+			c.s.answered.Add(n)
+		}
+	}
+	c.wbuf = out
+	c.head.Store(h)
+	c.wmu.Unlock()
+	select {
+	case c.space <- struct{}{}:
+	default:
+	}
+}

@@ -1,0 +1,282 @@
+package pool
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/payhsm/payhsm-gw/hostcmd"
+)
+
+// probeResult is the outcome of one active probe.
+type probeResult struct {
+	ok  bool
+	lmk string
+	err string
+}
+
+// loop is h's goroutine: it runs probes, in rounds or after a failure, so
+// that one HSM is never probed twice at once.
+func (h *hsm) loop() {
+	defer h.p.bgWG.Done()
+	for {
+		select {
+		case reply := <-h.roundCh:
+			reply <- h.probe()
+		case <-h.kick:
+			res := h.probe()
+			h.p.lmkMu.RLock()
+			known := h.p.lmk != ""
+			h.p.lmkMu.RUnlock()
+			if known {
+				h.p.applyProbe(h, res)
+			}
+		case <-h.p.done:
+			return
+		}
+	}
+}
+
+// healthLoop runs a probe round at once and then every HealthInterval.
+func (p *Pool) healthLoop() {
+	defer p.bgWG.Done()
+	t := time.NewTicker(p.cfg.HealthInterval)
+	defer t.Stop()
+	for {
+		p.round()
+		select {
+		case <-t.C:
+		case <-p.done:
+			return
+		}
+	}
+}
+
+// round probes every HSM in parallel, waits for all, and only then applies
+// the results in configuration order: the pool's LMK check value, when not
+// configured, is that of the first HSM in order that answered, whichever
+// probe returned first.
+func (p *Pool) round() {
+	replies := make([]chan probeResult, len(p.hsms))
+	for i, h := range p.hsms {
+		replies[i] = make(chan probeResult, 1)
+		select {
+		case h.roundCh <- replies[i]:
+		case <-p.done:
+			return
+		}
+	}
+	results := make([]probeResult, len(p.hsms))
+	for i := range p.hsms {
+		select {
+		case results[i] = <-replies[i]:
+		case <-p.done:
+			return
+		}
+	}
+	p.lmkMu.Lock()
+	if p.lmk == "" {
+		for i, res := range results {
+			if res.ok {
+				p.lmk = res.lmk
+				p.log.Info("pool: LMK check value adopted", "hsm", p.hsms[i].cfg.Name, "lmk_check_value", res.lmk)
+				break
+			}
+		}
+	}
+	p.lmkMu.Unlock()
+	now := nanotime()
+	for i, h := range p.hsms {
+		p.applyProbe(h, results[i])
+		h.hmu.Lock()
+		sent := h.sent.Load()
+		if h.lastAt != 0 && h.cfg.CPS > 0 && now > h.lastAt {
+			h.use = float64(sent-h.lastSent) / (float64(now-h.lastAt) / 1e9) / float64(h.cfg.CPS)
+		}
+		h.lastSent, h.lastAt = sent, now
+		h.hmu.Unlock()
+	}
+}
+
+// probe fills h's missing connections (after their backoff) and asks NC,
+// then NO, on one of them.
+func (h *hsm) probe() probeResult {
+	p := h.p
+	ctx, cancel := context.WithTimeout(p.ctx, p.cfg.ProbeTimeout)
+	defer cancel()
+	dialErr := h.dialMissing(ctx)
+	c := h.anyConn()
+	if c == nil {
+		msg := "no connection"
+		if dialErr != nil {
+			msg = "connect: " + dialErr.Error()
+		}
+		return probeResult{err: msg}
+	}
+	body, err := h.ask(ctx, c, []byte("NC"))
+	if err != nil {
+		return probeResult{err: "NC: " + err.Error()}
+	}
+	lmk, err := parseND(body)
+	if err != nil {
+		return probeResult{err: err.Error()}
+	}
+	body, err = h.ask(ctx, c, []byte("NO00"))
+	if err != nil {
+		return probeResult{err: "NO: " + err.Error()}
+	}
+	if len(body) < 4 || string(body[:2]) != "NP" {
+		return probeResult{err: "NO answer is not NP"}
+	}
+	if code := string(body[2:4]); code != string(hostcmd.OK) {
+		return probeResult{err: "NO answered error " + code}
+	}
+	return probeResult{ok: true, lmk: lmk}
+}
+
+// dialMissing connects the empty connection slots whose backoff is over.
+// It stops at the first failure, which it returns.
+func (h *hsm) dialMissing(ctx context.Context) error {
+	for i := range h.cfg.Conns {
+		h.connMu.Lock()
+		have := h.conns[i] != nil
+		h.connMu.Unlock()
+		if have {
+			continue
+		}
+		h.hmu.Lock()
+		wait := h.nextDial > nanotime()
+		h.hmu.Unlock()
+		if wait {
+			return errors.New("waiting to reconnect")
+		}
+		c, err := h.dial(ctx)
+		h.hmu.Lock()
+		if err != nil {
+			h.dialFails++
+			h.nextDial = nanotime() + int64(backoff(h.dialFails))
+			h.hmu.Unlock()
+			return err
+		}
+		h.dialFails = 0
+		h.hmu.Unlock()
+		h.p.lmkMu.RLock()
+		c.lmkOK.Store(h.p.lmk != "" && lmkEqual(c.lmk, h.p.lmk) && h.State() != LMKMismatch)
+		h.p.lmkMu.RUnlock()
+		h.connMu.Lock()
+		closing := h.p.closing.Load()
+		if !closing {
+			h.conns[i] = c
+			h.publishConns()
+		}
+		h.connMu.Unlock()
+		if closing {
+			c.fail(failClosed, errClosed)
+			return errClosed
+		}
+	}
+	return nil
+}
+
+// probeSink hands a probe's answer back to the waiting prober.
+type probeSink chan *Request
+
+func (s probeSink) Complete(r *Request) { s <- r }
+func (s probeSink) Flush()              {}
+
+// ask sends one probe command on c and waits for its answer.
+func (h *hsm) ask(ctx context.Context, c *conn, body []byte) ([]byte, error) {
+	ch := make(probeSink, 1)
+	r := &Request{Body: body, probe: true, sink: ch, code: [2]byte{body[0], body[1]}}
+	now := nanotime()
+	r.start = now
+	h.lim.force(1, now)
+	if c.send([]*Request{r}, now) == 0 {
+		return nil, errors.New("connection unusable")
+	}
+	select {
+	case r := <-ch:
+		if r.err != nil {
+			return nil, errors.New("connection lost")
+		}
+		return r.Resp, nil
+	case <-ctx.Done():
+		return nil, errors.New("no answer in time")
+	}
+}
+
+// applyProbe moves h between states after a probe.
+func (p *Pool) applyProbe(h *hsm, res probeResult) {
+	p.lmkMu.RLock()
+	poolLMK := p.lmk
+	p.lmkMu.RUnlock()
+	h.hmu.Lock()
+	defer h.hmu.Unlock()
+	if !res.ok {
+		h.passes = 0
+		h.fails++
+		h.lastErr = res.err
+		if h.State() == Up && h.fails >= p.cfg.Fails {
+			p.setState(h, Down, res.err)
+		}
+		return
+	}
+	h.lmk = res.lmk
+	if poolLMK == "" {
+		return
+	}
+	if !lmkEqual(res.lmk, poolLMK) {
+		h.passes = 0
+		h.lastErr = "LMK check value differs from the pool's"
+		h.markConns("")
+		if s := h.State(); s != LMKMismatch && s != Draining {
+			p.m.lmkMismatch.WithLabelValues(h.cfg.Name).Inc()
+			p.log.Error("pool: HSM QUARANTINED: its LMK check value differs from the pool's; it will receive no command",
+				"hsm", h.cfg.Name, "pair", h.cfg.Pair, "addr", h.cfg.Addr,
+				"lmk_check_value", res.lmk, "pool_lmk_check_value", poolLMK)
+			p.setState(h, LMKMismatch, "LMK check value differs")
+		}
+		return
+	}
+	h.fails = 0
+	h.passes++
+	h.markConns(poolLMK)
+	if s := h.State(); (s == Down || s == LMKMismatch) && h.passes >= p.cfg.Passes {
+		h.errRun.Store(0)
+		h.lastErr = ""
+		p.setState(h, Up, "probes pass")
+	}
+}
+
+// setState changes h's state, logging and counting only real changes.
+// Called with h.hmu held.
+func (p *Pool) setState(h *hsm, s State, reason string) {
+	old := State(h.state.Swap(int32(s)))
+	if old == s {
+		return
+	}
+	p.m.transitions.WithLabelValues(h.cfg.Name, s.String()).Inc()
+	level := p.log.Info
+	if s != Up && s != Draining {
+		level = p.log.Warn
+	}
+	if s != LMKMismatch {
+		level(fmt.Sprintf("pool: HSM %s", s), "hsm", h.cfg.Name, "pair", h.cfg.Pair, "from", old.String(), "reason", reason)
+	}
+	if s == Up {
+		p.readyMu.Do(func() { close(p.ready) })
+	} else {
+		p.pairCheck(h)
+	}
+}
+
+// pairCheck warns when a pair has no HSM left Up.
+func (p *Pool) pairCheck(h *hsm) {
+	for _, o := range p.hsms {
+		if o.cfg.Pair == h.cfg.Pair && o.State() == Up {
+			return
+		}
+	}
+	p.log.Warn("pool: HA pair has no HSM up", "pair", h.cfg.Pair)
+}

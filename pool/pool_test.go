@@ -1,0 +1,386 @@
+package pool
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/payhsm/payhsm-gw/hostcmd"
+	"github.com/payhsm/payhsm-gw/simulator"
+)
+
+func TestStateString(t *testing.T) {
+	for _, tt := range []struct {
+		s    State
+		want string
+	}{{Up, "up"}, {Down, "down"}, {Draining, "draining"}, {LMKMismatch, "lmk-mismatch"}, {State(9), "unknown"}} {
+		if tt.s.String() != tt.want {
+			t.Errorf("State(%d).String(): have %q, want %q", tt.s, tt.s.String(), tt.want)
+		}
+	}
+}
+
+func TestPoolSpreadsOverThePairAndRestoresNothingOfItsOwn(t *testing.T) {
+	a, b := startSim(t, simulator.Config{}), startSim(t, simulator.Config{})
+	p := newPool(t, testConfig(
+		HSMConfig{Name: "a", Addr: a.Addr(), Pair: "p1"},
+		HSMConfig{Name: "b", Addr: b.Addr(), Pair: "p1"},
+	))
+	waitState(t, p, "a", Up)
+	waitState(t, p, "b", Up)
+	var wg sync.WaitGroup
+	for g := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range 50 {
+				data := fmt.Sprintf("g%di%d", g, i)
+				resp, err := p.Do(context.Background(), echo(data))
+				if err != nil {
+					t.Errorf("Do: %v", err)
+					return
+				}
+				if want := "B300" + data; string(resp) != want {
+					t.Errorf("Do: have %q, want %q", resp, want)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	st := p.Status()
+	if len(st.Pairs) != 1 || len(st.Pairs[0].HSMs) != 2 {
+		t.Fatalf("Status pairs: have %+v", st.Pairs)
+	}
+	for _, h := range st.Pairs[0].HSMs {
+		if h.Commands == 0 {
+			t.Errorf("HSM %s served no command: spreading failed", h.Name)
+		}
+	}
+	if st.LMKCheckValue != a.HSM().CheckValue() {
+		t.Errorf("pool LMK check value: have %q, want %q", st.LMKCheckValue, a.HSM().CheckValue())
+	}
+}
+
+func TestPoolHeaderLengths(t *testing.T) {
+	// Our correlation header must work at every header length the
+	// contract allows (hostcmd.md §1: 0..16), including none.
+	for _, hl := range []int{NoHeader, 1, 2, 4, 16} {
+		t.Run(fmt.Sprint(hl), func(t *testing.T) {
+			s := startSim(t, simulator.Config{HeaderLen: hl})
+			p := newPool(t, testConfig(HSMConfig{Name: "a", Addr: s.Addr(), HeaderLen: hl, Conns: 1}))
+			waitState(t, p, "a", Up)
+			var wg sync.WaitGroup
+			for g := range 4 {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					for i := range 100 {
+						data := fmt.Sprintf("%d-%d", g, i)
+						resp, err := p.Do(context.Background(), echo(data))
+						if err != nil || string(resp) != "B300"+data {
+							t.Errorf("Do: have %q, %v; want %q", resp, err, "B300"+data)
+							return
+						}
+					}
+				}()
+			}
+			wg.Wait()
+		})
+	}
+}
+
+func TestPoolAnswers41AtOnceWhenNoHSMIsUp(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close() // nothing listens there now
+	reg := prometheus.NewRegistry()
+	cfg := testConfig(HSMConfig{Name: "gone", Addr: addr})
+	cfg.Registerer = reg
+	cfg.QueueTimeout = time.Minute // must not be what ends the wait
+	p := newPool(t, cfg)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	resp, err := p.Do(ctx, echo("x"))
+	if !is41(err) || resp != nil {
+		t.Fatalf("Do: have %q, %v; want error 41", resp, err)
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("Do waited for its context instead of answering 41 at once: %v", err)
+	}
+	if n := metricValue(t, reg, "payhsm_pool_shed_total", map[string]string{"reason": shedNoHSM}); n != 1 {
+		t.Errorf("payhsm_pool_shed_total{reason=no_hsm}: have %v, want 1", n)
+	}
+}
+
+func TestPoolQuarantinesAnHSMWithAnotherLMK(t *testing.T) {
+	good := startSim(t, simulator.Config{})
+	bad := startSim(t, simulator.Config{LMK: otherLMK(t)})
+	sp := startSpy(t, bad.Addr(), 4)
+	reg := prometheus.NewRegistry()
+	var logs logBuffer
+	cfg := testConfig(
+		HSMConfig{Name: "good", Addr: good.Addr(), Pair: "p"},
+		HSMConfig{Name: "bad", Addr: sp.Addr(), Pair: "p"},
+	)
+	cfg.Registerer = reg
+	cfg.Logger = slog.New(slog.NewTextHandler(&logs, nil))
+	p := newPool(t, cfg)
+	waitState(t, p, "good", Up)
+	waitState(t, p, "bad", LMKMismatch)
+	for i := range 200 {
+		if _, err := p.Do(context.Background(), echo(fmt.Sprint(i))); err != nil {
+			t.Fatalf("Do: %v", err)
+		}
+	}
+	if n := sp.count("NC", "NO"); n != 0 {
+		t.Errorf("the HSM with another LMK received %d commands besides probes, want 0", n)
+	}
+	if sp.count() == 0 {
+		t.Errorf("the HSM with another LMK was never probed")
+	}
+	if v := metricValue(t, reg, "payhsm_hsm_lmk_mismatch_total", map[string]string{"hsm": "bad"}); v != 1 {
+		t.Errorf("payhsm_hsm_lmk_mismatch_total{hsm=bad}: have %v, want 1 (counted once, on the transition)", v)
+	}
+	if v := metricValue(t, reg, "payhsm_hsm_lmk_match", map[string]string{"hsm": "good"}); v != 1 {
+		t.Errorf("payhsm_hsm_lmk_match{hsm=good}: have %v, want 1", v)
+	}
+	if !strings.Contains(logs.String(), "level=ERROR") || !strings.Contains(logs.String(), "QUARANTINED") {
+		t.Errorf("no loud log line for the quarantine:\n%s", logs.String())
+	}
+	if strings.Count(logs.String(), "QUARANTINED") != 1 {
+		t.Errorf("the quarantine was logged more than once (want only on the transition):\n%s", logs.String())
+	}
+}
+
+func TestPoolAdoptsTheLMKOfTheFirstHSMInConfigurationOrder(t *testing.T) {
+	// The first HSM answers later than the second (added latency), so the
+	// first probe to return is the second's: the pool must still adopt the
+	// first's check value (ours: deterministic, never a race).
+	first := startSim(t, simulator.Config{LMK: otherLMK(t), Latency: 100 * time.Millisecond})
+	second := startSim(t, simulator.Config{})
+	p := newPool(t, testConfig(
+		HSMConfig{Name: "first", Addr: first.Addr()},
+		HSMConfig{Name: "second", Addr: second.Addr()},
+	))
+	waitState(t, p, "first", Up)
+	waitState(t, p, "second", LMKMismatch)
+	if have, want := p.Status().LMKCheckValue, first.HSM().CheckValue(); have != want {
+		t.Errorf("pool LMK check value: have %s, want the first HSM's %s", have, want)
+	}
+}
+
+func TestPoolRefusesEveryHSMWhenNoneMatchesTheConfiguredLMK(t *testing.T) {
+	a := startSim(t, simulator.Config{LMK: otherLMK(t)})
+	cfg := testConfig(HSMConfig{Name: "a", Addr: a.Addr()})
+	cfg.LMKCheckValue = simulator.NewHSM(nil).CheckValue() // the test LMK's
+	p := newPool(t, cfg)
+	waitState(t, p, "a", LMKMismatch)
+	if _, err := p.Do(context.Background(), echo("x")); !is41(err) {
+		t.Fatalf("Do with no matching HSM: have %v, want error 41", err)
+	}
+}
+
+func TestPoolNeverRetriesAnAnswer(t *testing.T) {
+	// An answer with an HSM error code is final (style.md rule 14): it
+	// reaches the caller and is not sent again.
+	a, b := startSim(t, simulator.Config{}), startSim(t, simulator.Config{})
+	p := newPool(t, testConfig(HSMConfig{Name: "a", Addr: a.Addr()}, HSMConfig{Name: "b", Addr: b.Addr()}))
+	waitState(t, p, "a", Up)
+	waitState(t, p, "b", Up)
+	a.SetForcedError(hostcmd.InvalidInput)
+	const n = 100
+	forced := 0
+	for i := range n {
+		resp, err := p.Do(context.Background(), echo(fmt.Sprint(i)))
+		if err != nil {
+			t.Fatalf("Do: %v", err)
+		}
+		if string(resp) == "B315" {
+			forced++
+		}
+	}
+	if forced == 0 {
+		t.Fatalf("no answer came from the HSM forced to answer 15")
+	}
+	// Probes run meanwhile; count only echo commands via the error map.
+	if e := a.Stats().Errors[hostcmd.InvalidInput]; int(e) < forced {
+		t.Errorf("HSM a answered 15 %d times but the caller saw %d", e, forced)
+	}
+}
+
+func TestPoolRetriesOnlyRetrySafeCommandsAfterATimeout(t *testing.T) {
+	unsafe, safe := unsafeAndSafeCodes(t)
+	for _, tt := range []struct {
+		code    string
+		wantErr bool
+	}{{safe, false}, {unsafe, true}} {
+		t.Run(tt.code, func(t *testing.T) {
+			a, b := startSim(t, simulator.Config{}), startSim(t, simulator.Config{})
+			reg := prometheus.NewRegistry()
+			cfg := testConfig(HSMConfig{Name: "a", Addr: a.Addr()}, HSMConfig{Name: "b", Addr: b.Addr()})
+			cfg.Registerer = reg
+			cfg.CommandTimeout = time.Second
+			p := newPool(t, cfg)
+			waitState(t, p, "a", Up)
+			waitState(t, p, "b", Up)
+			if err := p.SetDraining("b", true); err != nil {
+				t.Fatal(err)
+			}
+			a.SetBlackhole(true)
+			type result struct {
+				resp []byte
+				err  error
+			}
+			done := make(chan result, 1)
+			go func() {
+				resp, err := p.Do(context.Background(), []byte(tt.code))
+				done <- result{resp, err}
+			}()
+			// Once a has swallowed the command, put b back: the command can
+			// only reach b by a retry.
+			for a.Stats().Blackholed == 0 {
+				time.Sleep(time.Millisecond)
+			}
+			if err := p.SetDraining("b", false); err != nil {
+				t.Fatal(err)
+			}
+			waitState(t, p, "b", Up)
+			r := <-done
+			if tt.wantErr {
+				if !is41(r.err) {
+					t.Fatalf("Do(%s) on a black hole: have %q, %v; want error 41 (not retry-safe)", tt.code, r.resp, r.err)
+				}
+				if v := metricValue(t, reg, "payhsm_pool_shed_total", map[string]string{"reason": shedNotSafe}); v != 1 {
+					t.Errorf("shed{not_retry_safe}: have %v, want 1", v)
+				}
+				return
+			}
+			if r.err != nil || len(r.resp) < 4 {
+				t.Fatalf("Do(%s): have %q, %v; want an answer from b", tt.code, r.resp, r.err)
+			}
+			if v := metricValue(t, reg, "payhsm_pool_retries_total", nil); v != 1 {
+				t.Errorf("payhsm_pool_retries_total: have %v, want 1", v)
+			}
+		})
+	}
+}
+
+// unsafeAndSafeCodes picks a command the table marks not retry-safe and
+// one it marks retry-safe.
+func unsafeAndSafeCodes(t *testing.T) (unsafe, safe string) {
+	for _, c := range hostcmd.Commands() {
+		if !c.RetrySafe && unsafe == "" && !c.ClearPIN {
+			unsafe = c.Code
+		}
+	}
+	if spec, ok := hostcmd.Lookup([2]byte{'N', 'C'}); !ok || !spec.RetrySafe {
+		t.Fatalf("the command table does not mark NC retry-safe")
+	}
+	if unsafe == "" {
+		t.Skip("the command table marks every command retry-safe")
+	}
+	return unsafe, "NC"
+}
+
+func TestPoolHoldsEachHSMUnderItsLicence(t *testing.T) {
+	// The simulators are unlimited: only the pool's limiter stands between
+	// the load and the HSMs. The spy timestamps every command the HSM gets.
+	const cps = 200
+	a := startSim(t, simulator.Config{})
+	sp := startSpy(t, a.Addr(), 4)
+	cfg := testConfig(HSMConfig{Name: "a", Addr: sp.Addr(), CPS: cps})
+	cfg.QueueTimeout = 50 * time.Millisecond
+	p := newPool(t, cfg)
+	waitState(t, p, "a", Up)
+	ctx, cancel := context.WithTimeout(context.Background(), 1500*time.Millisecond)
+	defer cancel()
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	ok, shed := 0, 0
+	for range 16 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for ctx.Err() == nil {
+				_, err := p.Do(context.Background(), echo("x"))
+				mu.Lock()
+				if err != nil {
+					shed++
+				} else {
+					ok++
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	burst := max(1, cps/50)
+	if m := sp.maxInWindow("B2", time.Second); m > cps+burst {
+		t.Errorf("HSM got %d commands within one second, licence %d (+%d burst)", m, cps, burst)
+	}
+	if m := sp.maxInWindow("B2", time.Second); m < cps*8/10 {
+		t.Errorf("HSM got at most %d commands per second, want close to the licence %d", m, cps)
+	}
+	if shed == 0 {
+		t.Errorf("offered load above the licence but nothing was shed (ok %d)", ok)
+	}
+}
+
+func TestPoolCloseAnswersEverythingAndStops(t *testing.T) {
+	a := startSim(t, simulator.Config{Latency: 50 * time.Millisecond})
+	p, err := New(context.Background(), testConfig(HSMConfig{Name: "a", Addr: a.Addr()}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitState(t, p, "a", Up)
+	var wg sync.WaitGroup
+	for range 20 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			resp, err := p.Do(context.Background(), echo("x"))
+			if err == nil && string(resp) != "B300x" {
+				t.Errorf("Do: have %q", resp)
+			}
+			if err != nil && !is41(err) {
+				t.Errorf("Do during Close: have %v, want an answer or 41", err)
+			}
+		}()
+	}
+	time.Sleep(10 * time.Millisecond) // let some commands reach the HSM
+	p.Close()
+	wg.Wait()
+	if _, err := p.Do(context.Background(), echo("x")); !is41(err) {
+		t.Errorf("Do after Close: have %v, want 41", err)
+	}
+}
+
+func TestConfigErrors(t *testing.T) {
+	for _, tt := range []struct {
+		cfg  Config
+		want string
+	}{
+		{Config{}, "hsms"},
+		{Config{HSMs: []HSMConfig{{Name: "a"}}}, "addr"},
+		{Config{HSMs: []HSMConfig{{Name: "a", Addr: "x:1"}, {Name: "a", Addr: "y:1"}}}, "duplicate"},
+		{Config{HSMs: []HSMConfig{{Name: "a", Addr: "x:1", HeaderLen: 17}}}, "header length"},
+		{Config{HSMs: []HSMConfig{{Name: "a", Addr: "x:1"}}, LicenceShare: 2}, "licence share"},
+		{Config{HSMs: []HSMConfig{{Name: "a", Addr: "x:1"}}, LMKCheckValue: "ABC"}, "lmk"},
+	} {
+		_, err := New(context.Background(), tt.cfg)
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("New(%+v): have %v, want an error about %q", tt.cfg, err, tt.want)
+		}
+	}
+}
