@@ -34,7 +34,7 @@ func TestParseAndDefaults(t *testing.T) {
 	}
 	p := c.Pools[0]
 	checks := []struct {
-		name      string
+		name       string
 		have, want any
 	}{
 		{"listen", c.Listen, "0.0.0.0:1500"},

@@ -25,7 +25,7 @@ type hsm struct {
 	lim      *limiter
 
 	connMu sync.Mutex
-	conns  []*conn                  // by slot; nil when not connected
+	conns  []*conn                 // by slot; nil when not connected
 	view   atomic.Pointer[[]*conn] // connected ones, for lock-free picking
 	rr     atomic.Uint32
 
