@@ -1,0 +1,83 @@
+package rest
+
+import (
+	"net/http"
+)
+
+// Status is the HSM pool's state as GET /v1/hsms shows it and /readyz
+// judges it.
+type Status struct {
+	// LMKCheckValue is the pool's LMK check value (16H, NC).
+	LMKCheckValue string `json:"lmkCheckValue"`
+	// Pairs are the HA pairs in configuration order.
+	Pairs []PairStatus `json:"pairs"`
+}
+
+// PairStatus is one HA pair.
+type PairStatus struct {
+	Name string      `json:"name"`
+	HSMs []HSMStatus `json:"hsms"`
+}
+
+// HSMStatus is one HSM.
+type HSMStatus struct {
+	Name string `json:"name"`
+	Addr string `json:"addr"`
+	// State is "up", "down", "draining" or "lmk-mismatch".
+	State string `json:"state"`
+	// LMKCheckValue is what the HSM last reported to NC.
+	LMKCheckValue string `json:"lmkCheckValue"`
+	// InFlight is the number of commands written and not yet answered.
+	InFlight int `json:"inFlight"`
+	// LicensedCPS is the licensed commands per second (0: unlimited), and
+	// UsableCPS this gateway's share of it.
+	LicensedCPS int     `json:"licensedCps"`
+	UsableCPS   float64 `json:"usableCps"`
+	// LastError is the last failure, as a short phrase without values.
+	LastError string `json:"lastError,omitempty"`
+}
+
+// StateUp is the HSMStatus.State of an HSM that receives commands.
+const StateUp = "up"
+
+// Healthy returns the number of HSMs that are up.
+func (s Status) Healthy() int {
+	n := 0
+	for _, p := range s.Pairs {
+		for _, h := range p.HSMs {
+			if h.State == StateUp {
+				n++
+			}
+		}
+	}
+	return n
+}
+
+func (s *server) hsmList(_ *reqCtx, _ []byte) (int, any, *apiError) {
+	st := s.status()
+	if st.Pairs == nil {
+		st.Pairs = []PairStatus{}
+	}
+	return http.StatusOK, st, nil
+}
+
+type healthBody struct {
+	Status      string `json:"status"`
+	HealthyHSMs *int   `json:"healthyHsms,omitempty"`
+}
+
+// healthz is the liveness probe: the process serves HTTP.
+func (s *server) healthz(w http.ResponseWriter, _ *http.Request) {
+	writeJSON(w, http.StatusOK, healthBody{Status: "ok"})
+}
+
+// readyz is the readiness probe: at least one HSM is up (rest.md).
+func (s *server) readyz(w http.ResponseWriter, _ *http.Request) {
+	n := s.status().Healthy()
+	if n == 0 {
+		w.Header().Set("Retry-After", "1")
+		writeJSON(w, http.StatusServiceUnavailable, healthBody{Status: "not_ready", HealthyHSMs: &n})
+		return
+	}
+	writeJSON(w, http.StatusOK, healthBody{Status: "ready", HealthyHSMs: &n})
+}
