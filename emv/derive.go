@@ -43,20 +43,30 @@ func DeriveICCMK(imk cipher.Block, pan, psn string, opt Option) (Key, error) {
 	if imk.BlockSize() != 8 {
 		return Key{}, errBlockSize
 	}
-	psn, err := checkPANPSN(pan, psn)
+	y, err := cardY(pan, psn, opt)
 	if err != nil {
 		return Key{}, err
 	}
+	return deriveFromY(imk, &y), nil
+}
+
+// cardY validates pan and psn and returns Y of A1.4.1 (option A) or A1.4.2
+// (option B).
+func cardY(pan, psn string, opt Option) ([8]byte, error) {
 	var y [8]byte
+	psn, err := checkPANPSN(pan, psn)
+	if err != nil {
+		return y, err
+	}
 	switch {
 	case opt == OptionA || (opt == OptionB && len(pan) <= 16):
 		packRight(&y, pan, psn)
 	case opt == OptionB:
 		y = optionBY(pan, psn)
 	default:
-		return Key{}, errors.New("emv: derivation option must be A or B")
+		return y, errors.New("emv: derivation option must be A or B")
 	}
-	return deriveFromY(imk, &y), nil
+	return y, nil
 }
 
 // DeriveICCMKFromBlock derives the ICC master key with option A from the
@@ -103,14 +113,20 @@ func optionBY(pan, psn string) [8]byte {
 // deriveFromY is A1.4.1 steps 3-4: ZL = E(Y), ZR = E(Y XOR FF..FF), odd parity.
 func deriveFromY(imk cipher.Block, y *[8]byte) Key {
 	var k Key
-	imk.Encrypt(k[:8], y[:])
-	var yn [8]byte
-	for i, b := range y {
-		yn[i] = ^b
-	}
-	imk.Encrypt(k[8:], yn[:])
-	oddParity(k[:])
+	deriveInto(imk, y[:], k[:])
 	return k
+}
+
+// deriveInto writes the ICC master key for the 8-byte y into out[:16]. It
+// uses no other memory, so a caller that owns heap scratch space (Keys)
+// derives without allocating.
+func deriveInto(imk cipher.Block, y, out []byte) {
+	for i := range 8 {
+		out[8+i] = ^y[i]
+	}
+	imk.Encrypt(out[:8], y[:8])
+	imk.Encrypt(out[8:16], out[8:16])
+	oddParity(out[:16])
 }
 
 // ACDiversifier returns R = ATC || 00 00 00 00 00 00, the diversifier of the
@@ -135,12 +151,19 @@ func CommonSessionKey(mk Key, r [8]byte) Key {
 
 func commonSK(mk cipher.Block, r [8]byte) Key {
 	var sk Key
-	r[2] = 0xF0
-	mk.Encrypt(sk[:8], r[:])
-	r[2] = 0x0F
-	mk.Encrypt(sk[8:], r[:])
-	oddParity(sk[:])
+	commonSKInto(mk, &r, sk[:])
 	return sk
+}
+
+// commonSKInto writes the common session key for r into out[:16]; r is
+// used as scratch.
+func commonSKInto(mk cipher.Block, r *[8]byte, out []byte) {
+	copy(out[:8], r[:])
+	copy(out[8:16], r[:])
+	out[2], out[10] = 0xF0, 0x0F
+	mk.Encrypt(out[:8], out[:8])
+	mk.Encrypt(out[8:16], out[8:16])
+	oddParity(out[:16])
 }
 
 // mcDiversifier returns ATC || 00 00 || UN, the Mastercard SKD diversifier.

@@ -7,8 +7,8 @@ import (
 	"strings"
 )
 
-// MaxTLVDepth is the deepest nesting of constructed data objects ParseTLV
-// accepts (ours; ICC data in field 55 nests two levels at most, e.g. an
+// MaxTLVDepth is the most levels of data objects ParseTLV accepts, the top
+// level being 1 (ours; ICC data in field 55 uses two levels at most, e.g. an
 // issuer script template 71 holding 9F18 and 86).
 const MaxTLVDepth = 8
 
@@ -40,6 +40,23 @@ func (e *TLVError) Error() string {
 }
 
 func (e *TLVError) Unwrap() error { return e.Err }
+
+// TagError names the tag Concat could not use; Err is ErrTagMissing or
+// ErrTagRepeated.
+type TagError struct {
+	Tag uint32
+	Err error
+}
+
+func (e *TagError) Error() string {
+	what := "occurs more than once"
+	if e.Err == ErrTagMissing {
+		what = "missing"
+	}
+	return fmt.Sprintf("emv: tlv: tag %X %s", e.Tag, what)
+}
+
+func (e *TagError) Unwrap() error { return e.Err }
 
 // TLV is one BER-TLV data object (EMV 4.3 Book 3 Annex B, ISO/IEC 8825-1).
 type TLV struct {
@@ -209,17 +226,17 @@ func count(tlvs []TLV, tag uint32) int {
 // Concat returns the values of the given tags concatenated in that order:
 // the input of an application cryptogram built from ICC data (see ACTags).
 // Each tag must occur exactly once in tlvs (nested objects included); a
-// missing tag gives ErrTagMissing and a repeated one ErrTagRepeated, so the
-// data signed can never be ambiguous (ours).
+// missing tag gives ErrTagMissing and a repeated one ErrTagRepeated, inside
+// a *TagError, so the data signed can never be ambiguous (ours).
 func Concat(tlvs []TLV, tags ...uint32) ([]byte, error) {
 	var out []byte
 	for _, tag := range tags {
 		switch count(tlvs, tag) {
 		case 0:
-			return nil, fmt.Errorf("emv: tag %X: %w", tag, ErrTagMissing)
+			return nil, &TagError{Tag: tag, Err: ErrTagMissing}
 		case 1:
 		default:
-			return nil, fmt.Errorf("emv: tag %X: %w", tag, ErrTagRepeated)
+			return nil, &TagError{Tag: tag, Err: ErrTagRepeated}
 		}
 		t, _ := Find(tlvs, tag)
 		out = append(out, t.Value...)

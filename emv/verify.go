@@ -17,6 +17,7 @@ type Keys struct {
 	card    mac.Retail // ICC master key
 	session mac.Retail // session key; unused for SessionNone
 	ac      *mac.Retail
+	buf     [24]byte // derivation scratch (Y, then key bytes); cleared after use
 }
 
 // Format implements fmt.Formatter so that no verb prints key material.
@@ -30,27 +31,38 @@ func DeriveKeys(imk cipher.Block, p Profile, pan, psn string, atc [2]byte, un [4
 	if p.Name == "" {
 		return nil, errors.New("emv: profile is empty")
 	}
-	mk, err := DeriveICCMK(imk, pan, psn, p.Derivation)
+	if imk.BlockSize() != 8 {
+		return nil, errBlockSize
+	}
+	y, err := cardY(pan, psn, p.Derivation)
 	if err != nil {
 		return nil, err
 	}
-	defer mk.Clear()
-	k := &Keys{p: p}
-	k.card.SetKey(mk[:]) // 16 bytes: cannot fail
-	var sk Key
+	var r [8]byte
 	switch p.Session {
 	case SessionNone:
-		k.ac = &k.card
-		return k, nil
 	case SessionCommon:
-		sk = commonSK(k.card.Block(), ACDiversifier(atc))
+		r = ACDiversifier(atc)
 	case SessionMastercard:
-		sk = commonSK(k.card.Block(), mcDiversifier(atc, un))
+		r = mcDiversifier(atc, un)
 	default:
 		return nil, errors.New("emv: profile has an unknown session key method")
 	}
-	k.session.SetKey(sk[:])
-	sk.Clear()
+	// The key bytes only ever live in k.buf, which is on the heap with k
+	// anyway; passing stack buffers to cipher.Block methods would make each
+	// escape separately.
+	k := &Keys{p: p}
+	defer clear(k.buf[:])
+	copy(k.buf[16:], y[:])
+	deriveInto(imk, k.buf[16:], k.buf[:16])
+	k.card.SetKey(k.buf[:16]) // 16 bytes: cannot fail
+	if p.Session == SessionNone {
+		k.ac = &k.card
+		return k, nil
+	}
+	copy(k.buf[16:], r[:])
+	commonSKInto(k.card.Block(), (*[8]byte)(k.buf[16:]), k.buf[:16])
+	k.session.SetKey(k.buf[:16])
 	k.ac = &k.session
 	return k, nil
 }
