@@ -4,10 +4,11 @@ package pin
 // right-most digits excluding the check digit. Formats 0 and 3, the Visa PVV
 // and the payShield validation data are computed from this field.
 //
-// The PAN must have 8 to 19 decimal digits (the ISO/IEC 7812-1 range). When
-// it has fewer than 13, the digits before the check digit are right-justified
-// and padded on the left with zeros, as ISO 9564-1 specifies for the format 0
-// account field. Errors wrap ErrAccount.
+// The PAN must have 8 to 19 decimal digits (ours: the ISO/IEC 7812-1 PAN
+// lengths). When it has fewer than 13, the digits before the check digit are
+// right-justified and padded on the left with zeros, as ISO 9564-1 specifies
+// for the format 0 account field. The check digit is not verified (payShield
+// does not either). Errors wrap ErrAccount.
 func AccountFromPAN(pan string) (string, error) {
 	a, err := accountDigits(pan)
 	if err != nil {

@@ -279,8 +279,9 @@ func DecryptBlock(key cipher.Block, f Format, block []byte, account string) (PIN
 // response). The clear PIN never leaves the function.
 //
 // account is the 12-digit account field for ISO0 and ISO3. When either
-// format is ISO4, account must be the full PAN instead; ISO0 and ISO3 then
-// use AccountFromPAN of it. rnd is as for EncodeBlock. dst and src may
+// format is ISO4, account must be the full PAN instead, and ISO0 and ISO3
+// then use AccountFromPAN of it (ours: one argument serves both sides, and
+// its meaning follows from the two formats). rnd is as for EncodeBlock. dst and src may
 // overlap. Translate does not allocate when dst has room for the result
 // (and, if src is ISO4 and toFmt is not, 8 bytes more of scratch).
 //
