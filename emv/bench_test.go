@@ -9,8 +9,12 @@ import (
 // and compare the ARQC (the IMK cipher is built once, outside the loop).
 // Target: at most 5 µs/op (docs/performance.md).
 func BenchmarkARQC(b *testing.B) {
-	v := loadVectors(b)
-	for _, r := range v.Profiles[:8] { // one row per profile (and the CVN 18 doc example)
+	seen := map[string]bool{}
+	for _, r := range loadVectors(b).Profiles {
+		if seen[r.Profile] { // the first vector of each profile
+			continue
+		}
+		seen[r.Profile] = true
 		p := mustProfile(b, r.Profile)
 		imk := block(b, r.IMK)
 		atc, un := [2]byte(unhexN(b, r.ATC, 2)), [4]byte(unhexN(b, r.UN, 4))

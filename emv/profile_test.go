@@ -223,3 +223,61 @@ type aesLike struct{}
 func (aesLike) BlockSize() int          { return 16 }
 func (aesLike) Encrypt(dst, src []byte) { copy(dst, src) }
 func (aesLike) Decrypt(dst, src []byte) { copy(dst, src) }
+
+func TestNames(t *testing.T) {
+	for have, want := range map[string]string{
+		OptionA.String(): "A", OptionB.String(): "B", Option('C').String(): "Option(?)",
+		SessionNone.String(): "none", SessionCommon.String(): "EMV common session key",
+		SessionMastercard.String(): "Mastercard SKD", SessionMethod(9).String(): "SessionMethod(?)",
+		ARPCCardKey.String(): "ICC master key", ARPCSessionKey.String(): "session key", ARPCKey(9).String(): "ARPCKey(?)",
+		Key{1}.String(): "[REDACTED]", Key{1}.GoString(): "[REDACTED]",
+	} {
+		if have != want {
+			t.Errorf("have %q, want %q", have, want)
+		}
+	}
+}
+
+func TestLowLevelNegatives(t *testing.T) {
+	imk := block(t, "0123456789ABCDEFFEDCBA9876543210")
+	if _, err := DeriveICCMK(imk, "1234567890123456", "00", 'C'); err == nil {
+		t.Error("DeriveICCMK accepted option C")
+	}
+	if _, err := DeriveICCMK(aesLike{}, "1234567890123456", "00", OptionA); !errors.Is(err, errBlockSize) {
+		t.Errorf("AES-sized IMK: have %v", err)
+	}
+	// PYEMV ac.py generate_ac docstring vector, then one bit off.
+	sk := Key(unhexN(t, "AAAAAAAAAAAAAAAABBBBBBBBBBBBBBBB", 16))
+	data := unhex(t, "0000000020000000000000000124000000800001241103090038"+"04823E58000001")
+	ac := [8]byte(unhexN(t, "3B76CF10FECD8789", 8))
+	if ok, err := VerifyAC(sk, data, mac.PaddingMethod2, ac); err != nil || !ok {
+		t.Fatalf("VerifyAC(right) = %v, %v", ok, err)
+	}
+	ac[7] ^= 1
+	if ok, _ := VerifyAC(sk, data, mac.PaddingMethod2, ac); ok {
+		t.Error("VerifyAC accepted a wrong AC")
+	}
+	if _, err := VerifyAC(sk, data, mac.PaddingNone, ac); err == nil {
+		t.Error("VerifyAC accepted PaddingNone")
+	}
+	p := mustProfile(t, "visa-cvn18")
+	k, err := DeriveKeys(imk, p, "1234567890123456", "00", [2]byte{}, [4]byte{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if k.Profile().Name != p.Name {
+		t.Errorf("Profile() = %s", k.Profile().Name)
+	}
+	if _, err := VerifyARQC(imk, p, "bad", "00", [2]byte{}, [4]byte{}, data, ac); err == nil {
+		t.Error("VerifyARQC accepted a bad PAN")
+	}
+	if _, err := k.VerifyARQC(data, ac); err != nil {
+		t.Error(err)
+	}
+	bad := p
+	bad.Padding = mac.PaddingNone
+	kb, _ := DeriveKeys(imk, bad, "1234567890123456", "00", [2]byte{}, [4]byte{})
+	if _, err := kb.VerifyARQC(data, ac); err == nil {
+		t.Error("a profile without padding verified")
+	}
+}

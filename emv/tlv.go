@@ -31,6 +31,7 @@ type TLVError struct {
 	Err    error  // one of the ErrTLV* values
 }
 
+// Error implements error; it names the offset and tag, never data.
 func (e *TLVError) Error() string {
 	msg := strings.TrimPrefix(e.Err.Error(), "emv: tlv: ")
 	if e.Tag != 0 {
@@ -39,6 +40,7 @@ func (e *TLVError) Error() string {
 	return fmt.Sprintf("emv: tlv at offset %d: %s", e.Offset, msg)
 }
 
+// Unwrap returns the ErrTLV* value, for errors.Is.
 func (e *TLVError) Unwrap() error { return e.Err }
 
 // TagError names the tag Concat could not use; Err is ErrTagMissing or
@@ -48,6 +50,7 @@ type TagError struct {
 	Err error
 }
 
+// Error implements error.
 func (e *TagError) Error() string {
 	what := "occurs more than once"
 	if e.Err == ErrTagMissing {
@@ -56,6 +59,7 @@ func (e *TagError) Error() string {
 	return fmt.Sprintf("emv: tlv: tag %X %s", e.Tag, what)
 }
 
+// Unwrap returns ErrTagMissing or ErrTagRepeated, for errors.Is.
 func (e *TagError) Unwrap() error { return e.Err }
 
 // TLV is one BER-TLV data object (EMV 4.3 Book 3 Annex B, ISO/IEC 8825-1).

@@ -11,7 +11,8 @@ import (
 // Keys holds the keys of one transaction under a profile: the ICC master key
 // and the cryptogram session key, each with its key schedule ready. Build it
 // with DeriveKeys, use it for the ARQC and the ARPC, then Clear it. It never
-// prints its keys. A Keys is safe for concurrent use.
+// prints its keys. A Keys is safe for concurrent use (Clear excepted) and
+// must not be copied: use the pointer DeriveKeys returns.
 type Keys struct {
 	p       Profile
 	card    mac.Retail // ICC master key

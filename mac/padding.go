@@ -45,6 +45,7 @@ var ErrPadding = errors.New("mac: unknown padding method")
 // KeySizeError reports a key of the wrong length; it carries the length only.
 type KeySizeError int
 
+// Error implements error; it names the length only.
 func (k KeySizeError) Error() string {
 	return fmt.Sprintf("mac: invalid key length %d", int(k))
 }

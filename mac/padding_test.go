@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/aes"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -165,5 +166,38 @@ func TestAlg1AES(t *testing.T) {
 	m2, _ := Alg1(b, []byte("abd"), PaddingMethod2)
 	if Equal(m1, m2) {
 		t.Error("different messages gave the same MAC")
+	}
+}
+
+func TestPaddingString(t *testing.T) {
+	for p, want := range map[Padding]string{PaddingNone: "none", PaddingMethod1: "ISO9797-1 method 1", PaddingMethod2: "ISO9797-1 method 2", 7: "Padding(7)"} {
+		if have := p.String(); have != want {
+			t.Errorf("%d: have %q, want %q", int(p), have, want)
+		}
+	}
+}
+
+func TestRetailSetKeyAndFormat(t *testing.T) {
+	k1 := unhex(t, "0123456789ABCDEFFEDCBA9876543210")
+	r, _ := NewRetail(unhex(t, "AAAAAAAAAAAAAAAABBBBBBBBBBBBBBBB"))
+	if err := r.SetKey(k1); err != nil {
+		t.Fatal(err)
+	}
+	// ISO/IEC 9797-1:2011 Annex B.4 (see testdata/vectors.json).
+	m, _ := r.MAC(nil, []byte("Now is the time for all "), PaddingMethod1)
+	if want := unhex(t, "A1C72E74EA3FA9B6"); !Equal(m, want) {
+		t.Errorf("after SetKey: have %X, want %X", m, want)
+	}
+	if err := r.SetKey(k1[:8]); err == nil {
+		t.Error("SetKey accepted an 8-byte key")
+	}
+	m2, _ := r.MAC(nil, []byte("Now is the time for all "), PaddingMethod1)
+	if !Equal(m, m2) {
+		t.Error("a failed SetKey changed the key")
+	}
+	for _, s := range []string{fmt.Sprintf("%v %+v %#v %x", r, *r, *r, *r)} {
+		if !strings.Contains(s, "REDACTED") || strings.Contains(s, "{") {
+			t.Errorf("Retail prints %q", s)
+		}
 	}
 }
