@@ -328,7 +328,7 @@ func TestGatewayRespectsEachHSMsLicence(t *testing.T) {
 	g := startGateway(t, Config{}, p)
 	start := time.Now()
 	l := startLoad(t, g.Addr(), 8, 16) // far more than 2 x 200/s
-	l.waitAnswered(2 * cps * 3 / 2)     // about 1.5 s at the licensed rate
+	l.waitAnswered(2 * cps * 3 / 2)    // about 1.5 s at the licensed rate
 	l.finish()
 	elapsed := time.Since(start)
 	burst := max(1, cps/50)
