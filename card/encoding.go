@@ -14,7 +14,10 @@ func decode20(s string) ([]byte, bool) {
 	switch len(s) {
 	case 40:
 		b, err := hex.DecodeString(s)
-		return b, err == nil
+		if err != nil {
+			return nil, false
+		}
+		return b, true
 	case 27, 28:
 	default:
 		return nil, false
@@ -43,7 +46,12 @@ func decode20(s string) ([]byte, bool) {
 	if len(s) == 27 {
 		enc = enc.WithPadding(base64.NoPadding)
 	}
-	b := make([]byte, 20)
+	// Decode needs room for DecodedLen bytes (21 for 28 padded
+	// characters), even though only 20 may come out.
+	b := make([]byte, enc.DecodedLen(len(s)))
 	n, err := enc.Strict().Decode(b, []byte(s))
-	return b, err == nil && n == 20
+	if err != nil || n != 20 {
+		return nil, false
+	}
+	return b[:20:20], true
 }
