@@ -2,67 +2,40 @@ package config
 
 import (
 	"crypto/tls"
-	"crypto/x509"
-	"errors"
 	"fmt"
 	"net"
-	"os"
+
+	"github.com/payhsm/payhsm-gw/internal/tlsconfig"
 )
 
 // Load builds the listener's tls.Config from the files: TLS 1.2 at least,
 // and with ClientCA set, a verified client certificate is required.
 func (t *ServerTLS) Load() (*tls.Config, error) {
-	cert, err := tls.LoadX509KeyPair(t.Cert, t.Key)
-	if err != nil {
-		return nil, fmt.Errorf("config: tls: loading certificate and key: %w", err)
-	}
-	cfg := &tls.Config{MinVersion: tls.VersionTLS12, Certificates: []tls.Certificate{cert}}
+	f := tlsconfig.ServerFiles{Cert: t.Cert, Key: t.Key, ClientCA: t.ClientCA}
 	if t.ClientCA != "" {
-		pool, err := loadCAs(t.ClientCA)
-		if err != nil {
-			return nil, fmt.Errorf("config: tls.client_ca: %w", err)
-		}
-		cfg.ClientCAs = pool
-		cfg.ClientAuth = tls.RequireAndVerifyClientCert
+		f.ClientAuth = tlsconfig.RequireClientCert
+	}
+	cfg, err := tlsconfig.Server(f)
+	if err != nil {
+		return nil, fmt.Errorf("config: tls: %w", err)
 	}
 	return cfg, nil
 }
 
-// Load builds the tls.Config for connections to an HSM at addr.
+// Load builds the tls.Config for connections to an HSM at addr; the name
+// checked in its certificate is ServerName, else the host part of addr.
 func (t *ClientTLS) Load(addr string) (*tls.Config, error) {
-	cfg := &tls.Config{MinVersion: tls.VersionTLS12, ServerName: t.ServerName}
-	if cfg.ServerName == "" {
+	name := t.ServerName
+	if name == "" {
 		host, _, err := net.SplitHostPort(addr)
 		if err != nil {
 			return nil, fmt.Errorf("config: tls: addr: %w", err)
 		}
-		cfg.ServerName = host
+		name = host
 	}
-	if t.CA != "" {
-		pool, err := loadCAs(t.CA)
-		if err != nil {
-			return nil, fmt.Errorf("config: tls.ca: %w", err)
-		}
-		cfg.RootCAs = pool
-	}
-	if t.Cert != "" {
-		cert, err := tls.LoadX509KeyPair(t.Cert, t.Key)
-		if err != nil {
-			return nil, fmt.Errorf("config: tls: loading client certificate and key: %w", err)
-		}
-		cfg.Certificates = []tls.Certificate{cert}
+	cfg, err := tlsconfig.Client(tlsconfig.ClientFiles{CA: t.CA, Cert: t.Cert, Key: t.Key, ServerName: name})
+	if err != nil {
+		return nil, fmt.Errorf("config: tls: %w", err)
 	}
 	return cfg, nil
-}
-
-func loadCAs(file string) (*x509.CertPool, error) {
-	pem, err := os.ReadFile(file)
-	if err != nil {
-		return nil, err
-	}
-	pool := x509.NewCertPool()
-	if !pool.AppendCertsFromPEM(pem) {
-		return nil, errors.New("no PEM certificate found")
-	}
-	return pool, nil
 }

@@ -1,0 +1,128 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/payhsm/payhsm-gw/hostcmd"
+)
+
+// syncBuffer is a bytes.Buffer safe for the server's logger and the test.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func TestServeRejectsBadConfigurationWithExit2(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, body string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"unknown key", []string{"--config", write("a.yaml", "listen: 127.0.0.1:0\nlisten_addr: x\n")}, "listen_addr"},
+		{"bad value names its path", []string{"--config", write("b.yaml", "pools:\n  - hsms:\n      - {name: a, addr: nowhere}\n")}, "pools[0].hsms[0].addr: missing port"},
+		{"missing file", []string{"--config", filepath.Join(dir, "none.yaml")}, "no such file"},
+		{"bad --hsm", []string{"--hsm", "a=h:1,speed=9"}, "unknown option"},
+		{"bad --header-len", []string{"--header-len", "17", "--hsm", "a=127.0.0.1:1"}, "header_len"},
+		{"unknown flag", []string{"--frobnicate"}, "frobnicate"},
+	}
+	for _, tt := range tests {
+		var out, errb syncBuffer
+		code := runServe(context.Background(), tt.args, &out, &errb)
+		if code != exitUsage || !strings.Contains(errb.String(), tt.want) {
+			t.Errorf("%s: have exit %d, stderr %q; want exit %d and %q", tt.name, code, errb.String(), exitUsage, tt.want)
+		}
+	}
+}
+
+func TestServeStartsAnEmbeddedPairAndStopsOnCancel(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var errb syncBuffer
+	done := make(chan int, 1)
+	go func() {
+		done <- runServe(ctx, []string{"--listen", "127.0.0.1:0", "--http", "127.0.0.1:0"}, io.Discard, &errb)
+	}()
+	front := waitLog(t, &errb, `host-command front listening" addr=(\S+)`)
+	httpAddr := waitLog(t, &errb, `HTTP listening" addr=(\S+)`)
+	if !strings.Contains(errb.String(), "EMBEDDED SIMULATED HA PAIR") {
+		t.Errorf("the log does not say that the pair is simulated:\n%s", errb.String())
+	}
+	c, err := net.Dial("tcp", front)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if _, err := c.Write(hostcmd.AppendFrame(nil, []byte("0001"), []byte("NC"))); err != nil {
+		t.Fatal(err)
+	}
+	f, err := hostcmd.NewReader(c, 4).ReadFrame()
+	if err != nil || string(f.Header()) != "0001" || !strings.HasPrefix(string(f.Body()), "ND00") {
+		t.Fatalf("NC through serve: have %q %q, %v", f.Header(), f.Body(), err)
+	}
+	for path, want := range map[string]string{"/healthz": "ok", "/readyz": "ready", "/metrics": "payhsm_hsm_up"} {
+		resp, err := http.Get("http://" + httpAddr + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), want) {
+			t.Errorf("GET %s: have %d, body without %q", path, resp.StatusCode, want)
+		}
+	}
+	cancel()
+	select {
+	case code := <-done:
+		if code != exitOK {
+			t.Errorf("exit status after cancel: have %d, want 0", code)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("serve did not stop after its context was cancelled")
+	}
+}
+
+// waitLog waits for a log line matching re and returns its first group.
+func waitLog(t *testing.T, b *syncBuffer, re string) string {
+	t.Helper()
+	rx := regexp.MustCompile(re)
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		if m := rx.FindStringSubmatch(b.String()); m != nil {
+			return m[1]
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	t.Fatalf("no log line matching %q:\n%s", re, b.String())
+	return ""
+}
