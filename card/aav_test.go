@@ -249,6 +249,19 @@ func TestParseAAVRejects(t *testing.T) {
 	}
 }
 
+func TestAAVMACKind(t *testing.T) {
+	for id, want := range map[byte]AAVMACKind{0: AAVMACHMAC, 7: AAVMACHMAC, 8: AAVMACCVC2, 15: AAVMACCVC2, 16: 0, 255: 0} {
+		if have := (AAV{ACSID: id}).MACKind(); have != want {
+			t.Errorf("ACS id %d: MACKind = %d, want %d", id, have, want)
+		}
+	}
+	// An invalid AAV is refused before the ACS identifier is looked at.
+	k := newCVK(t, "00112233445566778899AABBCCDDEEFF")
+	if ok, err := k.VerifyAAVCVC2("5432109876543210", "0047", "140", AAV{ACSID: 8}); ok || !errors.Is(err, ErrAAV) {
+		t.Errorf("zero control byte: VerifyAAVCVC2 = %v, %v", ok, err)
+	}
+}
+
 func TestAAVAppendPanicsOnInvalid(t *testing.T) {
 	for _, a := range []AAV{{}, {Control: 0x8C, BINKeyID: 16}, {Control: 0x8C, ACSID: 16}, {Control: 0x86, AuthMethod: 4}} {
 		func() {
@@ -271,7 +284,7 @@ func TestAAVMACRedacted(t *testing.T) {
 	}
 	var log bytes.Buffer
 	slog.New(slog.NewTextHandler(&log, nil)).Info("aav", "mac", a.MAC)
-	for _, s := range []string{fmt.Sprint(a.MAC), fmt.Sprintf("%+v", a), fmt.Sprintf("%#v", a), fmt.Sprintf("%x", a.MAC), fmt.Sprintf("%d", a.MAC), string(j), log.String()} {
+	for _, s := range []string{a.MAC.String(), a.MAC.GoString(), fmt.Sprint(a.MAC), fmt.Sprintf("%+v", a), fmt.Sprintf("%#v", a), fmt.Sprintf("%x", a.MAC), fmt.Sprintf("%d", a.MAC), string(j), log.String()} {
 		if strings.Contains(strings.ToUpper(s), "3547BA1EFF") || strings.Contains(s, "53 71 186") || strings.Contains(s, "53,71") || !strings.Contains(s, redact.Placeholder) {
 			t.Errorf("MAC not redacted in %s", s)
 		}

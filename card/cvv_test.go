@@ -192,6 +192,9 @@ func TestKind(t *testing.T) {
 		}
 	}
 	var zero Kind
+	if err := zero.UnmarshalText([]byte("CVV2")); !errors.Is(err, ErrKind) || zero != 0 {
+		t.Errorf("UnmarshalText(CVV2) = %v, kind %v", err, zero)
+	}
 	if _, err := zero.MarshalText(); !errors.Is(err, ErrKind) {
 		t.Errorf("Kind(0).MarshalText: err = %v, want ErrKind", err)
 	}
