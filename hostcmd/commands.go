@@ -1,0 +1,339 @@
+package hostcmd
+
+// The command table: every host command of the contract (hostcmd.md §4),
+// declared once as data (style.md rule 4). The typed parsers read their
+// fields through these FieldSpecs, so names, lengths and error codes live
+// here only; TestParsersFollowTable checks that each parser reads the
+// table's fields in the table's order.
+
+// Key-field forms (hostcmd.md §2): a generic key field is a bare single key
+// or a variant U/T key; X/Y are not accepted under the LMK by any command of
+// the contract (ours: "only where a command allows it", and none does).
+const (
+	keysGeneric = KeySingle | KeyU | KeyT
+	keysPVKPVV  = KeyPair | KeyU   // DC/EC PVK: 32H pair or U+32H
+	keysPVKIBM  = KeySingle | KeyU // DA/EA PVK: 16H single or U+32H
+	keysCVK     = KeyPair | KeyU   // CW/CY CVK: 32H pair or U+32H
+	keysAny     = KeySingle | KeyU | KeyT | KeyX | KeyY
+)
+
+// Request and response fields.
+var (
+	// Shared key fields. All keys travel encrypted, but keys under the LMK
+	// are treated as secret all the same (internal/redact).
+	fTPK       = FieldSpec{Name: "tpk", Type: FieldKey, Keys: keysGeneric, Secret: true, Note: "key type 002"}
+	fZPK       = FieldSpec{Name: "zpk", Type: FieldKey, Keys: keysGeneric, Secret: true, Note: "key type 001"}
+	fSrcZPK    = FieldSpec{Name: "sourceZpk", Type: FieldKey, Keys: keysGeneric, Secret: true, Note: "key type 001"}
+	fDstZPK    = FieldSpec{Name: "destinationZpk", Type: FieldKey, Keys: keysGeneric, Secret: true, Note: "key type 001"}
+	fPVKPVV    = FieldSpec{Name: "pvk", Type: FieldKey, Keys: keysPVKPVV, Secret: true, Note: "key type 002; bare 32H pair or U+32H"}
+	fPVKIBM    = FieldSpec{Name: "pvk", Type: FieldKey, Keys: keysPVKIBM, Secret: true, Note: "key type 002; 16H single or U+32H"}
+	fCVK       = FieldSpec{Name: "cvk", Type: FieldKey, Keys: keysCVK, Secret: true, Note: "key type 402; bare 32H pair or U+32H"}
+	fMKAC      = FieldSpec{Name: "mkAc", Type: FieldKey, Keys: keysGeneric, Secret: true, Note: "key type 109"}
+	fMACKey    = FieldSpec{Name: "key", Type: FieldKey, Keys: keysGeneric, Secret: true, Note: "TAK (003) or ZAK (008)"}
+	fZMK       = FieldSpec{Name: "zmkTmk", Type: FieldKey, Keys: keysGeneric, Secret: true, When: "mode 1"}
+	fBUKey     = FieldSpec{Name: "key", Type: FieldKey, Keys: keysGeneric, Secret: true, Err: IncompatibleKeyLength, Note: "form must match the key length flag (else 27)"}
+	fKeyLMK    = FieldSpec{Name: "keyUnderLmk", Type: FieldKey, Keys: keysGeneric, Secret: true}
+	fKeyZMK    = FieldSpec{Name: "keyUnderZmk", Type: FieldKey, Keys: keysAny, Secret: true, When: "mode 1"}
+	fDelim     = FieldSpec{Name: "delimiter", Type: FieldDelim, Len: 1}
+	fA0Delim   = FieldSpec{Name: "delimiter", Type: FieldDelim, Len: 1, When: "mode 1, optional"}
+	fDelimMode = FieldSpec{Name: "delimiter", Type: FieldDelim, Len: 1, Err: DataLengthError, When: "modes 0/1", Note: "misplaced: the data length is wrong (80)"}
+	fDataDelim = FieldSpec{Name: "delimiter", Type: FieldDelim, Len: 1, Err: DataLengthError, Note: "misplaced: the data length is wrong (80)"}
+	fDelimOptB = FieldSpec{Name: "delimiter", Type: FieldDelim, Len: 1, When: "scheme 3 (option B)"}
+
+	// PIN fields.
+	fMaxPINLen   = FieldSpec{Name: "maxPinLength", Type: FieldN, Len: 2, Err: InvalidPINLength, Note: "04..12"}
+	fPINBlock    = FieldSpec{Name: "pinBlock", Type: FieldH, Len: 16, Secret: true, Err: InvalidPINBlock}
+	fSrcFormat   = FieldSpec{Name: "sourceFormat", Type: FieldN, Len: 2, Err: InvalidPINFormat, Note: "01, 03, 05, 34, 47"}
+	fDstFormat   = FieldSpec{Name: "destinationFormat", Type: FieldN, Len: 2, Err: InvalidPINFormat, Note: "01, 03, 05, 34, 47"}
+	fFormat      = FieldSpec{Name: "format", Type: FieldN, Len: 2, Err: InvalidPINFormat, Note: "01, 03, 05, 34, 47"}
+	fAccount     = FieldSpec{Name: "account", Type: FieldN, Len: 12, Secret: true, Err: InvalidAccount, Note: "12 right-most PAN digits excluding the check digit"}
+	fPINUnderLMK = FieldSpec{Name: "pinUnderLmk", Type: FieldN, MinLen: 5, MaxLen: 13, Secret: true, Err: InvalidLMKPIN, Note: "L = PIN length + 1; runs to the end of the fields"}
+	fClearPIN    = FieldSpec{Name: "pin", Type: FieldH, MinLen: 5, MaxLen: 13, Secret: true, Note: "clear PIN digits (4..12, else 24) then F padding; the account's 12N follow"}
+	fPINLen      = FieldSpec{Name: "pinLength", Type: FieldN, Len: 2, Note: "04..12"}
+	fReference   = FieldSpec{Name: "referenceNumber", Type: FieldN, Len: 12, Secret: true}
+	fPVKI        = FieldSpec{Name: "pvki", Type: FieldN, Len: 1}
+	fPVV         = FieldSpec{Name: "pvv", Type: FieldN, Len: 4, Secret: true}
+	fCheckLen    = FieldSpec{Name: "checkLength", Type: FieldN, Len: 2, Note: "04..12"}
+	fDecTable    = FieldSpec{Name: "decimalisationTable", Type: FieldH, Len: 16, Secret: true, Err: DecimalizationError}
+	fValidation  = FieldSpec{Name: "validationData", Type: FieldA, Len: 12, Secret: true, Note: "hex digits and exactly one N"}
+	fOffset      = FieldSpec{Name: "offset", Type: FieldH, Len: 12, Secret: true, Note: "digits, F-padded on the right"}
+
+	// Card fields.
+	fPAN         = FieldSpec{Name: "pan", Type: FieldN, MinLen: 1, MaxLen: 19, Secret: true, Note: "ends at ';'"}
+	fExpiry      = FieldSpec{Name: "expiry", Type: FieldN, Len: 4}
+	fServiceCode = FieldSpec{Name: "serviceCode", Type: FieldN, Len: 3}
+	fCVV         = FieldSpec{Name: "cvv", Type: FieldN, Len: 3, Secret: true}
+
+	// Health.
+	fNOMode      = FieldSpec{Name: "mode", Type: FieldN, Len: 2, Note: "00"}
+	fLMKCheck    = FieldSpec{Name: "lmkCheckValue", Type: FieldH, Len: 16}
+	fFirmware    = FieldSpec{Name: "firmware", Type: FieldA, Len: 9, Note: "nnnn-nnnn"}
+	fIOBuffer    = FieldSpec{Name: "ioBufferSize", Type: FieldN, Len: 1}
+	fEthernet    = FieldSpec{Name: "ethernetType", Type: FieldN, Len: 1, Note: "1 = TCP"}
+	fTCPSockets  = FieldSpec{Name: "tcpSockets", Type: FieldN, Len: 2}
+	fReservedNP1 = FieldSpec{Name: "reserved1", Type: FieldA, Len: 1}
+	fReservedNP2 = FieldSpec{Name: "reserved2", Type: FieldA, Len: 4}
+	fEchoLen     = FieldSpec{Name: "length", Type: FieldH, Len: 4, Note: "byte count of data"}
+	fEchoData    = FieldSpec{Name: "data", Type: FieldB, MaxLen: MaxFrameLen, Note: "length bytes; in B3 up to the end of the body"}
+
+	// Keys.
+	fA0Mode      = FieldSpec{Name: "mode", Type: FieldH, Len: 1, Note: "0 generate, 1 generate and export"}
+	fKeyType     = FieldSpec{Name: "keyType", Type: FieldH, Len: 3}
+	fSchemeLMK   = FieldSpec{Name: "keySchemeLmk", Type: FieldA, Len: 1, Err: InvalidKeyScheme, Note: "Z, U or T"}
+	fZMKFlag     = FieldSpec{Name: "zmkTmkFlag", Type: FieldN, Len: 1, When: "mode 1, optional after ';'", Note: "0 ZMK, 1 TMK"}
+	fSchemeZMK   = FieldSpec{Name: "keySchemeZmk", Type: FieldA, Len: 1, Err: InvalidKeyScheme, When: "mode 1", Note: "Z, U, T, X or Y"}
+	fKCV6        = FieldSpec{Name: "kcv", Type: FieldH, Len: 6}
+	fKeyTypeCode = FieldSpec{Name: "keyTypeCode", Type: FieldA, Len: 2, Err: InvalidKeyTypeCode, Note: "00..0E (LMK pair code) or FF"}
+	fKeyLenFlag  = FieldSpec{Name: "keyLengthFlag", Type: FieldN, Len: 1, Err: InvalidKeyLengthFlag, Note: "0 single, 1 double, 2 triple"}
+	fBUKeyType   = FieldSpec{Name: "keyType", Type: FieldH, Len: 3, When: "key type code FF, after ';'"}
+	fBUDelimOpt  = FieldSpec{Name: "delimiter", Type: FieldDelim, Len: 1, When: "optional: KCV type block"}
+	fBUDelimType = FieldSpec{Name: "delimiter", Type: FieldDelim, Len: 1, When: "key type code FF"}
+	fReserved1   = FieldSpec{Name: "reserved1", Type: FieldA, Len: 1, When: "optional"}
+	fReserved2   = FieldSpec{Name: "reserved2", Type: FieldA, Len: 1, When: "optional"}
+	fKCVType     = FieldSpec{Name: "kcvType", Type: FieldN, Len: 1, When: "optional", Note: "0 = 16H, 1 = 6H"}
+	fKCV         = FieldSpec{Name: "kcv", Type: FieldH, MinLen: 6, MaxLen: 16, Note: "16H, or 6H with KCV type 1"}
+
+	// EMV.
+	fKQMode    = FieldSpec{Name: "mode", Type: FieldN, Len: 1, Err: InvalidKeyTypeCode, Note: "0 verify, 1 verify + ARPC, 2 ARPC only (else 04)"}
+	fKQScheme  = FieldSpec{Name: "scheme", Type: FieldN, Len: 1, Err: InvalidKeyLengthFlag, Note: "0 Visa CVN 10, 1 Mastercard (else 05)"}
+	fKWMode    = FieldSpec{Name: "mode", Type: FieldN, Len: 1, Err: InvalidKeyTypeCode, Note: "0..4 (else 04)"}
+	fKWScheme  = FieldSpec{Name: "scheme", Type: FieldN, Len: 1, Err: InvalidKeyLengthFlag, Note: "2 option A, 3 option B (else 05)"}
+	fPANPSN    = FieldSpec{Name: "panPsn", Type: FieldB, Len: 8, Secret: true, Note: "right-most 16 digits of PAN+PSN, BCD"}
+	fPANPSNA   = FieldSpec{Name: "panPsn", Type: FieldB, Len: 8, Secret: true, When: "scheme 2 (option A)", Note: "right-most 16 digits of PAN+PSN, BCD"}
+	fPANLenB   = FieldSpec{Name: "panLength", Type: FieldN, Len: 2, When: "scheme 3 (option B)", Note: "digits of PAN+PSN, 01..21 (ours); (n+1)/2 BCD bytes follow"}
+	fPANB      = FieldSpec{Name: "panPsn", Type: FieldB, MinLen: 1, MaxLen: 11, Secret: true, When: "scheme 3 (option B)", Note: "PAN+PSN, BCD"}
+	fATC       = FieldSpec{Name: "atc", Type: FieldB, Len: 2}
+	fUN        = FieldSpec{Name: "un", Type: FieldB, Len: 4}
+	fKQDataLen = FieldSpec{Name: "dataLength", Type: FieldH, Len: 2, Err: DataLengthError, When: "modes 0/1", Note: "01..FF"}
+	fKQData    = FieldSpec{Name: "data", Type: FieldB, MinLen: 1, MaxLen: 255, Err: DataLengthError, When: "modes 0/1"}
+	fKWDataLen = FieldSpec{Name: "dataLength", Type: FieldH, Len: 2, Err: DataLengthError, Note: "01..FF"}
+	fKWData    = FieldSpec{Name: "data", Type: FieldB, MinLen: 1, MaxLen: 255, Err: DataLengthError}
+	fARQC      = FieldSpec{Name: "arqc", Type: FieldB, Len: 8, Secret: true}
+	fARC       = FieldSpec{Name: "arc", Type: FieldB, Len: 2, When: "modes 1/2"}
+	fCSU       = FieldSpec{Name: "csu", Type: FieldB, Len: 4, When: "modes 3/4"}
+	fPADLen    = FieldSpec{Name: "propAuthDataLength", Type: FieldH, Len: 1, When: "modes 3/4"}
+	fPAD       = FieldSpec{Name: "propAuthData", Type: FieldB, MaxLen: 15, When: "modes 3/4"}
+	fARPC8     = FieldSpec{Name: "arpc", Type: FieldB, Len: 8, Secret: true, When: "modes 1/2"}
+	fARPC4     = FieldSpec{Name: "arpc", Type: FieldB, Len: 4, Secret: true, When: "modes 3/4 (ARPC method 2)"}
+
+	// MAC.
+	fMACMode    = FieldSpec{Name: "mode", Type: FieldN, Len: 1, Note: "0 (only block)"}
+	fInputFmt   = FieldSpec{Name: "inputFormat", Type: FieldN, Len: 1, Note: "0 binary, 1 hex"}
+	fMACSize    = FieldSpec{Name: "macSize", Type: FieldN, Len: 1, Note: "0 = 8H, 1 = 16H"}
+	fMACAlg     = FieldSpec{Name: "algorithm", Type: FieldN, Len: 1, Note: "1 ISO 9797-1 alg 1, 3 alg 3"}
+	fPadding    = FieldSpec{Name: "padding", Type: FieldN, Len: 1, Note: "0 none, 1 method 1, 2 method 2"}
+	fMACKeyType = FieldSpec{Name: "keyType", Type: FieldH, Len: 3, Note: "003 TAK, 008 ZAK"}
+	fMsgLen     = FieldSpec{Name: "messageLength", Type: FieldH, Len: 4, Err: DataLengthError, Note: "bytes of the decoded message, 0001..FFFF"}
+	fMsg        = FieldSpec{Name: "message", Type: FieldB, MinLen: 1, MaxLen: MaxFrameLen, Secret: true, Note: "binary, or hex (two characters a byte) with input format 1"}
+	fMAC        = FieldSpec{Name: "mac", Type: FieldH, MinLen: 8, MaxLen: 16, Secret: true, Note: "8H with MAC size 0, 16H with 1"}
+)
+
+// CommandSpec declares one host command: codes, name, handling flags and
+// its request and response fields in wire order (hostcmd.md §4).
+type CommandSpec struct {
+	Code     string // command code, e.g. "CA"
+	Response string // response code: second character + 1, e.g. "CB"
+	Name     string // what the command does
+	// RetrySafe: a request that was written but got no answer may be sent
+	// again, to the same or another HSM (style.md rule 14). True for every
+	// stateless verification, translation, generation and health command;
+	// A0 too (ours): a lost answer's key was never delivered, so generating
+	// another one is harmless. False for BA and NG (ours): a clear PIN
+	// crosses the wire once.
+	RetrySafe bool
+	// ClearPIN: the command carries a clear PIN (BA in, NG out); the gateway
+	// refuses it with 68 unless configured to allow it (hostcmd.md §4).
+	ClearPIN bool
+	// Binary: the body carries raw bytes (KQ, KW), so it is not text.
+	Binary bool
+	// RequestFields are the fields after the command code, in wire order,
+	// before the optional %nn and trailer.
+	RequestFields []FieldSpec
+	// ResponseFields are the fields after ERR on success (ERR 00), before
+	// the optional trailer. Error responses carry none (hostcmd.md §1).
+	ResponseFields []FieldSpec
+	// Errors lists the error codes the contract names for the command,
+	// besides 00 and the 13/15/68 any command may answer.
+	Errors []Code
+}
+
+// Indexes into commandTable, in contract order.
+const (
+	iNC = iota
+	iNO
+	iB2
+	iA0
+	iBU
+	iCA
+	iCC
+	iJE
+	iJG
+	iBA
+	iNG
+	iDC
+	iEC
+	iDA
+	iEA
+	iCW
+	iCY
+	iKQ
+	iKW
+	iM6
+	iM8
+	numCommands
+	iUnknown = -1
+)
+
+var pinErrors = []Code{SourceKeyParity, DestKeyParity, InvalidLMKPIN, InvalidInput, InvalidPINBlock, InvalidAccount, InvalidPINFormat, InvalidPINLength}
+var verifyErrors = []Code{VerifyFailed, SourceKeyParity, DestKeyParity, InvalidPINBlock, InvalidAccount, InvalidPINFormat, InvalidPINLength, IncompatibleKeyLength}
+
+// commandTable is never modified: Lookup hands out pointers into it that
+// callers must treat as read-only.
+var commandTable = [numCommands]CommandSpec{
+	iNC: {Code: "NC", Response: "ND", Name: "perform diagnostics", RetrySafe: true,
+		ResponseFields: []FieldSpec{fLMKCheck, fFirmware}},
+	iNO: {Code: "NO", Response: "NP", Name: "HSM status", RetrySafe: true,
+		RequestFields:  []FieldSpec{fNOMode},
+		ResponseFields: []FieldSpec{fIOBuffer, fEthernet, fTCPSockets, fFirmware, fReservedNP1, fReservedNP2}},
+	iB2: {Code: "B2", Response: "B3", Name: "echo", RetrySafe: true,
+		RequestFields:  []FieldSpec{fEchoLen, fEchoData},
+		ResponseFields: []FieldSpec{fEchoData}},
+	iA0: {Code: "A0", Response: "A1", Name: "generate a key", RetrySafe: true,
+		RequestFields:  []FieldSpec{fA0Mode, fKeyType, fSchemeLMK, fA0Delim, fZMKFlag, fZMK, fSchemeZMK},
+		ResponseFields: []FieldSpec{fKeyLMK, fKeyZMK, fKCV6},
+		Errors:         []Code{InvalidKeyTypeCode, SourceKeyParity, InvalidKeyScheme}},
+	iBU: {Code: "BU", Response: "BV", Name: "generate a key check value", RetrySafe: true,
+		RequestFields:  []FieldSpec{fKeyTypeCode, fKeyLenFlag, fBUKey, fBUDelimType, fBUKeyType, fBUDelimOpt, fReserved1, fReserved2, fKCVType},
+		ResponseFields: []FieldSpec{fKCV},
+		Errors:         []Code{InvalidKeyTypeCode, InvalidKeyLengthFlag, SourceKeyParity, IncompatibleKeyLength}},
+	iCA: {Code: "CA", Response: "CB", Name: "translate a PIN from TPK to ZPK", RetrySafe: true,
+		RequestFields:  []FieldSpec{fTPK, fZPK, fMaxPINLen, fPINBlock, fSrcFormat, fDstFormat, fAccount},
+		ResponseFields: []FieldSpec{fPINLen, fPINBlock, fDstFormat},
+		Errors:         pinErrors},
+	iCC: {Code: "CC", Response: "CD", Name: "translate a PIN from ZPK to ZPK", RetrySafe: true,
+		RequestFields:  []FieldSpec{fSrcZPK, fDstZPK, fMaxPINLen, fPINBlock, fSrcFormat, fDstFormat, fAccount},
+		ResponseFields: []FieldSpec{fPINLen, fPINBlock, fDstFormat},
+		Errors:         pinErrors},
+	iJE: {Code: "JE", Response: "JF", Name: "translate a PIN from ZPK to LMK", RetrySafe: true,
+		RequestFields:  []FieldSpec{fZPK, fPINBlock, fFormat, fAccount},
+		ResponseFields: []FieldSpec{fPINUnderLMK},
+		Errors:         pinErrors},
+	iJG: {Code: "JG", Response: "JH", Name: "translate a PIN from LMK to ZPK", RetrySafe: true,
+		RequestFields:  []FieldSpec{fZPK, fFormat, fAccount, fPINUnderLMK},
+		ResponseFields: []FieldSpec{fPINBlock},
+		Errors:         pinErrors},
+	iBA: {Code: "BA", Response: "BB", Name: "encrypt a clear PIN", ClearPIN: true,
+		RequestFields:  []FieldSpec{fClearPIN, fAccount},
+		ResponseFields: []FieldSpec{fPINUnderLMK},
+		Errors:         pinErrors},
+	iNG: {Code: "NG", Response: "NH", Name: "decrypt an encrypted PIN", ClearPIN: true,
+		RequestFields:  []FieldSpec{fAccount, fPINUnderLMK},
+		ResponseFields: []FieldSpec{fClearPIN, fReference},
+		Errors:         pinErrors},
+	iDC: {Code: "DC", Response: "DD", Name: "verify a terminal PIN by Visa PVV", RetrySafe: true,
+		RequestFields: []FieldSpec{fTPK, fPVKPVV, fPINBlock, fFormat, fAccount, fPVKI, fPVV},
+		Errors:        verifyErrors},
+	iEC: {Code: "EC", Response: "ED", Name: "verify an interchange PIN by Visa PVV", RetrySafe: true,
+		RequestFields: []FieldSpec{fZPK, fPVKPVV, fPINBlock, fFormat, fAccount, fPVKI, fPVV},
+		Errors:        verifyErrors},
+	iDA: {Code: "DA", Response: "DB", Name: "verify a terminal PIN by IBM 3624 offset", RetrySafe: true,
+		RequestFields: []FieldSpec{fTPK, fPVKIBM, fMaxPINLen, fPINBlock, fFormat, fCheckLen, fAccount, fDecTable, fValidation, fOffset},
+		Errors:        append(verifyErrors[:len(verifyErrors):len(verifyErrors)], DecimalizationError)},
+	iEA: {Code: "EA", Response: "EB", Name: "verify an interchange PIN by IBM 3624 offset", RetrySafe: true,
+		RequestFields: []FieldSpec{fZPK, fPVKIBM, fMaxPINLen, fPINBlock, fFormat, fCheckLen, fAccount, fDecTable, fValidation, fOffset},
+		Errors:        append(verifyErrors[:len(verifyErrors):len(verifyErrors)], DecimalizationError)},
+	iCW: {Code: "CW", Response: "CX", Name: "generate a card verification value", RetrySafe: true,
+		RequestFields:  []FieldSpec{fCVK, fPAN, fDelim, fExpiry, fServiceCode},
+		ResponseFields: []FieldSpec{fCVV},
+		Errors:         []Code{SourceKeyParity, IncompatibleKeyLength}},
+	iCY: {Code: "CY", Response: "CZ", Name: "verify a card verification value", RetrySafe: true,
+		RequestFields: []FieldSpec{fCVK, fCVV, fPAN, fDelim, fExpiry, fServiceCode},
+		Errors:        []Code{VerifyFailed, SourceKeyParity, IncompatibleKeyLength}},
+	iKQ: {Code: "KQ", Response: "KR", Name: "verify an ARQC and/or generate an ARPC (Visa CVN 10, Mastercard)", RetrySafe: true, Binary: true,
+		RequestFields:  []FieldSpec{fKQMode, fKQScheme, fMKAC, fPANPSN, fATC, fUN, fKQDataLen, fKQData, fDelimMode, fARQC, fARC},
+		ResponseFields: []FieldSpec{fARPC8},
+		Errors:         []Code{VerifyFailed, InvalidKeyTypeCode, InvalidKeyLengthFlag, SourceKeyParity, DataLengthError}},
+	iKW: {Code: "KW", Response: "KX", Name: "verify an ARQC and/or generate an ARPC (EMV common session key)", RetrySafe: true, Binary: true,
+		RequestFields:  []FieldSpec{fKWMode, fKWScheme, fMKAC, fPANPSNA, fPANLenB, fPANB, fDelimOptB, fATC, fKWDataLen, fKWData, fDataDelim, fARQC, fARC, fCSU, fPADLen, fPAD},
+		ResponseFields: []FieldSpec{fARPC8, fARPC4},
+		Errors:         []Code{VerifyFailed, InvalidKeyTypeCode, InvalidKeyLengthFlag, SourceKeyParity, DataLengthError}},
+	iM6: {Code: "M6", Response: "M7", Name: "generate a MAC", RetrySafe: true,
+		RequestFields:  []FieldSpec{fMACMode, fInputFmt, fMACSize, fMACAlg, fPadding, fMACKeyType, fMACKey, fMsgLen, fMsg},
+		ResponseFields: []FieldSpec{fMAC},
+		Errors:         []Code{SourceKeyParity, DataLengthError}},
+	iM8: {Code: "M8", Response: "M9", Name: "verify a MAC", RetrySafe: true,
+		RequestFields: []FieldSpec{fMACMode, fInputFmt, fMACSize, fMACAlg, fPadding, fMACKeyType, fMACKey, fMsgLen, fMsg, fMAC},
+		Errors:        []Code{VerifyFailed, SourceKeyParity, DataLengthError}},
+}
+
+// commandIndex maps a command code to its table index without allocating.
+func commandIndex(c [2]byte) int {
+	switch uint16(c[0])<<8 | uint16(c[1]) {
+	case 'N'<<8 | 'C':
+		return iNC
+	case 'N'<<8 | 'O':
+		return iNO
+	case 'B'<<8 | '2':
+		return iB2
+	case 'A'<<8 | '0':
+		return iA0
+	case 'B'<<8 | 'U':
+		return iBU
+	case 'C'<<8 | 'A':
+		return iCA
+	case 'C'<<8 | 'C':
+		return iCC
+	case 'J'<<8 | 'E':
+		return iJE
+	case 'J'<<8 | 'G':
+		return iJG
+	case 'B'<<8 | 'A':
+		return iBA
+	case 'N'<<8 | 'G':
+		return iNG
+	case 'D'<<8 | 'C':
+		return iDC
+	case 'E'<<8 | 'C':
+		return iEC
+	case 'D'<<8 | 'A':
+		return iDA
+	case 'E'<<8 | 'A':
+		return iEA
+	case 'C'<<8 | 'W':
+		return iCW
+	case 'C'<<8 | 'Y':
+		return iCY
+	case 'K'<<8 | 'Q':
+		return iKQ
+	case 'K'<<8 | 'W':
+		return iKW
+	case 'M'<<8 | '6':
+		return iM6
+	case 'M'<<8 | '8':
+		return iM8
+	}
+	return iUnknown
+}
+
+// Lookup returns the table entry for a command code. It does not allocate.
+// The returned spec is shared and must not be modified.
+func Lookup(code [2]byte) (*CommandSpec, bool) {
+	i := commandIndex(code)
+	if i < 0 {
+		return nil, false
+	}
+	return &commandTable[i], true
+}
+
+// Commands returns a copy of the command table, in contract order; the
+// caller may modify it freely.
+func Commands() []CommandSpec {
+	out := make([]CommandSpec, numCommands)
+	for i, c := range commandTable {
+		c.RequestFields = append([]FieldSpec(nil), c.RequestFields...)
+		c.ResponseFields = append([]FieldSpec(nil), c.ResponseFields...)
+		c.Errors = append([]Code(nil), c.Errors...)
+		out[i] = c
+	}
+	return out
+}

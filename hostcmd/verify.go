@@ -1,0 +1,267 @@
+package hostcmd
+
+import "github.com/payhsm/payhsm-gw/internal/redact"
+
+// DC verifies a terminal PIN (under a TPK) by Visa PVV (payShield DC;
+// hostcmd.md §4 PIN verification).
+type DC struct {
+	TPK      KeyField
+	PVK      KeyField // bare 32H pair or U+32H
+	PINBlock redact.String
+	Format   string
+	Account  redact.String
+	PVKI     byte          // 1N
+	PVV      redact.String // 4N
+	Envelope
+}
+
+// Code returns "DC".
+func (*DC) Code() string { return "DC" }
+
+// AppendBody appends the request body.
+func (r *DC) AppendBody(dst []byte) []byte {
+	dst = append(dst, "DC"...)
+	dst = r.TPK.AppendWire(dst)
+	return r.appendEnvelope(appendPVV(dst, r.PVK, r.PINBlock, r.Format, r.Account, r.PVKI, r.PVV))
+}
+
+func appendPVV(dst []byte, pvk KeyField, block redact.String, f string, acct redact.String, pvki byte, pvv redact.String) []byte {
+	dst = pvk.AppendWire(dst)
+	dst = append(dst, block...)
+	dst = append(dst, f...)
+	dst = append(dst, acct...)
+	dst = append(dst, pvki)
+	return append(dst, pvv...)
+}
+
+func parseDC(p *parser) *DC {
+	r := &DC{}
+	r.TPK = p.key(&fTPK)
+	r.PVK = p.key(&fPVKPVV)
+	r.PINBlock = p.secretHex(&fPINBlock)
+	r.Format = p.pinFormat(&fFormat)
+	r.Account = p.secretDigits(&fAccount)
+	r.PVKI = p.char(&fPVKI, decimalDigits)
+	r.PVV = p.secretDigits(&fPVV)
+	p.envelope(&r.Envelope)
+	return r
+}
+
+const decimalDigits = "0123456789"
+
+// EC verifies an interchange PIN (under a ZPK) by Visa PVV (payShield EC;
+// hostcmd.md §4).
+type EC struct {
+	ZPK      KeyField
+	PVK      KeyField
+	PINBlock redact.String
+	Format   string
+	Account  redact.String
+	PVKI     byte
+	PVV      redact.String
+	Envelope
+}
+
+// Code returns "EC".
+func (*EC) Code() string { return "EC" }
+
+// AppendBody appends the request body.
+func (r *EC) AppendBody(dst []byte) []byte {
+	dst = append(dst, "EC"...)
+	dst = r.ZPK.AppendWire(dst)
+	return r.appendEnvelope(appendPVV(dst, r.PVK, r.PINBlock, r.Format, r.Account, r.PVKI, r.PVV))
+}
+
+func parseEC(p *parser) *EC {
+	r := &EC{}
+	r.ZPK = p.key(&fZPK)
+	r.PVK = p.key(&fPVKPVV)
+	r.PINBlock = p.secretHex(&fPINBlock)
+	r.Format = p.pinFormat(&fFormat)
+	r.Account = p.secretDigits(&fAccount)
+	r.PVKI = p.char(&fPVKI, decimalDigits)
+	r.PVV = p.secretDigits(&fPVV)
+	p.envelope(&r.Envelope)
+	return r
+}
+
+// IBMOffset holds the fields DA and EA share after the PIN key: IBM 3624
+// PIN verification by offset (hostcmd.md §4).
+type IBMOffset struct {
+	PVK                 KeyField // 16H single or U+32H
+	MaxPINLen           int      // 2N, 04..12
+	PINBlock            redact.String
+	Format              string
+	CheckLen            int           // 2N, 04..12
+	Account             redact.String // 12N
+	DecimalisationTable redact.String // 16 decimal digits
+	ValidationData      redact.String // 12A: hex digits and one 'N'
+	Offset              redact.String // 12H: digits, F-padded
+}
+
+func (o *IBMOffset) append(dst []byte) []byte {
+	dst = o.PVK.AppendWire(dst)
+	dst = appendNum(dst, o.MaxPINLen, 2)
+	dst = append(dst, o.PINBlock...)
+	dst = append(dst, o.Format...)
+	dst = appendNum(dst, o.CheckLen, 2)
+	dst = append(dst, o.Account...)
+	dst = append(dst, o.DecimalisationTable...)
+	dst = append(dst, o.ValidationData...)
+	return append(dst, o.Offset...)
+}
+
+func (o *IBMOffset) parse(p *parser) {
+	o.PVK = p.key(&fPVKIBM)
+	o.MaxPINLen = p.num(&fMaxPINLen, 4, 12)
+	o.PINBlock = p.secretHex(&fPINBlock)
+	o.Format = p.pinFormat(&fFormat)
+	o.CheckLen = p.num(&fCheckLen, 4, 12)
+	o.Account = p.secretDigits(&fAccount)
+	// A decimalisation table maps each nibble to a decimal digit: any
+	// other character is a table error (25).
+	o.DecimalisationTable = p.secretDigits(&fDecTable)
+	if b := p.next(&fValidation, fValidation.Len); b != nil {
+		if s, ok := validationData(b); ok {
+			o.ValidationData = redact.String(s)
+		} else {
+			p.fail(&fValidation, InvalidInput)
+		}
+	}
+	if b := p.next(&fOffset, fOffset.Len); b != nil {
+		if ok := paddedDigits(b, 4); ok {
+			s, _ := upperHex(b)
+			o.Offset = redact.String(s)
+		} else {
+			p.fail(&fOffset, InvalidInput)
+		}
+	}
+}
+
+// validationData checks 12A PIN validation data (hex digits with exactly one
+// 'N', where the HSM inserts the last 5 account digits) and upper-cases it.
+func validationData(b []byte) (string, bool) {
+	var tmp [12]byte
+	ns := 0
+	for i, c := range b {
+		switch {
+		case c == 'N':
+			ns++
+		case isHex(c):
+			if c >= 'a' {
+				c -= 'a' - 'A'
+			}
+		default:
+			return "", false
+		}
+		tmp[i] = c
+	}
+	return string(tmp[:len(b)]), ns == 1
+}
+
+// paddedDigits reports whether b is at least minDigits decimal digits
+// followed only by F (either case).
+func paddedDigits(b []byte, minDigits int) bool {
+	d := 0
+	for d < len(b) && isDigit(b[d]) {
+		d++
+	}
+	for _, c := range b[d:] {
+		if c != 'F' && c != 'f' {
+			return false
+		}
+	}
+	return d >= minDigits
+}
+
+// DA verifies a terminal PIN by IBM 3624 offset (payShield DA; hostcmd.md §4).
+type DA struct {
+	TPK KeyField
+	IBMOffset
+	Envelope
+}
+
+// Code returns "DA".
+func (*DA) Code() string { return "DA" }
+
+// AppendBody appends the request body.
+func (r *DA) AppendBody(dst []byte) []byte {
+	dst = append(dst, "DA"...)
+	dst = r.TPK.AppendWire(dst)
+	return r.appendEnvelope(r.IBMOffset.append(dst))
+}
+
+func parseDA(p *parser) *DA {
+	r := &DA{}
+	r.TPK = p.key(&fTPK)
+	r.IBMOffset.parse(p)
+	p.envelope(&r.Envelope)
+	return r
+}
+
+// EA verifies an interchange PIN by IBM 3624 offset (payShield EA;
+// hostcmd.md §4).
+type EA struct {
+	ZPK KeyField
+	IBMOffset
+	Envelope
+}
+
+// Code returns "EA".
+func (*EA) Code() string { return "EA" }
+
+// AppendBody appends the request body.
+func (r *EA) AppendBody(dst []byte) []byte {
+	dst = append(dst, "EA"...)
+	dst = r.ZPK.AppendWire(dst)
+	return r.appendEnvelope(r.IBMOffset.append(dst))
+}
+
+func parseEA(p *parser) *EA {
+	r := &EA{}
+	r.ZPK = p.key(&fZPK)
+	r.IBMOffset.parse(p)
+	p.envelope(&r.Envelope)
+	return r
+}
+
+// DD answers DC: 00 verified, 01 verification failure; no fields.
+type DD struct{ Status }
+
+// Code returns "DD".
+func (*DD) Code() string { return "DD" }
+
+// AppendBody appends the response body.
+func (r *DD) AppendBody(dst []byte) []byte { return appendStatusOnly(dst, "DD", &r.Status) }
+
+// ED answers EC: 00 verified, 01 verification failure; no fields.
+type ED struct{ Status }
+
+// Code returns "ED".
+func (*ED) Code() string { return "ED" }
+
+// AppendBody appends the response body.
+func (r *ED) AppendBody(dst []byte) []byte { return appendStatusOnly(dst, "ED", &r.Status) }
+
+// DB answers DA: 00 verified, 01 verification failure; no fields.
+type DB struct{ Status }
+
+// Code returns "DB".
+func (*DB) Code() string { return "DB" }
+
+// AppendBody appends the response body.
+func (r *DB) AppendBody(dst []byte) []byte { return appendStatusOnly(dst, "DB", &r.Status) }
+
+// EB answers EA: 00 verified, 01 verification failure; no fields.
+type EB struct{ Status }
+
+// Code returns "EB".
+func (*EB) Code() string { return "EB" }
+
+// AppendBody appends the response body.
+func (r *EB) AppendBody(dst []byte) []byte { return appendStatusOnly(dst, "EB", &r.Status) }
+
+func appendStatusOnly(dst []byte, rc string, st *Status) []byte {
+	dst, _ = st.appendHead(dst, rc)
+	return append(dst, st.Trailer...)
+}
