@@ -26,9 +26,26 @@ type ClearKey struct {
 	m *keyMaterial
 }
 
+// keyMaterial is the header of a key; the bytes sit one more pointer away.
+// For a verb that does not suit a pointer (%s, %q ...), fmt prints a pointer
+// found in an unexported field by dereferencing it once, so whatever the
+// first pointer reaches directly must not be secret.
 type keyMaterial struct {
-	n   int
-	buf [maxKeyLen]byte
+	b *[maxKeyLen]byte
+	n int
+}
+
+// keyBox puts the header and the bytes in one allocation.
+type keyBox struct {
+	m keyMaterial
+	b [maxKeyLen]byte
+}
+
+// newKeyMaterial returns an empty key of n bytes to be filled in place.
+func newKeyMaterial(n int) ClearKey {
+	box := new(keyBox)
+	box.m = keyMaterial{b: &box.b, n: n}
+	return ClearKey{m: &box.m}
 }
 
 // NewClearKey returns a ClearKey holding a copy of b, which must be 8, 16,
@@ -40,9 +57,9 @@ func NewClearKey(b []byte) (ClearKey, error) {
 	default:
 		return ClearKey{}, ErrKeyLength
 	}
-	m := &keyMaterial{n: len(b)}
-	copy(m.buf[:], b)
-	return ClearKey{m: m}, nil
+	k := newKeyMaterial(len(b))
+	copy(k.m.b[:], b)
+	return k, nil
 }
 
 // GenerateKey returns a random DES or Triple DES key of the length of scheme
@@ -53,15 +70,10 @@ func GenerateKey(s Scheme) (ClearKey, error) {
 	if n == 0 {
 		return ClearKey{}, ErrScheme
 	}
-	m := &keyMaterial{n: n}
-	rand.Read(m.buf[:n]) // never returns an error (crypto/rand, Go 1.24+)
-	AdjustParity(m.buf[:n])
-	return ClearKey{m: m}, nil
-}
-
-// newKeyMaterial returns an empty key of n bytes to be filled in place.
-func newKeyMaterial(n int) ClearKey {
-	return ClearKey{m: &keyMaterial{n: n}}
+	k := newKeyMaterial(n)
+	rand.Read(k.m.b[:n]) // never returns an error (crypto/rand, Go 1.24+)
+	AdjustParity(k.m.b[:n])
+	return k, nil
 }
 
 // Bytes returns the clear key bytes. The slice aliases the key: callers must
@@ -71,7 +83,7 @@ func (k ClearKey) Bytes() []byte {
 	if k.m == nil {
 		return nil
 	}
-	return k.m.buf[:k.m.n:k.m.n]
+	return k.m.b[:k.m.n:k.m.n]
 }
 
 // Len returns the key length in bytes (0 for the zero ClearKey or after
@@ -90,7 +102,7 @@ func (k ClearKey) Destroy() {
 	if k.m == nil {
 		return
 	}
-	clear(k.m.buf[:])
+	clear(k.m.b[:])
 	k.m.n = 0
 }
 

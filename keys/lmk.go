@@ -34,8 +34,12 @@ type LMK struct {
 	s *lmkState // behind a pointer so that reflection-based printing shows an address
 }
 
+// lmkState holds the LMK. The pair bytes sit behind a second pointer and the
+// ciphers behind interfaces: fmt dereferences a pointer in an unexported
+// field once for a verb that does not suit pointers, so nothing that the
+// first pointer reaches directly may be secret (the check value is not).
 type lmkState struct {
-	raw   [NumPairs][16]byte
+	raw   *[NumPairs][16]byte
 	pairs [NumPairs]cipher.Block
 	typed [maxPairCode + 1][10]variantCiphers // by pair code, key-type variant
 	check [8]byte
@@ -53,13 +57,13 @@ type variantCiphers struct {
 // the error wraps ErrParity and names the pair. NewLMK copies pairs; the
 // caller should clear its copy.
 func NewLMK(pairs [NumPairs][16]byte) (*LMK, error) {
-	defer clear(pairs[:])
 	for i := range pairs {
 		if !CheckParity(pairs[i][:]) {
+			clear(pairs[:])
 			return nil, &contextError{ctx: "LMK pair " + pairLabel(i), err: ErrParity}
 		}
 	}
-	s := &lmkState{raw: pairs}
+	s := &lmkState{raw: &pairs}
 	for i := range s.raw {
 		s.pairs[i] = mustTDES(s.raw[i][:])
 	}

@@ -30,7 +30,7 @@ func ParseLMK(r io.Reader) (*LMK, error) {
 	buf, err := io.ReadAll(io.LimitReader(r, maxLMKFile+1))
 	defer clear(buf)
 	if err != nil {
-		return nil, &LMKFileError{Reason: "read failed"}
+		return nil, &LMKFileError{Reason: "read failed: " + err.Error(), Err: err}
 	}
 	if len(buf) > maxLMKFile {
 		return nil, &LMKFileError{Reason: "larger than 64 KiB"}

@@ -51,16 +51,18 @@ func (l *LMK) EncryptPIN(pin []byte, account string) ([]byte, error) {
 	if len(account) != 12 || !allDigits(account) {
 		return nil, ErrAccount
 	}
+	// One allocation: the result, then 16 bytes of cipher scratch (a buffer
+	// passed to a cipher.Block escapes to the heap anyway).
+	buf := make([]byte, n+1+16)
+	out, scratch := buf[:n+1:n+1], buf[n+1:]
 	var s [16]byte // keystream digits s0..sn
-	var scratch [16]byte
-	l.pinKeystream(s[:n+1], account, scratch[:])
-	c := l.pinCheckDigit(pin, scratch[:])
-	out := make([]byte, n+1)
+	l.pinKeystream(s[:n+1], account, scratch)
+	c := l.pinCheckDigit(pin, scratch)
 	out[0] = '0' + (c+s[0])%10
 	for i, p := range pin {
 		out[i+1] = '0' + (p-'0'+s[i+1])%10
 	}
-	clear(scratch[:])
+	clear(scratch)
 	clear(s[:])
 	return out, nil
 }
@@ -79,17 +81,17 @@ func (l *LMK) DecryptPIN(enc []byte, account string) ([]byte, error) {
 	if len(account) != 12 || !allDigits(account) {
 		return nil, ErrAccount
 	}
+	buf := make([]byte, n+16) // the PIN, then cipher scratch
+	pin, scratch := buf[:n:n], buf[n:]
 	var s [16]byte
-	var scratch [16]byte
-	l.pinKeystream(s[:n+1], account, scratch[:])
-	pin := make([]byte, n)
+	l.pinKeystream(s[:n+1], account, scratch)
 	for i := range pin {
 		pin[i] = '0' + (enc[i+1]-'0'+10-s[i+1])%10
 	}
 	x0 := (enc[0] - '0' + 10 - s[0]) % 10
-	c := l.pinCheckDigit(pin, scratch[:])
+	c := l.pinCheckDigit(pin, scratch)
 	ok := subtle.ConstantTimeByteEq(x0, c)
-	clear(scratch[:])
+	clear(scratch)
 	clear(s[:])
 	if ok != 1 {
 		clear(pin)

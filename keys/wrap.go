@@ -58,7 +58,7 @@ func (l *LMK) Decrypt(kt KeyType, s Scheme, ct []byte) (ClearKey, error) {
 		return ClearKey{}, keyError("decrypting", kt, s, ErrKeyLength)
 	}
 	k := newKeyMaterial(n)
-	b := k.m.buf[:n]
+	b := k.m.b[:n]
 	copy(b, ct)
 	vc.apply(s, b, true)
 	if !CheckParity(b) {
