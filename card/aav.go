@@ -205,8 +205,9 @@ func AAVHMAC(key []byte, pan string, a AAV) ([5]byte, error) {
 }
 
 // VerifyAAVHMAC reports whether a.MAC is the HMAC-variant MAC of a for pan
-// under key (see AAVHMAC), comparing in constant time (hmac.Equal). A
-// mismatch is ok == false with a nil error.
+// under key (see AAVHMAC), comparing in constant time (hmac.Equal, which
+// uses crypto/subtle.ConstantTimeCompare). A mismatch is ok == false with a
+// nil error.
 func VerifyAAVHMAC(key []byte, pan string, a AAV) (bool, error) {
 	want, err := AAVHMAC(key, pan, a)
 	if err != nil {

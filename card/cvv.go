@@ -4,8 +4,11 @@ import (
 	"crypto/cipher"
 	"crypto/des"
 	"crypto/subtle"
+	"fmt"
+	"log/slog"
 
 	"github.com/payhsm/payhsm-gw/internal/decimalize"
+	"github.com/payhsm/payhsm-gw/internal/redact"
 )
 
 // Field lengths of the CVV family.
@@ -18,8 +21,8 @@ const (
 	ValueLen = 3
 )
 
-// Service codes that select the CVV variants (Visa and Mastercard issuer
-// manuals; payShield CW/CY).
+// Service codes that select the CVV variants (the scheme conventions that
+// payShield CW/CY hosts follow).
 const (
 	// ServiceCodeCVV2 replaces the card's service code for CVV2 and CVC2.
 	ServiceCodeCVV2 = "000"
@@ -63,9 +66,21 @@ func NewCVKPair(a, b []byte) (*CVK, error) {
 	return &CVK{a: ca, b: cb}, nil
 }
 
+// String implements fmt.Stringer: a CVK prints as redact.Placeholder.
+func (CVK) String() string { return redact.Placeholder }
+
+// GoString implements fmt.GoStringer.
+func (CVK) GoString() string { return redact.Placeholder }
+
+// Format implements fmt.Formatter so that no verb shows the key schedules.
+func (CVK) Format(f fmt.State, _ rune) { f.Write([]byte(redact.Placeholder)) }
+
+// LogValue implements slog.LogValuer.
+func (CVK) LogValue() slog.Value { return slog.StringValue(redact.Placeholder) }
+
 // Generate returns the 3-digit Visa CVV / Mastercard CVC of a card: the
-// CVV algorithm over PAN ‖ expiry ‖ service code (Visa and Mastercard issuer
-// manuals; payShield CW). Pass ServiceCodeCVV2 for a CVV2/CVC2 and
+// published Visa CVV algorithm over PAN ‖ expiry ‖ service code, as the
+// payShield CW command computes it. Pass ServiceCodeCVV2 for a CVV2/CVC2 and
 // ServiceCodeICVV for an iCVV. pan is 1 to 19 digits, expiry 4 digits in
 // the issuer's order, serviceCode 3 digits; otherwise the error is ErrPAN,
 // ErrExpiry or ErrServiceCode.

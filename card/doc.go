@@ -2,9 +2,9 @@
 // cards and the 3-D Secure authentication values built on them:
 //
 //   - Visa CVV and Mastercard CVC (one algorithm), with CVV2/CVC2 (service
-//     code "000") and iCVV (service code "999") as variants: the CVV
-//     algorithm as given in the Visa and Mastercard issuer manuals and in the
-//     payShield CW/CY host commands (see CVK).
+//     code "000") and iCVV (service code "999") as variants: the published
+//     Visa CVV algorithm, which Mastercard uses for the CVC and the payShield
+//     CW/CY host commands compute (see CVK).
 //   - Visa CAVV, 3-D Secure "CVV with ATN" (CAVV algorithm 2, usage 3): the
 //     20-byte value of Visa table D-7 (ParseCAVV, CAVV.Append, DecodeCAVV),
 //     the substituted CVV inputs (CAVVInput) and its check value
@@ -30,14 +30,23 @@
 // code is 3 digits. Nothing else is checked (no Luhn, no month range), since
 // CAVV and AAV put other data in those slots.
 //
+// Visa CAVV PAN normalisation: the PAN is right-justified and zero-padded on
+// the left to 16 digits, or cut to its rightmost 16 (Visa's text, and our
+// host-command contract). jPOS passes shorter PANs unpadded; the two agree
+// for PANs of 16 digits or more.
+//
+// Use: build a CVK once per key and reuse it (it is immutable and safe for
+// concurrent use); its two DES key schedules cost several times a CVV.
+//
 // Secrets: CVK key bytes and the key schedules a CVK holds, HMAC keys, full
 // PANs, CVVs, CAVV outputs and AAV MACs are secret. Errors name the field and
-// never carry its value; CAVV.Output is a redact.String and AAV.MAC an AAVMAC,
-// both of which print, log and marshal as a placeholder.
+// never carry its value. A CVK, CAVV.Output (a redact.String) and AAV.MAC (an
+// AAVMAC) print, log and marshal as redact.Placeholder.
 //
-// Constant time: CVK.Verify, CVK.VerifyCAVV, VerifyAAVHMAC and
-// CVK.VerifyAAVCVC2 compare the expected and the received value with
-// crypto/subtle.ConstantTimeCompare. The computations take time that depends
-// only on input lengths (crypto/des and crypto/sha1 make no cache-timing
-// promise beyond that).
+// Constant time: CVK.Verify, CVK.VerifyCAVV, CVK.VerifyAAVCVC2 and
+// VerifyAAVHMAC compare the expected and the received value with
+// crypto/subtle.ConstantTimeCompare (hmac.Equal for the HMAC MAC); their time
+// does not depend on where the values differ. The computations themselves
+// are not constant time in the strict sense: crypto/des uses table lookups,
+// and Visa decimalisation branches on the nibbles of the cipher output.
 package card
