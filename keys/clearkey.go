@@ -2,6 +2,7 @@ package keys
 
 import (
 	"crypto/rand"
+	"encoding/json"
 	"fmt"
 	"log/slog"
 
@@ -14,9 +15,9 @@ const maxKeyLen = 32
 // ClearKey holds clear key material: 8, 16 or 24 bytes for DES and Triple
 // DES, 16, 24 or 32 bytes for AES. It redacts itself: String, GoString,
 // Format (every fmt verb, %x and %#v included), LogValue and MarshalJSON all
-// give a placeholder, and the bytes sit behind a pointer so that a struct
-// printed by reflection shows an address, not the key. Bytes is the only way
-// to the key.
+// give a placeholder, and the bytes sit two pointers away so that a struct
+// holding a ClearKey in an unexported field, printed by reflection with any
+// verb, shows addresses, not the key. Bytes is the only way to the key.
 //
 // A ClearKey is a small value that refers to its bytes; copies share them,
 // and Destroy zeroes them for every copy. The zero ClearKey holds no key
@@ -129,4 +130,5 @@ var (
 	_ fmt.GoStringer = ClearKey{}
 	_ fmt.Formatter  = ClearKey{}
 	_ slog.LogValuer = ClearKey{}
+	_ json.Marshaler = ClearKey{}
 )

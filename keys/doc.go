@@ -10,7 +10,8 @@
 // scheme variant XORed into byte 8 (docs/spec/hostcmd.md §3; the algorithm
 // as implemented by jPOS, ThalesSim and CryptoCarver, matched here against
 // their published cryptograms). The public Thales test LMK is built in
-// (TestLMK); another is read from a file with ParseLMK.
+// (TestLMK); another is read from a file with ParseLMK or built from its
+// pairs with NewLMK.
 //
 // Secrets: clear keys (ClearKey), the LMK and every cipher built from it,
 // clear PINs, and — by the project's rule — the cryptograms and PINs under
