@@ -166,14 +166,14 @@ func (c *conn) answer(f hostcmd.Frame) {
 	bodyAt := len(b)
 	body := f.Body()
 	if v := s.forced.Load(); v != 0 {
-		b = appendError(b, f.Code(), byte(v>>8), byte(v))
+		b = hostcmd.AppendErrorResponse(b, f.Code(), hostcmd.Code([]byte{byte(v >> 8), byte(v)}))
 	} else {
 		b = s.hsm.Execute(b, body)
 	}
 	if len(b)-start-2 > hostcmd.MaxFrameLen {
 		// Cannot happen with this command set (no answer is longer than
 		// its request); kept so that a new command cannot break framing.
-		b = appendError(b[:bodyAt], f.Code(), '8', '0')
+		b = hostcmd.AppendErrorResponse(b[:bodyAt], f.Code(), hostcmd.DataLengthError)
 	}
 	binary.BigEndian.PutUint16(b[start:], uint16(len(b)-start-2))
 	if len(b) >= bodyAt+4 {
@@ -200,14 +200,12 @@ func (c *conn) writeLoop(wrote chan<- struct{}) {
 		bufs   net.Buffers
 		timer  *time.Timer
 	)
+	// release returns the buffers of bs to the pool.
 	release := func(bs []batch) {
-		var n int
 		for _, b := range bs {
-			n += b.n
 			*b.buf = (*b.buf)[:0]
 			bufPool.Put(b.buf)
 		}
-		s.stats.inFlight.Add(-int64(n))
 	}
 	for {
 		var b batch
@@ -251,17 +249,24 @@ func (c *conn) writeLoop(wrote chan<- struct{}) {
 				break more
 			}
 		}
-		if failed || s.blackhole.Load() {
-			if !failed {
-				var n int
-				for _, d := range due {
-					n += d.n
-				}
-				s.stats.blackholed.Add(uint64(n))
-			}
+		var n int
+		for _, d := range due {
+			n += d.n
+		}
+		// The answers leave the in-flight count whatever happens to them.
+		s.stats.inFlight.Add(-int64(n))
+		if failed {
 			release(due)
 			continue
 		}
+		if s.blackhole.Load() {
+			s.stats.blackholed.Add(uint64(n))
+			release(due)
+			continue
+		}
+		// Count the answers before writing them, so that a client that has
+		// read an answer finds it in Stats.
+		s.stats.commands.Add(uint64(n))
 		var err error
 		if len(due) == 1 {
 			_, err = c.nc.Write(*due[0].buf)
@@ -270,19 +275,14 @@ func (c *conn) writeLoop(wrote chan<- struct{}) {
 			for _, d := range due {
 				bufs = append(bufs, *d.buf)
 			}
-			_, err = bufs.WriteTo(c.nc)
+			wb := bufs // WriteTo consumes its receiver
+			_, err = wb.WriteTo(c.nc)
 		}
 		if err != nil {
+			s.stats.commands.Add(^uint64(n - 1)) // not answered after all
 			failed = true
 			c.kill() // the reader stops too
-			release(due)
-			continue
 		}
-		var n int
-		for _, d := range due {
-			n += d.n
-		}
-		s.stats.commands.Add(uint64(n))
 		release(due)
 	}
 	if timer != nil {

@@ -1,6 +1,9 @@
 package simulator
 
 import (
+	"encoding/hex"
+	"errors"
+
 	"github.com/payhsm/payhsm-gw/hostcmd"
 	"github.com/payhsm/payhsm-gw/keys"
 )
@@ -9,12 +12,13 @@ import (
 // (9A, the payShield "nnnn-nnnn" form; the value public simulators use).
 const Firmware = "0007-E000"
 
-// HSM is the simulator's command engine without the network: it answers one
-// host-command request body at a time under one LMK. It is safe for
+// HSM is the simulator's command engine without the network: it answers
+// one host-command request body at a time under one LMK. It is safe for
 // concurrent use; the TCP Server runs one HSM for all its connections.
 type HSM struct {
 	lmk   *keys.LMK
 	check string // NC LMK check value, 16H
+	cache *keyCache
 }
 
 // NewHSM returns a command engine under lmk (nil: the public test LMK).
@@ -22,53 +26,250 @@ func NewHSM(lmk *keys.LMK) *HSM {
 	if lmk == nil {
 		lmk = keys.TestLMK()
 	}
-	return &HSM{lmk: lmk, check: lmk.CheckValue()}
+	cv := lmk.CheckValue()
+	return &HSM{
+		lmk:   lmk,
+		check: hexUpper(cv[:]),
+		cache: newKeyCache(defaultCacheSize),
+	}
 }
 
 // CheckValue returns the LMK check value the HSM reports in NC: 16H, the
 // LMK pair 00-01 encrypting 8 zero bytes (hostcmd.md §3, ours).
 func (h *HSM) CheckValue() string { return h.check }
 
-// Execute answers one request: body is the request from the command code on
-// (code, fields, optional %nn LMK identifier, optional 0x19 trailer, no
-// length prefix and no header). It appends the response body (response code,
+// Execute answers one request: body is the request from the command code
+// on (code, fields, optional %nn LMK identifier, optional 0x19 trailer; no
+// length prefix, no header). It appends the response body (response code,
 // error code, fields, echoed trailer) to dst and returns the extended slice.
-// Any input gives an answer and none panics: an unknown command gets its
-// response code and 68, a malformed field 15 or the command's more specific
-// code (hostcmd.md §1, §4). A body shorter than a command code gets "ZZ15"
-// (ours).
+//
+// Every input gets an answer and none panics (hostcmd.md §1, §4): an
+// unknown command gets its response code and 68; a malformed field 15 or
+// the command's more specific code (the codes of hostcmd's command table);
+// an LMK identifier other than %00 gets 13 (one LMK is loaded); a key
+// with a parity error 10 when it is the first key of the command and 11
+// when it is the second; a failed verification 01. An error response
+// carries no fields. The trailer is echoed whenever it can be found: always
+// when the request parses, and for a text command also when a field before
+// it is malformed (ours). A body shorter than a command code is answered
+// "ZZ15" (ours).
 func (h *HSM) Execute(dst, body []byte) []byte {
 	if len(body) < 2 {
 		return append(dst, "ZZ15"...)
 	}
 	code := [2]byte{body[0], body[1]}
-	r := request{cmd: code, b: body[2:]}
+	req, err := hostcmd.ParseRequest(body)
+	if err != nil {
+		dst = hostcmd.AppendErrorResponse(dst, code, errorCode(err))
+		return append(dst, findTrailer(code, body)...)
+	}
 	start := len(dst)
-	rc := hostcmd.ResponseCode(code)
-	dst = append(dst, rc[0], rc[1], '0', '0')
-	var e hostcmd.Code
-	switch string(code[:]) {
-	case "NC":
-		dst, e = h.diagnostics(dst, &r)
-	case "NO":
-		dst, e = h.status(dst, &r)
-	case "B2":
-		dst, e = h.echo(dst, &r)
+	var (
+		env *hostcmd.Envelope
+		e   hostcmd.Code
+	)
+	switch r := req.(type) {
+	case *hostcmd.NC:
+		env = &r.Envelope
+		if e = checkLMKID(env); e == "" {
+			dst = h.nc(dst, r)
+		}
+	case *hostcmd.NO:
+		env = &r.Envelope
+		if e = checkLMKID(env); e == "" {
+			dst = h.no(dst, r)
+		}
+	case *hostcmd.B2:
+		env = &r.Envelope
+		if e = checkLMKID(env); e == "" {
+			dst = h.b2(dst, r)
+		}
+	case *hostcmd.A0:
+		env = &r.Envelope
+		if e = checkLMKID(env); e == "" {
+			dst, e = h.a0(dst, r)
+		}
+	case *hostcmd.BU:
+		env = &r.Envelope
+		if e = checkLMKID(env); e == "" {
+			dst, e = h.bu(dst, r)
+		}
+	case *hostcmd.CA:
+		env = &r.Envelope
+		if e = checkLMKID(env); e == "" {
+			dst, e = h.ca(dst, r)
+		}
+	case *hostcmd.CC:
+		env = &r.Envelope
+		if e = checkLMKID(env); e == "" {
+			dst, e = h.cc(dst, r)
+		}
+	case *hostcmd.JE:
+		env = &r.Envelope
+		if e = checkLMKID(env); e == "" {
+			dst, e = h.je(dst, r)
+		}
+	case *hostcmd.JG:
+		env = &r.Envelope
+		if e = checkLMKID(env); e == "" {
+			dst, e = h.jg(dst, r)
+		}
+	case *hostcmd.BA:
+		env = &r.Envelope
+		if e = checkLMKID(env); e == "" {
+			dst, e = h.ba(dst, r)
+		}
+	case *hostcmd.NG:
+		env = &r.Envelope
+		if e = checkLMKID(env); e == "" {
+			dst, e = h.ng(dst, r)
+		}
+	case *hostcmd.DC:
+		env = &r.Envelope
+		if e = checkLMKID(env); e == "" {
+			e = h.verifyPVV(r.TPK, keys.TPK, r.PVK, string(r.PINBlock), r.Format, string(r.Account), r.PVKI, string(r.PVV))
+		}
+	case *hostcmd.EC:
+		env = &r.Envelope
+		if e = checkLMKID(env); e == "" {
+			e = h.verifyPVV(r.ZPK, keys.ZPK, r.PVK, string(r.PINBlock), r.Format, string(r.Account), r.PVKI, string(r.PVV))
+		}
+	case *hostcmd.DA:
+		env = &r.Envelope
+		if e = checkLMKID(env); e == "" {
+			e = h.verifyOffset(r.TPK, keys.TPK, &r.IBMOffset)
+		}
+	case *hostcmd.EA:
+		env = &r.Envelope
+		if e = checkLMKID(env); e == "" {
+			e = h.verifyOffset(r.ZPK, keys.ZPK, &r.IBMOffset)
+		}
+	case *hostcmd.CW:
+		env = &r.Envelope
+		if e = checkLMKID(env); e == "" {
+			dst, e = h.cw(dst, r)
+		}
+	case *hostcmd.CY:
+		env = &r.Envelope
+		if e = checkLMKID(env); e == "" {
+			e = h.cy(r)
+		}
+	case *hostcmd.KQ:
+		env = &r.Envelope
+		if e = checkLMKID(env); e == "" {
+			dst, e = h.kq(dst, r)
+		}
+	case *hostcmd.KW:
+		env = &r.Envelope
+		if e = checkLMKID(env); e == "" {
+			dst, e = h.kw(dst, r)
+		}
+	case *hostcmd.M6:
+		env = &r.Envelope
+		if e = checkLMKID(env); e == "" {
+			dst, e = h.m6(dst, r)
+		}
+	case *hostcmd.M8:
+		env = &r.Envelope
+		if e = checkLMKID(env); e == "" {
+			e = h.m8(r)
+		}
 	default:
+		// A command of the table this simulator does not implement.
 		e = hostcmd.CommandDisabled
 	}
-	if e == "" {
-		e = r.finish()
+	switch {
+	case e != "" && e != hostcmd.OK:
+		dst = hostcmd.AppendErrorResponse(dst[:start], code, e)
+	case len(dst) == start:
+		// A command with no response fields (the verifications).
+		dst = hostcmd.AppendErrorResponse(dst, code, hostcmd.OK)
+	default:
+		// The handler appended a typed response with the trailer.
+		return dst
 	}
-	if e != "" && e != hostcmd.OK {
-		dst = append(dst[:start], rc[0], rc[1], e[0], e[1])
+	if env != nil {
+		dst = append(dst, env.Trailer...)
 	}
-	return r.appendTrailer(dst)
+	return dst
 }
 
-// appendError appends the response code of cmd and the error code e0 e1:
-// an error answer carries no further fields (hostcmd.md §1).
-func appendError(dst []byte, cmd [2]byte, e0, e1 byte) []byte {
-	rc := hostcmd.ResponseCode(cmd)
-	return append(dst, rc[0], rc[1], e0, e1)
+// checkLMKID answers 13 for an LMK identifier other than 00: the simulator
+// holds one LMK (hostcmd.md §1).
+func checkLMKID(env *hostcmd.Envelope) hostcmd.Code {
+	if env.LMKID != "" && env.LMKID != "00" {
+		return hostcmd.InvalidLMKID
+	}
+	return ""
+}
+
+// errorCode returns the HSM error code of a parse error.
+func errorCode(err error) hostcmd.Code {
+	var he *hostcmd.Error
+	if errors.As(err, &he) && he.Code.Valid() {
+		return he.Code
+	}
+	return hostcmd.InvalidInput
+}
+
+// findTrailer returns the trailer of a request that did not parse, when it
+// can be found without parsing: in a text command, whose fields never
+// contain 0x19, it starts at the first 0x19 (ours). Binary commands, and
+// trailers that are not valid, give none.
+func findTrailer(code [2]byte, body []byte) []byte {
+	spec, ok := hostcmd.Lookup(code)
+	if !ok || spec.Binary || spec.Code == "B2" {
+		return nil
+	}
+	for i := 2; i < len(body); i++ {
+		if body[i] != 0x19 {
+			continue
+		}
+		t := body[i:]
+		if len(t)-1 > hostcmd.MaxTrailerLen {
+			return nil
+		}
+		for _, c := range t[1:] {
+			if c < 0x20 || c > 0x7E {
+				return nil
+			}
+		}
+		return t
+	}
+	return nil
+}
+
+// keyCode returns the HSM error code for a key that failed to decrypt: a
+// parity error is 10 for the first key of a command and 11 for the second
+// (hostcmd.md §3).
+func keyCode(err error, position int) hostcmd.Code {
+	switch {
+	case errors.Is(err, keys.ErrParity):
+		if position == 1 {
+			return hostcmd.SourceKeyParity
+		}
+		return hostcmd.DestKeyParity
+	case errors.Is(err, keys.ErrKeyType):
+		return hostcmd.InvalidKeyTypeCode
+	}
+	return hostcmd.InvalidInput
+}
+
+// hexUpper returns b as upper-case hex.
+func hexUpper(b []byte) string {
+	const digits = "0123456789ABCDEF"
+	out := make([]byte, 2*len(b))
+	for i, c := range b {
+		out[2*i], out[2*i+1] = digits[c>>4], digits[c&0x0F]
+	}
+	return string(out)
+}
+
+// unhexField decodes a hex field the parser has checked.
+func unhexField(s string, dst []byte) bool {
+	if hex.DecodedLen(len(s)) != len(dst) {
+		return false
+	}
+	_, err := hex.Decode(dst, []byte(s))
+	return err == nil
 }

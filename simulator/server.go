@@ -302,15 +302,15 @@ func (s *Server) SetBlackhole(on bool) {
 
 // SetForcedError makes the server answer every command with its response
 // code and the error code code, and nothing else; "" turns it off. code
-// must be two characters. Fault injection for tests.
+// must be valid (hostcmd.Code.Valid); SetForcedError panics otherwise.
+// Fault injection for tests.
 func (s *Server) SetForcedError(code hostcmd.Code) {
 	var v uint32
-	switch len(code) {
-	case 0:
-	case 2:
+	if code != "" {
+		if !code.Valid() {
+			panic("simulator: forced error code must be two code characters")
+		}
 		v = 1<<16 | uint32(code[0])<<8 | uint32(code[1])
-	default:
-		panic("simulator: forced error code must be two characters")
 	}
 	if s.forced.Swap(v) != v {
 		s.log.Info("fault: forced error", "code", string(code))

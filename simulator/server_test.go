@@ -99,9 +99,9 @@ func TestMalformedFieldKeepsConnectionOpen(t *testing.T) {
 		{"NOx", "NP15"},
 		{"XX", "XY68"},
 		{"NC%01", "ND13"},
-		{"NC%0", "ND15"},
+		{"NC%0", "ND13"},
 		{"B2000", "B315"},
-		{"B20005abc", "B380"},
+		{"B20005abc", "B315"},
 		{"NC", "ND00" + s.HSM().CheckValue() + Firmware},
 	} {
 		if have := string(c.do([]byte(tt.req))); have != tt.want {
@@ -141,7 +141,7 @@ func TestTrailerEchoedOnlyIfSent(t *testing.T) {
 		{"NC\x19trailer", "ND00" + ck + Firmware + "\x19trailer"},
 		{"NC%00\x19t", "ND00" + ck + Firmware + "\x19t"},
 		{"NC\x19", "ND00" + ck + Firmware + "\x19"},
-		{"NO00\x19abc", "NP00" + noStatus + "\x19abc"},
+		{"NO00\x19abc", "NP00" + "3164" + Firmware + "0" + "0001" + "\x19abc"},
 		{"NC\x19" + strings.Repeat("x", 33), "ND15"},
 		{"NCjunk", "ND15"},
 	} {

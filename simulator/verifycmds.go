@@ -1,0 +1,73 @@
+package simulator
+
+import (
+	"github.com/payhsm/payhsm-gw/hostcmd"
+	"github.com/payhsm/payhsm-gw/keys"
+	"github.com/payhsm/payhsm-gw/pin"
+)
+
+// verifyPVV answers DC (PIN under a TPK) and EC (under a ZPK): decrypt the
+// PIN block and compare its Visa PVV with the one given (constant time, in
+// pin.VerifyPVV). The PIN key is the first key (parity 10), the PVK the
+// second (11).
+func (h *HSM) verifyPVV(pinKey hostcmd.KeyField, kt keys.KeyType, pvkField hostcmd.KeyField,
+	block, format, account string, pvki byte, pvv string) hostcmd.Code {
+	k, err := h.key(kt, pinKey)
+	if err != nil {
+		return keyCode(err, 1)
+	}
+	pvk, err := h.key(keys.PVK, pvkField)
+	if err != nil {
+		return keyCode(err, 2)
+	}
+	p, e := decryptBlock(k, block, format, account)
+	if e != "" {
+		return e
+	}
+	ok, err := pin.VerifyPVV(pvk.block, account, int(pvki-'0'), p, pvv)
+	if err != nil {
+		return pinCode(err)
+	}
+	if !ok {
+		return hostcmd.VerifyFailed
+	}
+	return ""
+}
+
+// verifyOffset answers DA (PIN under a TPK) and EA (under a ZPK): decrypt
+// the PIN block and check it against the IBM 3624 natural PIN plus offset
+// (constant time, in pin.VerifyOffset).
+func (h *HSM) verifyOffset(pinKey hostcmd.KeyField, kt keys.KeyType, o *hostcmd.IBMOffset) hostcmd.Code {
+	k, err := h.key(kt, pinKey)
+	if err != nil {
+		return keyCode(err, 1)
+	}
+	pvk, err := h.key(keys.PVK, o.PVK)
+	if err != nil {
+		return keyCode(err, 2)
+	}
+	account := string(o.Account)
+	p, e := decryptBlock(k, string(o.PINBlock), o.Format, account)
+	if e != "" {
+		return e
+	}
+	if p.Len() > o.MaxPINLen {
+		return hostcmd.InvalidPINLength
+	}
+	table, err := pin.ParseDecTable(string(o.DecimalisationTable))
+	if err != nil {
+		return hostcmd.DecimalizationError
+	}
+	vdata, err := pin.ExpandValidationData(string(o.ValidationData), account)
+	if err != nil {
+		return pinCode(err)
+	}
+	ok, err := pin.VerifyOffset(pvk.block, vdata, table, o.CheckLen, string(o.Offset), p)
+	if err != nil {
+		return pinCode(err)
+	}
+	if !ok {
+		return hostcmd.VerifyFailed
+	}
+	return ""
+}
