@@ -3,13 +3,12 @@ package rest
 import (
 	"net/http"
 
+	"github.com/payhsm/payhsm-gw/card"
 	"github.com/payhsm/payhsm-gw/hostcmd"
 	"github.com/payhsm/payhsm-gw/internal/redact"
 )
 
-// cardKinds are the card verification values of the REST API and the
-// service code each one is computed with (hostcmd.md §4: CVV2 uses 000,
-// iCVV 999; CVV the card's own).
+// cardKinds are the card verification values of the REST API (rest.md).
 var cardKinds = []string{"cvv", "cvv2", "icvv"}
 
 type cardRequest struct {
@@ -77,26 +76,23 @@ func (s *server) cardParams(rc *reqCtx, r cardRequest, verify bool) (cvvParams, 
 	return cvvParams{cvk: cvk, pan: r.PAN.Reveal(), expiry: r.Expiry.Reveal(), serviceCode: sc, value: r.Value.Reveal()}, nil
 }
 
-// serviceCodeFor returns the service code a kind is computed with: the
-// given one for cvv (required), 000 for cvv2 and 999 for icvv, which take
-// none (ours: a service code sent with them is refused, not ignored).
+// serviceCodeFor returns the service code a kind is computed with
+// (card.Kind.ServiceCode): the given one for cvv (required), 000 for cvv2
+// and 999 for icvv, which take none (ours: a service code sent with them is
+// refused, not ignored).
 func serviceCodeFor(kind, sc string) (string, *apiError) {
-	switch kind {
-	case "cvv":
+	k, err := card.ParseKind(kind)
+	if err != nil {
+		return "", badField("kind", "must be one of cvv, cvv2, icvv")
+	}
+	if k == card.CVV {
 		if e := digitsField("serviceCode", sc, 3, 3); e != nil {
 			return "", e
 		}
-		return sc, nil
-	case "cvv2", "icvv":
-		if sc != "" {
-			return "", badField("serviceCode", "is only given with kind cvv")
-		}
-		if kind == "cvv2" {
-			return "000", nil
-		}
-		return "999", nil
+	} else if sc != "" {
+		return "", badField("serviceCode", "is only given with kind cvv")
 	}
-	return "", badField("kind", "must be one of cvv, cvv2, icvv")
+	return k.ServiceCode(sc), nil
 }
 
 // cardVerify is POST /v1/card/verify: CY.

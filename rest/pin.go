@@ -214,7 +214,8 @@ func (s *server) pinVerify(rc *reqCtx, body []byte) (int, any, *apiError) {
 		}
 		p.ibm = true
 		p.decTable, p.validationData = v.DecimalizationTable.Reveal(), upperHexN(vd)
-		p.offset, p.checkLength = off, *v.CheckLength
+		p.offset, _ = pin.PadOffset(off)
+		p.checkLength = *v.CheckLength
 	}
 	key, e := s.resolveKey(rc, keySpec{field: "key", typeField: "keyType", typeName: req.KeyType,
 		allowed: []string{"ZPK", "TPK"}}, req.Key.Reveal())
@@ -242,8 +243,8 @@ func (s *server) pinVerify(rc *reqCtx, body []byte) (int, any, *apiError) {
 }
 
 // validationDataField checks IBM 3624 PIN validation data in the payShield
-// form: 12 characters, hex digits, with at most one 'N' marking where the
-// last 5 account digits go (hostcmd.md §4, DA).
+// form: 12 characters, hex digits and exactly one 'N' marking where the
+// last 5 account digits go (hostcmd.md §4, DA; pin.ExpandValidationData).
 func validationDataField(field, v string) *apiError {
 	if v == "" {
 		return missingField(field)
@@ -254,8 +255,8 @@ func validationDataField(field, v string) *apiError {
 			ns++
 		}
 	}
-	if len(v) != 12 || ns > 1 || !isHex(stringsReplaceN(v)) {
-		return badField(field, "must be 12 hex digits, one of which may be N")
+	if len(v) != 12 || ns != 1 || !isHex(stringsReplaceN(v)) {
+		return badField(field, "must be 12 characters: hex digits and one N")
 	}
 	return nil
 }
