@@ -26,15 +26,17 @@ func runSim(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	listen := fs.String("listen", "127.0.0.1:1500", "host-command listener `ADDR` (:0 picks a free port; the chosen address is logged)")
 	headerLen := fs.Int("header-len", 4, "message header length `N` (0..16)")
-	lmkFlag := fs.String("lmk", "test", "the variant LMK: 'test' for the public test LMK, or a `FILE` of 20 lines 'PP-PP LEFT16H RIGHT16H'")
+	lmkFlag := fs.String("lmk", "test", "the variant LMK `test|FILE`: the public test LMK, or a file of 20 lines 'PP-PP LEFT16H RIGHT16H'")
 	cps := fs.Int("cps", 0, "licensed commands per second `N`, enforced like an HSM licence (excess waits); 0 is unlimited")
 	latency := fs.Duration("latency", 0, "added service time per command `D`, e.g. 1ms")
 	logLevel := fs.String("log-level", "info", "log `LEVEL`: debug, info, warn or error")
 	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "Usage: payhsm-gw sim [flags]")
-		fmt.Fprintln(fs.Output(), "\nRun a standalone simulated payment HSM speaking the host-command protocol.")
-		fmt.Fprintln(fs.Output(), "\nFlags:")
-		fs.PrintDefaults()
+		w := fs.Output()
+		fmt.Fprintln(w, "Usage: payhsm-gw sim [flags]")
+		fmt.Fprintln(w, "\nRun a standalone simulated payment HSM speaking the host-command protocol.")
+		fmt.Fprintln(w, "Stops gracefully on SIGINT or SIGTERM (commands already read are answered).")
+		fmt.Fprintln(w, "\nFlags:")
+		printFlags(w, fs)
 	}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -98,9 +100,23 @@ func loadLMK(arg string) (*keys.LMK, error) {
 	if arg == "test" {
 		return keys.TestLMK(), nil
 	}
-	b, err := os.ReadFile(arg)
+	f, err := os.Open(arg)
 	if err != nil {
 		return nil, err
 	}
-	return keys.ParseLMK(b)
+	defer f.Close()
+	return keys.ParseLMK(f)
+}
+
+// printFlags prints the flags of fs in the --name form of the CLI contract
+// (docs/spec/cli.md), with their defaults.
+func printFlags(w io.Writer, fs *flag.FlagSet) {
+	fs.VisitAll(func(f *flag.Flag) {
+		name, usage := flag.UnquoteUsage(f)
+		fmt.Fprintf(w, "  --%s %s\n    \t%s", f.Name, name, usage)
+		if f.DefValue != "" && f.DefValue != "0" && f.DefValue != "0s" {
+			fmt.Fprintf(w, " (default %s)", f.DefValue)
+		}
+		fmt.Fprintln(w)
+	})
 }
