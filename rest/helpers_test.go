@@ -280,16 +280,16 @@ type vectors struct {
 		CheckLength         int
 	} `json:"ibm3624"`
 	CVV []struct {
-		Source                                 string
-		CVK                                    vkey `json:"cvk"`
+		Source                                string
+		CVK                                   vkey `json:"cvk"`
 		PAN, Expiry, Kind, ServiceCode, Value string
 	} `json:"cvv"`
 	Cryptogram []struct {
-		Source                                  string
-		IMK, PAN, PSN, ATC, UN, Profile, ARQC   string
-		TransactionData                         string
-		ARPC                                    map[string]any `json:"arpc"`
-		WantARPC                                string         `json:"wantArpc"`
+		Source                                string
+		IMK, PAN, PSN, ATC, UN, Profile, ARQC string
+		TransactionData                       string
+		ARPC                                  map[string]any `json:"arpc"`
+		WantARPC                              string         `json:"wantArpc"`
 	} `json:"cryptogram"`
 	CAVV []struct {
 		Source, Key, PAN, CAVV string
