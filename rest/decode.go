@@ -9,6 +9,7 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // MaxBodyBytes is the largest request body accepted (rest.md: 413 beyond).
@@ -34,7 +35,12 @@ func readBody(w http.ResponseWriter, r *http.Request) ([]byte, *apiError) {
 // exactly, unlike encoding/json's case-insensitive match), a field given
 // twice, or a value of the wrong JSON type. Field paths are dotted
 // ("method.visaPvv.pvk").
+// The body must be valid UTF-8 (RFC 8259 §8.1), which encoding/json would
+// otherwise repair silently.
 func decodeRequest(body []byte, dst any) *apiError {
+	if !utf8.Valid(body) {
+		return &apiError{status: http.StatusBadRequest, code: CodeInvalidRequest, message: "body is not valid UTF-8"}
+	}
 	if e := checkShape(body, reflect.TypeOf(dst).Elem()); e != nil {
 		return e
 	}

@@ -57,7 +57,7 @@ func (e *simExecutor) Do(_ context.Context, body []byte) ([]byte, error) {
 // env is a REST handler over the simulator with everything it writes
 // captured: debug logs, audit lines, metrics.
 type env struct {
-	t     *testing.T
+	t     testing.TB
 	h     http.Handler
 	sim   *simExecutor
 	reg   *registry.Registry
@@ -66,7 +66,7 @@ type env struct {
 	prom  *prometheus.Registry
 }
 
-func newEnv(t *testing.T, mods ...func(*Config)) *env {
+func newEnv(t testing.TB, mods ...func(*Config)) *env {
 	t.Helper()
 	e := &env{t: t, logs: &syncBuffer{}, audit: &syncBuffer{}, prom: prometheus.NewRegistry(),
 		sim: &simExecutor{hsm: simulator.NewHSM(keys.TestLMK())}}
@@ -108,7 +108,7 @@ type response struct {
 	body   []byte
 }
 
-func (r response) json(t *testing.T) map[string]any {
+func (r response) json(t testing.TB) map[string]any {
 	t.Helper()
 	var m map[string]any
 	if err := json.Unmarshal(r.body, &m); err != nil {
@@ -118,7 +118,7 @@ func (r response) json(t *testing.T) map[string]any {
 }
 
 // errorOf returns the error body's code and field.
-func (r response) errorOf(t *testing.T) (code, field, hsmError string) {
+func (r response) errorOf(t testing.TB) (code, field, hsmError string) {
 	t.Helper()
 	var b errorBody
 	if err := json.Unmarshal(r.body, &b); err != nil || b.Error.Code == "" {
@@ -312,4 +312,13 @@ func loadVectors(t testing.TB) vectors {
 		t.Fatal(err)
 	}
 	return v
+}
+
+func mustJSON(t testing.TB, v any) []byte {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }

@@ -323,6 +323,7 @@ func validRequestID(h string) bool {
 func (s *server) operation(op string, h opHandler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		rc := reqCtxFrom(r.Context())
+		rc.r = r // the router's copy, which carries the path variables
 		var body []byte
 		if r.Method == http.MethodPost {
 			var e *apiError
