@@ -28,7 +28,7 @@ func validBodies(t testing.TB) map[string]map[string]any {
 		"/v1/card/generate": {"cvk": cvk, "pan": "4111111111111111", "expiry": "2512", "kind": "cvv2"},
 		"/v1/cryptogram/verify": {"imk": imk, "pan": "1234567890123456", "psn": "00", "atc": "001C",
 			"transactionData": "0000000040000000000000000124800004800001241911050152BF45851800001C03A06010",
-			"arqc": "29CCA15AE665FA2E", "profile": "visa-cvn10", "arpc": map[string]any{"method": 1, "arc": "3030"}},
+			"arqc":            "29CCA15AE665FA2E", "profile": "visa-cvn10", "arpc": map[string]any{"method": 1, "arc": "3030"}},
 		"/v1/3ds/cavv/verify": {"key": cvk, "pan": "4123456789012345", "cavv": "0700010972799396022310347279930000000000"},
 		"/v1/mac/generate":    {"key": tak, "algorithm": "ISO9797_ALG3", "padding": "ISO9797_M1", "message": "00112233", "length": 4},
 		"/v1/mac/verify":      {"key": tak, "algorithm": "ISO9797_ALG3", "padding": "ISO9797_M1", "message": "00112233", "length": 4, "mac": "00000000"},
