@@ -79,7 +79,7 @@ func TestNoSecretReachesLogsMetricsAuditOrErrors(t *testing.T) {
 		{"/v1/pin/translate", with(translate, "pinBlock", "FFFFFFFFFFFFFFFF"), nil}, // HSM 20
 		{"/v1/pin/translate", with(translate, "pan", pan+"99999"), nil},
 		{"/v1/pin/translate", with(translate, "outgoingKey", tpk), nil}, // HSM 10
-		{"/v1/pin/translate", with(translate, pan, pan), nil},          // a PAN as a field name
+		{"/v1/pin/translate", with(translate, pan, pan), nil},           // a PAN as a field name
 		{"/v1/pin/translate", `{"pan":"` + pan + `","pinBlock":` + pinBlock + `}`, nil},
 		{"/v1/pin/translate", `{"incomingKey":"` + zpk + `","pan":"` + pan, nil},
 		{"/v1/pin/translate", translate, map[string]string{"X-Request-Id": pan}},
