@@ -84,6 +84,14 @@ type server struct {
 // New returns the REST API handler: the operations of rest.md under /v1,
 // /healthz, /readyz, /metrics and /openapi.json.
 func New(cfg Config) (http.Handler, error) {
+	s, err := newServer(cfg)
+	if err != nil {
+		return nil, err
+	}
+	return http.HandlerFunc(s.serveHTTP), nil
+}
+
+func newServer(cfg Config) (*server, error) {
 	if cfg.Executor == nil {
 		return nil, errors.New("rest: config needs an Executor")
 	}
@@ -116,7 +124,7 @@ func New(cfg Config) (http.Handler, error) {
 		kcv: newKCVCache(cfg.KCVCacheSize), m: m,
 	}
 	s.router = s.routes(cfg.Metrics)
-	return http.HandlerFunc(s.serveHTTP), nil
+	return s, nil
 }
 
 // route is one entry of the route table: the OpenAPI operation id, the
