@@ -72,7 +72,14 @@ type (
 func (s *server) run(rc *reqCtx, body []byte) (hostcmd.Code, []byte, error) {
 	cmd := string(body[:2])
 	start := time.Now()
-	resp, err := s.exec.Do(rc.ctx, body)
+	var resp []byte
+	var hsm string
+	var err error
+	if he, ok := s.exec.(HSMExecutor); ok {
+		resp, hsm, err = he.DoHSM(rc.ctx, body)
+	} else {
+		resp, err = s.exec.Do(rc.ctx, body)
+	}
 	d := time.Since(start)
 	var code hostcmd.Code
 	switch {
@@ -92,7 +99,7 @@ func (s *server) run(rc *reqCtx, body []byte) (hostcmd.Code, []byte, error) {
 	}
 	s.m.commands.WithLabelValues(cmd, label).Inc()
 	rec := audit.Record{Time: start, RequestID: rc.requestID, Client: rc.client, Remote: rc.remote,
-		Op: rc.op, Cmd: cmd, Code: string(code), Latency: d, PAN: rc.pan}
+		Op: rc.op, Cmd: cmd, HSM: hsm, Code: string(code), Latency: d, PAN: rc.pan}
 	if err != nil {
 		rec.Error = "no_answer"
 		if _, ok := err.(*protocolError); ok {

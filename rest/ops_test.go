@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/payhsm/payhsm-gw/emv"
 	"github.com/payhsm/payhsm-gw/internal/tdes"
 	"github.com/payhsm/payhsm-gw/mac"
 	"github.com/payhsm/payhsm-gw/pin"
@@ -296,4 +297,55 @@ func macAlg1(t *testing.T, clearHex, msgHex string) string {
 		t.Fatal(err)
 	}
 	return strings.ToUpper(hex.EncodeToString(m))
+}
+
+// TestCryptogramLongPANs runs PANs over 16 digits, where option B (Visa
+// CVN 18/22: KW scheme 3 with the PAN length and packed PAN||PSN) differs
+// from option A. The expected ARQC and ARPC come from the emv package,
+// whose option B derivation is checked against PYEMV's vectors.
+func TestCryptogramLongPANs(t *testing.T) {
+	e := newEnv(t)
+	imkBlock, _ := tdes.New(mustHex(t, testClear))
+	imk := wrap(t, "MK-AC", testClear)
+	data := mustHex(t, "0000000040000000000000000124800004800001241911050152BF45851800001C06011203A0B800")
+	for _, tc := range []struct{ profile, pan, psn string }{
+		{"visa-cvn18", "12345678901234567", "01"},
+		{"visa-cvn22", "1234567890123456789", "00"},
+		{"visa-cvn18", "000000000000000005", "23"},
+		{"mc-cvn21", "12345678901234567", "01"},
+		{"visa-cvn10", "123456789012345678", "02"},
+	} {
+		t.Run(tc.profile+" "+tc.pan, func(t *testing.T) {
+			prof, _ := emv.LookupProfile(tc.profile)
+			atc := [2]byte{0x00, 0x2A}
+			k, err := emv.DeriveKeys(imkBlock, prof, tc.pan, tc.psn, atc, [4]byte{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			arqc, err := k.AC(data)
+			if err != nil {
+				t.Fatal(err)
+			}
+			req := map[string]any{"imk": imk, "pan": tc.pan, "psn": tc.psn, "atc": "002A", "profile": tc.profile,
+				"transactionData": hex.EncodeToString(data), "arqc": hex.EncodeToString(arqc[:])}
+			var want string
+			if prof.ARPCMethod == 2 {
+				a, err := k.ARPC2(arqc, [4]byte{0x00, 0x82, 0, 0}, nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				req["arpc"] = map[string]any{"method": 2, "csu": "00820000"}
+				want = strings.ToUpper(hex.EncodeToString(a[:]))
+			} else {
+				a, err := k.ARPC1(arqc, [2]byte{'0', '0'})
+				if err != nil {
+					t.Fatal(err)
+				}
+				req["arpc"] = map[string]any{"method": 1, "arc": "3030"}
+				want = strings.ToUpper(hex.EncodeToString(a[:]))
+			}
+			got := e.mustStatus(http.StatusOK, "/v1/cryptogram/verify", req)
+			checkFields(t, got, map[string]any{"verified": true, "arpc": want, "imkKcv": kcvOf(t, "MK-AC", imk)})
+		})
+	}
 }

@@ -25,6 +25,13 @@ type Executor interface {
 	Do(ctx context.Context, body []byte) ([]byte, error)
 }
 
+// HSMExecutor is an Executor that can also say which HSM answered; when
+// the Executor implements it, audit records name the HSM (ours).
+type HSMExecutor interface {
+	Executor
+	DoHSM(ctx context.Context, body []byte) (resp []byte, hsm string, err error)
+}
+
 // ExecutorFunc adapts a function to Executor.
 type ExecutorFunc func(ctx context.Context, body []byte) ([]byte, error)
 
