@@ -77,4 +77,3 @@ func BenchmarkOperation(b *testing.B) {
 		b.Run(tc.name, func(b *testing.B) { benchOp(b, tc.path, mustJSON(b, tc.body)) })
 	}
 }
-
