@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/payhsm/payhsm-gw/hostcmd"
@@ -517,6 +518,66 @@ func TestErrorCodes(t *testing.T) {
 	} {
 		if have := string(h.Execute(nil, []byte(tt.req))); have != tt.want {
 			t.Errorf("%s: have %q, want %q", tt.name, have, tt.want)
+		}
+	}
+}
+
+// TestEveryTableCommandIsImplemented: each command of hostcmd's table is
+// answered by the simulator, not refused with 68.
+func TestEveryTableCommandIsImplemented(t *testing.T) {
+	h := NewHSM(nil)
+	for _, spec := range hostcmd.Commands() {
+		resp := string(h.Execute(nil, []byte(spec.Code)))
+		if resp[:2] != spec.Response || resp[2:4] == string(hostcmd.CommandDisabled) {
+			t.Errorf("%s (no fields): %q", spec.Code, resp)
+		}
+	}
+}
+
+// TestConcurrentExecute runs every vector from several goroutines at once
+// through one HSM (its key cache is shared), under the race detector.
+func TestConcurrentExecute(t *testing.T) {
+	h := NewHSM(nil)
+	vs := allVectors(t)
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			for range 20 {
+				for _, v := range vs {
+					want := v.response(t)
+					if want == nil {
+						continue
+					}
+					if have := h.Execute(nil, v.request(t)); string(have) != string(want) {
+						t.Errorf("%s: have %q, want %q", v.Name, have, want)
+						return
+					}
+				}
+			}
+		})
+	}
+	wg.Wait()
+}
+
+func TestKeyCacheIsBounded(t *testing.T) {
+	c := newKeyCache(8)
+	k := func(i int) cacheKey { return cacheKey{kt: keys.ZPK, hex: fmt.Sprint(i)} }
+	v := &clearKey{}
+	for i := range 100 {
+		c.put(k(i), v)
+		if n := c.len(); n > 8 {
+			t.Fatalf("cache holds %d keys, bound 8", n)
+		}
+	}
+	if c.get(k(99)) == nil || c.get(k(0)) != nil {
+		t.Fatal("cache lost the newest key or kept the oldest")
+	}
+	// A key in use survives: get moves it to the new generation.
+	c.put(k(1000), v)
+	for i := range 4 {
+		c.put(k(2000+i), v)
+		if c.get(k(1000)) == nil {
+			t.Fatalf("key in use evicted after %d insertions", i+1)
 		}
 	}
 }
