@@ -43,15 +43,20 @@ type Config struct {
 	// connections (default 0: unlimited). Commands over the licence wait in a
 	// queue, as on a payment HSM; they are not refused.
 	CPS int
-	// Latency is service time added to every command (default 0).
+	// Latency is service time added to every command (default 0): an
+	// answer is released Latency after its command is admitted by the
+	// licence. Commands are serviced in parallel, so latency does not lower
+	// throughput (ours).
 	Latency time.Duration
 	// Logger receives the server's log (default: discarded). No clear PIN,
 	// clear key, full PAN, CVV or cryptogram is ever logged.
 	Logger *slog.Logger
-	// MaxInFlight bounds the commands read and not yet answered on one
-	// connection (default 1024). A connection at the bound is not read
-	// further until answers go out, so a client pipelining without limit
-	// meets TCP back-pressure instead of growing the server's memory.
+	// MaxInFlight bounds the batches of answers waiting to be written on
+	// one connection (default 1024); an answer held back by the licence or
+	// the latency is a batch of its own, so it bounds those commands too.
+	// A connection at the bound is not read further until answers go out,
+	// so a client pipelining without limit meets TCP back-pressure instead
+	// of growing the server's memory.
 	MaxInFlight int
 }
 
@@ -301,7 +306,8 @@ func (s *Server) SetBlackhole(on bool) {
 }
 
 // SetForcedError makes the server answer every command with its response
-// code and the error code code, and nothing else; "" turns it off. code
+// code and the error code code, and nothing else (no trailer); "" turns it
+// off. code
 // must be valid (hostcmd.Code.Valid); SetForcedError panics otherwise.
 // Fault injection for tests.
 func (s *Server) SetForcedError(code hostcmd.Code) {
