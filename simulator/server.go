@@ -22,7 +22,7 @@ const NoHeader = -1
 const (
 	DefaultAddr        = "127.0.0.1:0"
 	DefaultHeaderLen   = 4
-	DefaultMaxInFlight = 1024
+	DefaultMaxInFlight = 256
 )
 
 // Config configures a simulated HSM server. The zero value is a server on a
@@ -52,7 +52,7 @@ type Config struct {
 	// clear key, full PAN, CVV or cryptogram is ever logged.
 	Logger *slog.Logger
 	// MaxInFlight bounds the batches of answers waiting to be written on
-	// one connection (default 1024); an answer held back by the licence or
+	// one connection (default 256); an answer held back by the licence or
 	// the latency is a batch of its own, so it bounds those commands too.
 	// A connection at the bound is not read further until answers go out,
 	// so a client pipelining without limit meets TCP back-pressure instead
