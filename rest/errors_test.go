@@ -457,3 +457,33 @@ func TestAuditRecordsOperationsAndCommands(t *testing.T) {
 		}
 	}
 }
+
+func TestPanicIs500AndTheServerGoesOn(t *testing.T) {
+	e := newEnv(t, func(c *Config) {
+		c.Executor = ExecutorFunc(func(context.Context, []byte) ([]byte, error) { panic("executor bug") })
+	})
+	r := e.post("/v1/card/generate", validBodies(t)["/v1/card/generate"])
+	if r.status != http.StatusInternalServerError {
+		t.Fatalf("have %d, want 500", r.status)
+	}
+	if code, _, _ := r.errorOf(t); code != CodeInternal {
+		t.Fatalf("have %s", code)
+	}
+	if strings.Contains(e.logs.String(), "executor bug") {
+		t.Fatal("the panic value was logged")
+	}
+	if r := e.do(http.MethodGet, "/healthz", nil, nil); r.status != 200 {
+		t.Fatal("the handler stopped serving after a panic")
+	}
+}
+
+func TestClientChosenMethodsDoNotMakeLabels(t *testing.T) {
+	e := newEnv(t)
+	for _, m := range []string{"FOO1", "FOO2", "BREW"} {
+		e.do(m, "/v1/keys", nil, nil)
+	}
+	m := e.metrics()
+	if strings.Contains(m, "FOO1") || !strings.Contains(m, `method="other"`) {
+		t.Fatal("a client-chosen method became a metric label")
+	}
+}

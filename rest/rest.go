@@ -283,7 +283,7 @@ func (s *server) finish(rc *reqCtx, status int, d time.Duration) {
 	if route == "" {
 		route = "unmatched"
 	}
-	s.m.requests.WithLabelValues(route, rc.r.Method, statusLabel(status)).Inc()
+	s.m.requests.WithLabelValues(route, methodLabel(rc.r.Method), statusLabel(status)).Inc()
 	s.m.latency.WithLabelValues(route).Observe(d.Seconds())
 	s.log.Debug("rest: request", "requestId", rc.requestID, "method", rc.r.Method, "route", route,
 		"status", status, "latency", d, "client", rc.client, "error", rc.errCode)
