@@ -361,7 +361,12 @@ func (s *server) operation(op string, h opHandler) http.Handler {
 
 func (s *server) answerError(w http.ResponseWriter, rc *reqCtx, e *apiError) {
 	rc.errCode = e.code
-	if e.status >= 500 {
+	switch {
+	case e.status == http.StatusServiceUnavailable:
+		// Expected under overload; counted in the metrics, so not a
+		// warning per request.
+		s.log.Debug("rest: no HSM could serve", "requestId", rc.requestID, "op", rc.op, "hsmError", string(e.hsmError))
+	case e.status >= 500:
 		s.log.Warn("rest: operation failed", "requestId", rc.requestID, "op", rc.op, "code", e.code, "hsmError", string(e.hsmError))
 	}
 	writeError(w, e)
