@@ -222,6 +222,7 @@ func (c *conn) send(batch []*Request, now int64) int {
 func (c *conn) writeLoop() {
 	defer c.p.connWG.Done()
 	var out []byte
+	var armed time.Time
 	for {
 		select {
 		case <-c.wake:
@@ -237,7 +238,10 @@ func (c *conn) writeLoop() {
 		if len(out) == 0 {
 			continue
 		}
-		c.nc.SetWriteDeadline(time.Now().Add(c.p.cfg.CommandTimeout))
+		if now := time.Now(); now.Sub(armed) > c.p.cfg.CommandTimeout/4 {
+			armed = now // re-armed at a quarter of its span: see gateway
+			c.nc.SetWriteDeadline(now.Add(c.p.cfg.CommandTimeout))
+		}
 		if _, err := c.nc.Write(out); err != nil {
 			c.fail(failConn, err)
 			return

@@ -1,0 +1,328 @@
+package gateway
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"runtime/pprof"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/payhsm/payhsm-gw/hostcmd"
+	"github.com/payhsm/payhsm-gw/pool"
+	"github.com/payhsm/payhsm-gw/simulator"
+)
+
+// The relay benchmarks run the simulator and the gateway each in a process
+// of its own (this test binary, re-executed with PAYHSM_BENCH_ROLE), so that
+// the gateway's CPU time can be read from /proc apart from the load
+// generator's and the simulator's. All three share the machine's cores, as
+// in production on a small host.
+
+func TestMain(m *testing.M) {
+	switch os.Getenv("PAYHSM_BENCH_ROLE") {
+	case "sim":
+		os.Exit(benchSim())
+	case "gateway":
+		os.Exit(benchGateway(os.Getenv("PAYHSM_BENCH_HSM")))
+	}
+	os.Exit(m.Run())
+}
+
+// benchSim serves a simulator until stdin closes.
+func benchSim() int {
+	s, err := simulator.Start(simulator.Config{})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	fmt.Println(s.Addr())
+	bufio.NewReader(os.Stdin).ReadString('\n')
+	s.Close()
+	return 0
+}
+
+// benchGateway serves a pool of one HSM behind the front until stdin closes.
+func benchGateway(hsm string) int {
+	p, err := pool.New(context.Background(), pool.Config{HSMs: []pool.HSMConfig{{Name: "a", Addr: hsm}}})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := p.WaitReady(ctx); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	g, err := Start(Config{Addr: "127.0.0.1:0"}, p)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	if f := os.Getenv("PAYHSM_BENCH_CPUPROFILE"); f != "" {
+		// go test -bench RelaySaturation with this set profiles the gateway
+		// process alone.
+		out, err := os.Create(f)
+		if err == nil {
+			pprof.StartCPUProfile(out)
+			defer out.Close()
+			defer pprof.StopCPUProfile()
+		}
+	}
+	fmt.Println(g.Addr())
+	bufio.NewReader(os.Stdin).ReadString('\n')
+	g.Close()
+	p.Close()
+	return 0
+}
+
+// role is a child process of the benchmark.
+type role struct {
+	cmd  *exec.Cmd
+	addr string
+	stop func()
+}
+
+func spawn(b *testing.B, name string, env ...string) *role {
+	b.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), append(env, "PAYHSM_BENCH_ROLE="+name)...)
+	cmd.Stderr = os.Stderr
+	in, err := cmd.StdinPipe()
+	if err != nil {
+		b.Fatal(err)
+	}
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		b.Fatal(err)
+	}
+	line, err := bufio.NewReader(out).ReadString('\n')
+	if err != nil {
+		b.Fatalf("%s: %v", name, err)
+	}
+	r := &role{cmd: cmd, addr: strings.TrimSpace(line)}
+	r.stop = func() { in.Close(); cmd.Wait() }
+	b.Cleanup(r.stop)
+	return r
+}
+
+// cpuTime returns the user+system CPU time of a process from /proc.
+func cpuTime(b *testing.B, pid int) time.Duration {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		b.Skipf("no /proc: %v", err)
+	}
+	// Fields after the parenthesised command name; utime and stime are
+	// fields 14 and 15 of proc(5), in clock ticks (USER_HZ, 100 on Linux).
+	s := string(data)
+	f := strings.Fields(s[strings.LastIndexByte(s, ')')+2:])
+	ut, _ := strconv.ParseInt(f[11], 10, 64)
+	st, _ := strconv.ParseInt(f[12], 10, 64)
+	return time.Duration(ut+st) * 10 * time.Millisecond
+}
+
+// drive sends n B2 echo commands over conns connections, each keeping up
+// to depth in flight and writing up to 16 frames per write, and waits for
+// every answer.
+func drive(b *testing.B, addr string, conns, depth, n int) {
+	var wg sync.WaitGroup
+	per := n / conns
+	for range conns {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := pipeline(addr, depth, per); err != nil {
+				b.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+var benchBody = []byte("B2000Fpayhsm-gw-bench")
+
+func pipeline(addr string, depth, n int) error {
+	nc, err := net.Dial("tcp", addr)
+	if err != nil {
+		return err
+	}
+	defer nc.Close()
+	credits := make(chan struct{}, depth)
+	for range depth {
+		credits <- struct{}{}
+	}
+	errc := make(chan error, 1)
+	go func() {
+		r := hostcmd.NewReader(nc, 4)
+		for i := range n {
+			f, err := r.ReadFrame()
+			if err != nil {
+				errc <- fmt.Errorf("answer %d: %w", i, err)
+				nc.Close()
+				return
+			}
+			if b := f.Body(); len(b) < 4 || string(b[:4]) != "B300" {
+				errc <- fmt.Errorf("answer %d: %q", i, b)
+				nc.Close()
+				return
+			}
+			credits <- struct{}{}
+		}
+		errc <- nil
+	}()
+	var out []byte
+	for sent := 0; sent < n; {
+		select {
+		case <-credits:
+		case err := <-errc:
+			return err
+		}
+		out = hostcmd.AppendFrame(out[:0], []byte("0000"), benchBody)
+		k := 1
+	more:
+		for k < 16 && sent+k < n {
+			select {
+			case <-credits:
+				out = hostcmd.AppendFrame(out, []byte("0000"), benchBody)
+				k++
+			default:
+				break more
+			}
+		}
+		if _, err := nc.Write(out); err != nil {
+			return err
+		}
+		sent += k
+	}
+	return <-errc
+}
+
+const benchChunk = 8192 // commands per b.Loop iteration
+
+// BenchmarkRelaySaturation compares saturation throughput through the
+// gateway with throughput straight to the same simulator, and reports the
+// gateway process's CPU time per relayed command. Two client shapes:
+// "pipelined" (16 connections, 32 in flight each, up to 16 frames per
+// write, as a switch multiplexing many terminals) and "lockstep" (64
+// connections, one command at a time each).
+func BenchmarkRelaySaturation(b *testing.B) {
+	sim := spawn(b, "sim")
+	gw := spawn(b, "gateway", "PAYHSM_BENCH_HSM="+sim.addr)
+	for _, shape := range []struct {
+		name         string
+		conns, depth int
+	}{{"pipelined", 16, 32}, {"lockstep", 64, 1}} {
+		for _, tt := range []struct {
+			name string
+			addr string
+		}{{"direct", sim.addr}, {"gateway", gw.addr}} {
+			b.Run(shape.name+"/"+tt.name, func(b *testing.B) {
+				drive(b, tt.addr, shape.conns, shape.depth, benchChunk) // warm up
+				gw0, sim0 := cpuTime(b, gw.cmd.Process.Pid), cpuTime(b, sim.cmd.Process.Pid)
+				start := time.Now()
+				cmds := 0
+				for b.Loop() {
+					drive(b, tt.addr, shape.conns, shape.depth, benchChunk)
+					cmds += benchChunk
+				}
+				el := time.Since(start)
+				b.ReportMetric(float64(cmds)/el.Seconds(), "cmds/s")
+				b.ReportMetric(float64((cpuTime(b, sim.cmd.Process.Pid)-sim0).Microseconds())/float64(cmds), "sim-cpu-µs/cmd")
+				if tt.name == "gateway" {
+					b.ReportMetric(float64((cpuTime(b, gw.cmd.Process.Pid)-gw0).Microseconds())/float64(cmds), "gw-cpu-µs/cmd")
+				}
+			})
+		}
+	}
+}
+
+// BenchmarkRelayLatencyAt2500 sends an open-loop 2500 commands/s (8
+// connections, one command at a time each, on a fixed schedule) straight
+// to the simulator and through the gateway, and reports p50 and p99
+// latency measured from each command's scheduled send time.
+func BenchmarkRelayLatencyAt2500(b *testing.B) {
+	sim := spawn(b, "sim")
+	gw := spawn(b, "gateway", "PAYHSM_BENCH_HSM="+sim.addr)
+	for _, tt := range []struct {
+		name string
+		addr string
+	}{{"direct", sim.addr}, {"gateway", gw.addr}} {
+		b.Run(tt.name, func(b *testing.B) {
+			var lat []time.Duration
+			for b.Loop() {
+				lat = append(lat, openLoop(b, tt.addr, 2500, 8, 2*time.Second)...)
+			}
+			sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
+			q := func(p float64) float64 { return float64(lat[int(p*float64(len(lat)-1))].Microseconds()) }
+			b.ReportMetric(q(0.50), "p50-µs")
+			b.ReportMetric(q(0.99), "p99-µs")
+			b.ReportMetric(q(0.999), "p99.9-µs")
+		})
+	}
+}
+
+// openLoop runs rate commands/s for d over conns connections; each
+// connection sends on its own fixed schedule and pipelines if an answer
+// is late, so latency counts from the scheduled time.
+func openLoop(b *testing.B, addr string, rate, conns int, d time.Duration) []time.Duration {
+	var mu sync.Mutex
+	var all []time.Duration
+	var wg sync.WaitGroup
+	interval := time.Duration(int64(time.Second) * int64(conns) / int64(rate))
+	n := int(d / interval)
+	for c := range conns {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			nc, err := net.Dial("tcp", addr)
+			if err != nil {
+				b.Error(err)
+				return
+			}
+			defer nc.Close()
+			start := time.Now().Add(time.Duration(c) * interval / time.Duration(conns))
+			sched := make(chan time.Time, n)
+			done := make(chan []time.Duration)
+			go func() {
+				r := hostcmd.NewReader(nc, 4)
+				var lat []time.Duration
+				for at := range sched {
+					if _, err := r.ReadFrame(); err != nil {
+						b.Error(err)
+						break
+					}
+					lat = append(lat, time.Since(at))
+				}
+				done <- lat
+			}()
+			frame := hostcmd.AppendFrame(nil, []byte("0000"), benchBody)
+			for i := range n {
+				at := start.Add(time.Duration(i) * interval)
+				time.Sleep(time.Until(at))
+				sched <- at
+				if _, err := nc.Write(frame); err != nil {
+					b.Error(err)
+					break
+				}
+			}
+			close(sched)
+			lat := <-done
+			mu.Lock()
+			all = append(all, lat...)
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	return all
+}
