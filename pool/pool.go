@@ -118,10 +118,11 @@ func (p *Pool) WaitReady(ctx context.Context) error {
 func (p *Pool) Do(ctx context.Context, body []byte) ([]byte, error) {
 	r := &Request{Body: append([]byte(nil), body...)}
 	s := &doSink{ch: make(chan struct{}, 1)}
+	var deadline int64
 	if dl, ok := ctx.Deadline(); ok {
-		r.deadline = nanotime() + int64(time.Until(dl))
+		deadline = nanotime() + int64(time.Until(dl))
 	}
-	p.Submit([]*Request{r}, s)
+	p.submit([]*Request{r}, s, deadline)
 	select {
 	case <-s.ch:
 		if r.err != nil {
@@ -145,23 +146,31 @@ func (s *doSink) Flush()            {}
 // read together are written together. Submit does not block on the network;
 // commands that find no capacity wait in the queue. Complete may be called
 // before Submit returns (for commands answered 41 at once).
-func (p *Pool) Submit(batch []*Request, s Sink) {
+func (p *Pool) Submit(batch []*Request, s Sink) { p.submit(batch, s, 0) }
+
+// submit is Submit with an optional earlier deadline for waiting in the
+// queue (Do's context), 0 for none.
+func (p *Pool) submit(batch []*Request, s Sink, deadline int64) {
 	now := nanotime()
 	maxBody := hostcmd.MaxFrameLen - hostcmd.MaxHeaderLen
-	ok := batch[:0:0]
+	var good []*Request // only built if some command is malformed
 	var shed bool
-	for _, r := range batch {
+	for i, r := range batch {
 		r.sink = s
 		r.err = nil
 		r.start = now
 		r.attempts, r.tried, r.hsm, r.next, r.probe = 0, 0, nil, nil, false
-		if r.deadline == 0 || r.deadline > now+int64(p.cfg.QueueTimeout) {
-			r.deadline = now + int64(p.cfg.QueueTimeout)
+		r.deadline = now + int64(p.cfg.QueueTimeout)
+		if deadline != 0 && deadline < r.deadline {
+			r.deadline = deadline
 		}
 		if len(r.Body) < 2 || len(r.Body) > maxBody {
-			copy(r.code[:], "??")
+			if good == nil {
+				good = append(make([]*Request, 0, len(batch)), batch[:i]...)
+			}
+			r.code, r.cmd = [2]byte{'?', '?'}, 0
 			if len(r.Body) >= 2 {
-				copy(r.code[:], r.Body)
+				r.code = [2]byte{r.Body[0], r.Body[1]}
 			}
 			p.shed(r, shedBadRequest, hostcmd.InvalidInput)
 			shed = true
@@ -169,11 +178,12 @@ func (p *Pool) Submit(batch []*Request, s Sink) {
 		}
 		r.code = [2]byte{r.Body[0], r.Body[1]}
 		r.cmd = int(p.m.cmdIdx[int(r.code[0])<<8|int(r.code[1])])
-		ok = append(ok, r)
+		if good != nil {
+			good = append(good, r)
+		}
 	}
-	if len(ok) < len(batch) {
-		// Keep the good ones in order without touching the caller's slice.
-		batch = append([]*Request(nil), ok...)
+	if good != nil {
+		batch = good
 	}
 	if len(batch) > 0 {
 		switch {
@@ -348,17 +358,30 @@ func (p *Pool) drainQueue() time.Duration {
 			p.shed(r, reason, hostcmd.InternalError)
 			continue
 		}
-		p.qmu.Unlock()
-		// Only the dispatcher removes from the head, so r is still there.
-		if p.place([]*Request{r}, now) == 0 {
-			return p.nextToken(now)
-		}
-		p.qmu.Lock()
+		// Take r off the queue before placing it: once written it may be
+		// answered and reused by its owner at any moment.
 		p.popHead()
 		p.qmu.Unlock()
+		if p.place([]*Request{r}, now) == 0 {
+			p.qmu.Lock()
+			p.pushFront(r)
+			p.qmu.Unlock()
+			return p.nextToken(now)
+		}
 	}
 }
 
+// pushFront puts r back at the head of the queue. Called with qmu held.
+func (p *Pool) pushFront(r *Request) {
+	r.next = p.qhead
+	p.qhead = r
+	if p.qtail == nil {
+		p.qtail = r
+	}
+	p.qlen.Add(1)
+}
+
+// popHead removes the head of the queue. Called with qmu held.
 func (p *Pool) popHead() {
 	r := p.qhead
 	p.qhead = r.next

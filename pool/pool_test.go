@@ -384,3 +384,17 @@ func TestConfigErrors(t *testing.T) {
 		}
 	}
 }
+
+func TestPoolRefusesACommandTooLongForTheHSMHeaderWith15(t *testing.T) {
+	a := startSim(t, simulator.Config{})
+	p := newPool(t, testConfig(HSMConfig{Name: "a", Addr: a.Addr()}))
+	waitState(t, p, "a", Up)
+	// hostcmd.md §1: frames are limited to 32 KiB; with our header of up to
+	// 16 characters a body this long may not fit (ours: answered 15).
+	body := append([]byte("B2"), make([]byte, hostcmd.MaxFrameLen-hostcmd.MaxHeaderLen)...)
+	_, err := p.Do(context.Background(), body)
+	var he *hostcmd.Error
+	if !errors.As(err, &he) || he.Code != hostcmd.InvalidInput {
+		t.Fatalf("Do(too long): have %v, want error 15", err)
+	}
+}
