@@ -74,7 +74,13 @@ func (h *hsm) dial(ctx context.Context) (*conn, error) {
 		return nil, err
 	}
 	if h.cfg.TLS != nil {
-		tc := tls.Client(nc, h.cfg.TLS)
+		cfg := h.cfg.TLS
+		if cfg.ServerName == "" && !cfg.InsecureSkipVerify {
+			// Verify the name we dialled, as tls.Dial would.
+			cfg = cfg.Clone()
+			cfg.ServerName, _, _ = net.SplitHostPort(h.cfg.Addr)
+		}
+		tc := tls.Client(nc, cfg)
 		if err := tc.HandshakeContext(ctx); err != nil {
 			nc.Close()
 			return nil, fmt.Errorf("tls: %w", err)

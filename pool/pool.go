@@ -39,6 +39,8 @@ type Pool struct {
 	bgWG   sync.WaitGroup // health, dispatcher and sweeper goroutines
 	connWG sync.WaitGroup // connection readers and writers
 	closed sync.Once
+
+	stopWatch func() bool // stops closing the pool when New's ctx ends
 }
 
 // New checks cfg, registers the pool's metrics and starts probing the HSMs
@@ -86,13 +88,7 @@ func New(ctx context.Context, cfg Config) (*Pool, error) {
 	go p.healthLoop()
 	go p.dispatchLoop()
 	go p.sweepLoop()
-	go func() {
-		select {
-		case <-p.ctx.Done():
-			p.Close()
-		case <-p.done:
-		}
-	}()
+	p.stopWatch = context.AfterFunc(ctx, func() { p.Close() })
 	return p, nil
 }
 
@@ -569,6 +565,9 @@ func (p *Pool) SetDraining(name string, on bool) error {
 // 41, connections are closed and every goroutine has ended when it returns.
 func (p *Pool) Close() error {
 	p.closed.Do(func() {
+		if p.stopWatch != nil {
+			p.stopWatch()
+		}
 		p.closing.Store(true)
 		close(p.done)
 		p.cancel()

@@ -126,7 +126,9 @@ func runServe(ctx context.Context, args []string, _, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "payhsm-gw serve: %v\n", err)
 		return exitUsage
 	}
-	p, err := pool.New(ctx, pcfg)
+	// The pool outlives the signal: it must keep answering while the
+	// front drains, and is closed explicitly after it.
+	p, err := pool.New(context.WithoutCancel(ctx), pcfg)
 	if err != nil {
 		fmt.Fprintf(stderr, "payhsm-gw serve: %v\n", err)
 		return exitUsage
