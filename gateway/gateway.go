@@ -205,11 +205,11 @@ func (s *Server) acceptLoop() {
 		if s.stopping.Load() || len(s.conns) >= s.cfg.MaxConns {
 			full := !s.stopping.Load()
 			s.mu.Unlock()
-			nc.Close()
 			if full {
-				s.rejected.Add(1)
+				s.rejected.Add(1) // before the close the client sees
 				s.log.Warn("gateway: connection refused: max_conns reached", "remote", nc.RemoteAddr().String())
 			}
+			nc.Close()
 			continue
 		}
 		c := newClient(s, nc)

@@ -2,6 +2,7 @@ package pool
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -396,5 +397,64 @@ func TestPoolRefusesACommandTooLongForTheHSMHeaderWith15(t *testing.T) {
 	var he *hostcmd.Error
 	if !errors.As(err, &he) || he.Code != hostcmd.InvalidInput {
 		t.Fatalf("Do(too long): have %v, want error 15", err)
+	}
+}
+
+func TestPoolTakesDownAnHSMThatAnswers41AndProbesItBackIn(t *testing.T) {
+	a, b := startSim(t, simulator.Config{}), startSim(t, simulator.Config{})
+	p := newPool(t, testConfig(HSMConfig{Name: "a", Addr: a.Addr()}, HSMConfig{Name: "b", Addr: b.Addr()}))
+	waitState(t, p, "a", Up)
+	waitState(t, p, "b", Up)
+	a.SetForcedError(hostcmd.InternalError)
+	// Answers 41 from a reach the caller (an answer is final) until a is
+	// taken out; then everything goes to b.
+	for hsmStatus(p, "a").State == Up {
+		if _, err := p.Do(context.Background(), echo("x")); err != nil {
+			t.Fatalf("Do: %v", err)
+		}
+	}
+	for i := range 50 {
+		resp, err := p.Do(context.Background(), echo("y"))
+		if err != nil || string(resp) != "B300y" {
+			t.Fatalf("Do %d with a down: have %q, %v", i, resp, err)
+		}
+	}
+	a.SetForcedError("")
+	waitState(t, p, "a", Up)
+}
+
+func TestPoolReconnectsToAnHSMThatComesBack(t *testing.T) {
+	a := startSim(t, simulator.Config{})
+	addr := a.Addr()
+	p := newPool(t, testConfig(HSMConfig{Name: "a", Addr: addr}))
+	waitState(t, p, "a", Up)
+	a.DropConnections()
+	a.Close()
+	waitState(t, p, "a", Down)
+	if _, err := p.Do(context.Background(), echo("x")); !is41(err) {
+		t.Fatalf("Do with the only HSM down: have %v, want 41", err)
+	}
+	startSim(t, simulator.Config{Addr: addr})
+	waitState(t, p, "a", Up)
+	if resp, err := p.Do(context.Background(), echo("x")); err != nil || string(resp) != "B300x" {
+		t.Fatalf("Do after the HSM came back: have %q, %v", resp, err)
+	}
+	if st := hsmStatus(p, "a"); st.Conns != 2 {
+		t.Errorf("connections after reconnect: have %d, want 2", st.Conns)
+	}
+}
+
+func TestStatusEncodesStatesByName(t *testing.T) {
+	a := startSim(t, simulator.Config{})
+	p := newPool(t, testConfig(HSMConfig{Name: "a", Addr: a.Addr(), Pair: "p1", CPS: 60}))
+	waitState(t, p, "a", Up)
+	b, err := json.Marshal(p.Status())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`"state":"up"`, `"name":"p1"`, `"licensed_cps":60`, `"ready":true`} {
+		if !strings.Contains(string(b), want) {
+			t.Errorf("Status JSON lacks %s: %s", want, b)
+		}
 	}
 }
