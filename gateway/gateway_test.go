@@ -235,7 +235,8 @@ func TestGatewayLimitsConnections(t *testing.T) {
 // Must show (1): losing one HSM of the pair under steady load loses no
 // command and fails none.
 func TestGatewayLosesNothingWhenAnHSMDies(t *testing.T) {
-	a, b, p := pair(t, nil)
+	reg := prometheus.NewRegistry()
+	a, b, p := pair(t, func(c *pool.Config) { c.Registerer = reg })
 	g := startGateway(t, Config{}, p)
 	l := startLoad(t, g.Addr(), 4, 8)
 	l.waitAnswered(500)
@@ -250,6 +251,11 @@ func TestGatewayLosesNothingWhenAnHSMDies(t *testing.T) {
 	}
 	if b.Stats().Commands <= before {
 		t.Errorf("the surviving HSM took no load")
+	}
+	if v := metricValue(t, reg, "payhsm_pool_failovers_total", nil); v == 0 {
+		t.Errorf("no command was moved off the dead HSM: the test did not test failover")
+	} else {
+		t.Logf("%v commands failed over, %v of them resent after being written", v, metricValue(t, reg, "payhsm_pool_retries_total", nil))
 	}
 	if st := g.Stats(); st.Received != st.Answered {
 		t.Errorf("gateway read %d commands and answered %d", st.Received, st.Answered)
@@ -281,6 +287,7 @@ func TestGatewayBlackholedHSMLosesNothing(t *testing.T) {
 	if l.worst > bound {
 		t.Errorf("slowest answer took %v, want within %v", l.worst, bound)
 	}
+	t.Logf("slowest answer %v (bound %v)", l.worst, bound)
 }
 
 // Must show (3): an HSM loaded with another LMK receives no command.

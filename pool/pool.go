@@ -461,6 +461,8 @@ func (p *Pool) redispatch(r *Request, written bool, now int64) {
 			return
 		}
 		p.m.retries.Inc()
+	} else {
+		r.attempts-- // it never reached that HSM
 	}
 	p.m.failovers.Inc()
 	r.deadline = now + int64(p.cfg.QueueTimeout)
