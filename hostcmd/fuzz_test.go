@@ -57,3 +57,69 @@ func FuzzReadFrame(f *testing.F) {
 		}
 	})
 }
+
+// FuzzParseRequest checks that ParseRequest never panics, that a rejected
+// body gives an *Error, and that an accepted one re-encodes to the same
+// bytes modulo hex case and parses again to the same encoding.
+func FuzzParseRequest(f *testing.F) {
+	for _, b := range validRequests {
+		f.Add([]byte(b))
+	}
+	for _, v := range loadVectors(f) {
+		if b := v.request(f); b != nil {
+			f.Add(b)
+		}
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		req, err := ParseRequest(body)
+		if err != nil {
+			var he *Error
+			if !errors.As(err, &he) || !he.Code.Valid() {
+				t.Fatalf("not an *Error: %v", err)
+			}
+			return
+		}
+		out := req.AppendBody(nil)
+		if !bytes.EqualFold(out, body) || len(out) != len(body) {
+			t.Fatalf("re-encoding differs:\nhave %q\nwant %q", out, body)
+		}
+		again, err := ParseRequest(out)
+		if err != nil {
+			t.Fatalf("re-encoded body rejected: %v", err)
+		}
+		if !bytes.Equal(again.AppendBody(nil), out) {
+			t.Fatal("second round trip differs")
+		}
+	})
+}
+
+// FuzzParseResponse checks that ParseResponse never panics and that an
+// accepted response re-encodes to the same bytes modulo hex case.
+func FuzzParseResponse(f *testing.F) {
+	for _, v := range loadVectors(f) {
+		if b := v.response(f); b != nil {
+			f.Add(b)
+		}
+	}
+	f.Add([]byte("KX00\x01\x02\x03\x04\x19ab"))
+	f.Add([]byte("B300\x19\x19"))
+	f.Add([]byte("NH001234F550000025321\x19t"))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		if len(body) < 2 {
+			return
+		}
+		cmd := [2]byte{body[0], body[1] - 1}
+		r, err := ParseResponse(cmd, body)
+		if err != nil {
+			var pe *ProtocolError
+			if !errors.As(err, &pe) {
+				t.Fatalf("not a *ProtocolError: %v", err)
+			}
+			return
+		}
+		out := r.AppendBody(nil)
+		if !bytes.EqualFold(out, body) || len(out) != len(body) {
+			t.Fatalf("re-encoding differs:\nhave %q\nwant %q", out, body)
+		}
+	})
+}

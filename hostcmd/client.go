@@ -1,0 +1,361 @@
+package hostcmd
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"net"
+	"sync"
+	"time"
+)
+
+// ErrClientClosed is the error of every request in flight, and of every
+// later request, once Client.Close has been called.
+var ErrClientClosed = errors.New("hostcmd: client closed")
+
+// ErrTooManyInFlight is returned when every header value the client can
+// generate is taken by a request still waiting for its answer (possible only
+// with very short headers: 62 values for a 1-character header).
+var ErrTooManyInFlight = errors.New("hostcmd: too many requests in flight for the header length")
+
+// ClientOptions configures Dial.
+type ClientOptions struct {
+	// HeaderLen is the message-header length configured on the HSM, 0..16
+	// (the contract's default is 4; zero means no header, and answers are
+	// then matched to requests by order, hostcmd.md §1).
+	HeaderLen int
+	// TLS, when set, makes Dial use TLS with this configuration.
+	TLS *tls.Config
+	// DialTimeout bounds the connection set-up (default 5s); the context's
+	// deadline applies too.
+	DialTimeout time.Duration
+}
+
+// Client sends host commands on one connection. Any number of goroutines
+// may call RoundTrip and Do at once: requests are pipelined, each gets a
+// header the client generates, and answers are matched to requests by that
+// header (in order when the header length is 0). A single writer goroutine
+// sends the queued frames, coalescing all that are waiting into one write.
+type Client struct {
+	conn      net.Conn
+	headerLen int
+	idLen     int    // header characters that carry the id (the rest are '0')
+	space     uint64 // number of distinct ids: 62^idLen
+
+	mu      sync.Mutex
+	wbuf    []byte           // frames queued for the writer
+	pending map[uint64]*call // by id; headerLen > 0
+	fifo    []*call          // in request order; headerLen == 0
+	next    uint64
+	err     error // set once: the reason the client stopped
+
+	wake chan struct{} // cap 1: frames are queued
+	done chan struct{} // closed when the client stops
+	wg   sync.WaitGroup
+}
+
+type call struct {
+	id        uint64
+	abandoned bool // headerLen 0: the caller gave up; drop the answer
+	resp      []byte
+	err       error
+	ready     chan struct{} // closed when resp/err is set
+}
+
+// headerAlphabet is the set of characters of generated headers (ours:
+// letters and digits, printable in any log).
+const headerAlphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+
+// maxIDChars keeps 62^n within a uint64.
+const maxIDChars = 10
+
+// Dial connects to an HSM (or gateway) at addr and returns a Client.
+func Dial(ctx context.Context, addr string, opts ClientOptions) (*Client, error) {
+	if opts.HeaderLen < 0 || opts.HeaderLen > MaxHeaderLen {
+		return nil, errors.New("hostcmd: header length outside 0..16")
+	}
+	timeout := opts.DialTimeout
+	if timeout == 0 {
+		timeout = 5 * time.Second
+	}
+	nd := &net.Dialer{Timeout: timeout}
+	var conn net.Conn
+	var err error
+	if opts.TLS != nil {
+		td := &tls.Dialer{NetDialer: nd, Config: opts.TLS}
+		conn, err = td.DialContext(ctx, "tcp", addr)
+	} else {
+		conn, err = nd.DialContext(ctx, "tcp", addr)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return NewClient(conn, opts.HeaderLen), nil
+}
+
+// NewClient returns a Client over conn, which it owns from then on, and
+// starts its reader and writer goroutines; Close stops them. It panics if
+// headerLen is outside 0..MaxHeaderLen.
+func NewClient(conn net.Conn, headerLen int) *Client {
+	checkHeaderLen(headerLen)
+	c := &Client{
+		conn:      conn,
+		headerLen: headerLen,
+		idLen:     min(headerLen, maxIDChars),
+		pending:   make(map[uint64]*call),
+		wake:      make(chan struct{}, 1),
+		done:      make(chan struct{}),
+	}
+	c.space = 1
+	for range c.idLen {
+		c.space *= uint64(len(headerAlphabet))
+	}
+	c.wg.Add(2)
+	go c.readLoop()
+	go c.writeLoop()
+	return c
+}
+
+// RoundTrip sends one request body (from the command code on, no header) and
+// returns the response body (from the response code on). The returned
+// slice is the caller's. If ctx ends first, the request is forgotten, its
+// answer discarded when it comes, and ctx.Err() returned. A lost
+// connection gives a *ProtocolError; a closed client ErrClientClosed.
+func (c *Client) RoundTrip(ctx context.Context, body []byte) ([]byte, error) {
+	if len(body) < 2 || !FrameFits(c.headerLen, len(body)) {
+		return nil, errors.New("hostcmd: request body shorter than a command code or larger than a frame")
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	cl := &call{ready: make(chan struct{})}
+	c.mu.Lock()
+	if c.err != nil {
+		err := c.err
+		c.mu.Unlock()
+		return nil, err
+	}
+	var hdr [MaxHeaderLen]byte
+	if c.headerLen > 0 {
+		id, ok := c.allocID()
+		if !ok {
+			c.mu.Unlock()
+			return nil, ErrTooManyInFlight
+		}
+		cl.id = id
+		c.pending[id] = cl
+		c.encodeHeader(hdr[:c.headerLen], id)
+	} else {
+		c.fifo = append(c.fifo, cl)
+	}
+	c.wbuf = AppendFrame(c.wbuf, hdr[:c.headerLen], body)
+	c.mu.Unlock()
+	select {
+	case c.wake <- struct{}{}:
+	default:
+	}
+
+	select {
+	case <-cl.ready:
+		return cl.resp, cl.err
+	case <-ctx.Done():
+		c.mu.Lock()
+		select {
+		case <-cl.ready: // answered meanwhile: the answer wins
+			c.mu.Unlock()
+			return cl.resp, cl.err
+		default:
+		}
+		if c.headerLen > 0 {
+			delete(c.pending, cl.id)
+		} else {
+			cl.abandoned = true
+		}
+		c.mu.Unlock()
+		return nil, ctx.Err()
+	}
+}
+
+// Do sends a typed request and returns its typed response. An answer with
+// an error code other than 00 or 01 also returns an *Error carrying it; a
+// verification failure (01) is an outcome, reported by the response's
+// ErrorCode with a nil error (style.md rule 7).
+func (c *Client) Do(ctx context.Context, req Request) (Response, error) {
+	resp, err := c.RoundTrip(ctx, req.AppendBody(nil))
+	if err != nil {
+		return nil, err
+	}
+	r, err := ParseResponseFor(req, resp)
+	if err != nil {
+		return nil, err
+	}
+	if code := r.ErrorCode(); code != OK && code != VerifyFailed {
+		return r, &Error{Cmd: req.Code(), Code: code}
+	}
+	return r, nil
+}
+
+// Close fails every request in flight with ErrClientClosed, closes the
+// connection and waits for the client's goroutines to end.
+func (c *Client) Close() error {
+	c.fail(ErrClientClosed)
+	c.wg.Wait()
+	return nil
+}
+
+// InFlight returns the number of requests waiting for an answer.
+func (c *Client) InFlight() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.headerLen > 0 {
+		return len(c.pending)
+	}
+	n := 0
+	for _, cl := range c.fifo {
+		if !cl.abandoned {
+			n++
+		}
+	}
+	return n
+}
+
+// allocID returns a free id; c.mu is held.
+func (c *Client) allocID() (uint64, bool) {
+	for range len(c.pending) + 1 {
+		id := c.next % c.space
+		c.next++
+		if _, busy := c.pending[id]; !busy {
+			return id, true
+		}
+	}
+	return 0, false
+}
+
+// encodeHeader writes id in base 62, right-aligned and '0'-padded.
+func (c *Client) encodeHeader(dst []byte, id uint64) {
+	for i := len(dst) - 1; i >= 0; i-- {
+		dst[i] = headerAlphabet[id%uint64(len(headerAlphabet))]
+		id /= uint64(len(headerAlphabet))
+	}
+}
+
+// decodeHeader reverses encodeHeader; ok is false for a header the client
+// cannot have generated.
+func (c *Client) decodeHeader(h []byte) (uint64, bool) {
+	var id uint64
+	for i, b := range h {
+		var d uint64
+		switch {
+		case b >= '0' && b <= '9':
+			d = uint64(b - '0')
+		case b >= 'A' && b <= 'Z':
+			d = uint64(b-'A') + 10
+		case b >= 'a' && b <= 'z':
+			d = uint64(b-'a') + 36
+		default:
+			return 0, false
+		}
+		if i < len(h)-c.idLen {
+			if d != 0 {
+				return 0, false
+			}
+			continue
+		}
+		id = id*uint64(len(headerAlphabet)) + d
+	}
+	return id, true
+}
+
+func (c *Client) readLoop() {
+	defer c.wg.Done()
+	r := NewReader(c.conn, c.headerLen)
+	for {
+		f, err := r.ReadFrame()
+		if err != nil {
+			c.fail(&ProtocolError{Msg: "connection lost", Err: err})
+			return
+		}
+		c.deliver(f)
+	}
+}
+
+// deliver hands an answer to its request, or drops it if the request was
+// abandoned (or never made).
+func (c *Client) deliver(f Frame) {
+	c.mu.Lock()
+	var cl *call
+	if c.headerLen > 0 {
+		if id, ok := c.decodeHeader(f.Header()); ok {
+			if cl = c.pending[id]; cl != nil {
+				delete(c.pending, id)
+			}
+		}
+	} else if len(c.fifo) > 0 {
+		cl = c.fifo[0]
+		c.fifo[0] = nil
+		c.fifo = c.fifo[1:]
+		if cl.abandoned {
+			cl = nil
+		}
+	}
+	c.mu.Unlock()
+	if cl != nil {
+		cl.resp = append([]byte(nil), f.Body()...)
+		close(cl.ready)
+	}
+}
+
+func (c *Client) writeLoop() {
+	defer c.wg.Done()
+	var out []byte
+	for {
+		select {
+		case <-c.wake:
+		case <-c.done:
+			return
+		}
+		c.mu.Lock()
+		out, c.wbuf = c.wbuf, out[:0]
+		c.mu.Unlock()
+		if len(out) == 0 {
+			continue
+		}
+		if _, err := c.conn.Write(out); err != nil {
+			c.fail(&ProtocolError{Msg: "write failed", Err: err})
+			return
+		}
+		if cap(out) > 1<<20 { // do not keep a burst's buffer forever
+			out = nil
+		}
+	}
+}
+
+// fail stops the client once: it records err, closes the connection and
+// fails every request in flight with err.
+func (c *Client) fail(err error) {
+	c.mu.Lock()
+	if c.err != nil {
+		c.mu.Unlock()
+		return
+	}
+	c.err = err
+	calls := make([]*call, 0, len(c.pending)+len(c.fifo))
+	for id, cl := range c.pending {
+		calls = append(calls, cl)
+		delete(c.pending, id)
+	}
+	for _, cl := range c.fifo {
+		if !cl.abandoned {
+			calls = append(calls, cl)
+		}
+	}
+	c.fifo = nil
+	c.wbuf = nil
+	close(c.done)
+	c.mu.Unlock()
+	c.conn.Close()
+	for _, cl := range calls {
+		cl.err = err
+		close(cl.ready)
+	}
+}
