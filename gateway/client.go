@@ -92,11 +92,6 @@ func (c *client) read() {
 	buf := make([]byte, 64<<10)
 	start, end := 0, 0
 	batch := make([]*pool.Request, 0, c.n)
-	if s.cfg.TLS == nil {
-		if tc, ok := c.nc.(*net.TCPConn); ok {
-			tc.SetNoDelay(true)
-		}
-	}
 	for {
 		if now := time.Now(); now.Sub(c.readArmed) > s.cfg.IdleTimeout/4 {
 			c.readArmed = now

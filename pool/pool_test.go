@@ -458,3 +458,29 @@ func TestStatusEncodesStatesByName(t *testing.T) {
 		}
 	}
 }
+
+func TestPoolDrainsAnHSMByHand(t *testing.T) {
+	a, b := startSim(t, simulator.Config{}), startSim(t, simulator.Config{})
+	p := newPool(t, testConfig(HSMConfig{Name: "a", Addr: a.Addr()}, HSMConfig{Name: "b", Addr: b.Addr()}))
+	waitState(t, p, "a", Up)
+	waitState(t, p, "b", Up)
+	if err := p.SetDraining("nope", true); err == nil {
+		t.Errorf("SetDraining of an unknown HSM: no error")
+	}
+	if err := p.SetDraining("a", true); err != nil {
+		t.Fatal(err)
+	}
+	before := hsmStatus(p, "a").Commands
+	for range 50 {
+		if _, err := p.Do(context.Background(), echo("x")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if st := hsmStatus(p, "a"); st.State != Draining || st.Commands != before {
+		t.Errorf("draining HSM: state %s, served %d commands while draining", st.State, st.Commands-before)
+	}
+	if err := p.SetDraining("a", false); err != nil {
+		t.Fatal(err)
+	}
+	waitState(t, p, "a", Up)
+}
