@@ -335,9 +335,32 @@ func TestGatewayRespectsEachHSMsLicence(t *testing.T) {
 	g := startGateway(t, Config{}, p)
 	start := time.Now()
 	l := startLoad(t, g.Addr(), 8, 16) // far more than 2 x 200/s
-	l.waitAnswered(2 * cps * 3 / 2)    // about 1.5 s at the licensed rate
+	// The simulators' own view: commands read and not yet answered. A
+	// gateway over the licence would fill their queues (up to the 128
+	// commands the clients keep in flight).
+	stopSampling := make(chan struct{})
+	sampled := make(chan int)
+	go func() {
+		most := 0
+		for {
+			select {
+			case <-stopSampling:
+				sampled <- most
+				return
+			case <-time.After(2 * time.Millisecond):
+				most = max(most, a.Stats().InFlight, b.Stats().InFlight)
+			}
+		}
+	}()
+	l.waitAnswered(2 * cps * 3 / 2) // about 1.5 s at the licensed rate
 	l.finish()
 	elapsed := time.Since(start)
+	close(stopSampling)
+	if most := <-sampled; most > cps/10 {
+		t.Errorf("a simulator held %d commands waiting for its licence; want at most %d", most, cps/10)
+	} else {
+		t.Logf("most commands waiting in a simulator: %d", most)
+	}
 	burst := max(1, cps/50)
 	for name, sp := range map[string]*spy{"a": spa, "b": spb} {
 		// Allow 10% for scheduling jitter between the pool's send and the
