@@ -236,10 +236,18 @@ func TestGatewayLimitsConnections(t *testing.T) {
 // command and fails none.
 func TestGatewayLosesNothingWhenAnHSMDies(t *testing.T) {
 	reg := prometheus.NewRegistry()
-	a, b, p := pair(t, func(c *pool.Config) { c.Registerer = reg })
+	// A little service time keeps commands in flight on both HSMs.
+	a := startSim(t, simulator.Config{Latency: 2 * time.Millisecond})
+	b := startSim(t, simulator.Config{Latency: 2 * time.Millisecond})
+	cfg := poolConfig(pool.HSMConfig{Name: "a", Addr: a.Addr(), Pair: "p1"}, pool.HSMConfig{Name: "b", Addr: b.Addr(), Pair: "p1"})
+	cfg.Registerer = reg
+	p := startPool(t, cfg, "a", "b")
 	g := startGateway(t, Config{}, p)
 	l := startLoad(t, g.Addr(), 4, 8)
 	l.waitAnswered(500)
+	for a.Stats().InFlight == 0 {
+		time.Sleep(100 * time.Microsecond) // kill a while it holds commands
+	}
 	a.DropConnections()
 	a.Close()
 	waitState(t, p, "a", pool.Down)

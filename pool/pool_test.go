@@ -168,12 +168,14 @@ func TestPoolAdoptsTheLMKOfTheFirstHSMInConfigurationOrder(t *testing.T) {
 	// The first HSM answers later than the second (added latency), so the
 	// first probe to return is the second's: the pool must still adopt the
 	// first's check value (ours: deterministic, never a race).
-	first := startSim(t, simulator.Config{LMK: otherLMK(t), Latency: 100 * time.Millisecond})
+	first := startSim(t, simulator.Config{LMK: otherLMK(t), Latency: 50 * time.Millisecond})
 	second := startSim(t, simulator.Config{})
-	p := newPool(t, testConfig(
+	cfg := testConfig(
 		HSMConfig{Name: "first", Addr: first.Addr()},
 		HSMConfig{Name: "second", Addr: second.Addr()},
-	))
+	)
+	cfg.ProbeTimeout = 10 * time.Second // the first must answer in the first round
+	p := newPool(t, cfg)
 	waitState(t, p, "first", Up)
 	waitState(t, p, "second", LMKMismatch)
 	if have, want := p.Status().LMKCheckValue, first.HSM().CheckValue(); have != want {
