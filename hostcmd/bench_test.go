@@ -2,6 +2,8 @@ package hostcmd
 
 import (
 	"bytes"
+	"context"
+	"net"
 	"testing"
 )
 
@@ -71,4 +73,43 @@ func BenchmarkLookup(b *testing.B) {
 		}
 	}
 	_ = n
+}
+
+// BenchmarkClientRoundTrip is one B2 echo through Client and ServeConn over
+// an in-memory net.Pipe: "serial" waits for each answer, "parallel" keeps
+// GOMAXPROCS*8 requests in flight on the one connection.
+func BenchmarkClientRoundTrip(b *testing.B) {
+	body := (&B2{Data: []byte("ping")}).AppendBody(nil)
+	setup := func(b *testing.B) *Client {
+		a, s := net.Pipe()
+		done := make(chan struct{})
+		go func() { ServeConn(context.Background(), s, 4, echoHandler); close(done) }()
+		c := NewClient(a, 4)
+		b.Cleanup(func() { c.Close(); <-done })
+		return c
+	}
+	b.Run("serial", func(b *testing.B) {
+		c := setup(b)
+		ctx := context.Background()
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := c.RoundTrip(ctx, body); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("parallel", func(b *testing.B) {
+		c := setup(b)
+		ctx := context.Background()
+		b.ReportAllocs()
+		b.SetParallelism(8)
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() {
+				if _, err := c.RoundTrip(ctx, body); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		})
+	})
 }

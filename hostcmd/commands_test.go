@@ -2,6 +2,7 @@ package hostcmd
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -611,4 +612,61 @@ func TestCodes(t *testing.T) {
 	if Code("A1").Valid() != true || Code("99").Description() != "unknown error code" {
 		t.Fatal("A1 / 99")
 	}
+}
+
+func TestRedactingTypes(t *testing.T) {
+	k := KeyField{Scheme: SchemeU, Hex: zpkU[1:]}
+	p := KeyField{Scheme: SchemePair, Hex: pvkP}
+	s := SecretBytes(binAC)
+	var buf bytes.Buffer
+	slog.New(slog.NewTextHandler(&buf, nil)).Info("x", "k", k, "p", p, "s", s)
+	slog.New(slog.NewJSONHandler(&buf, nil)).Info("x", "k", k, "p", p, "s", s)
+	j, _ := json.Marshal(struct {
+		K KeyField
+		S SecretBytes
+	}{k, s})
+	out := buf.String() + string(j) + fmt.Sprintf("%v %+v %#v %x %X %s %q %d", k, p, s, s, k, p, s, s)
+	for _, secret := range []string{zpkU[1:7], pvkP[:6], "076C5766", "7 108 87", "BmxXZvc4"} {
+		if strings.Contains(out, secret) {
+			t.Fatalf("secret shown in %q", out)
+		}
+	}
+	if k.String() != "U[REDACTED]" || p.String() != "[REDACTED]" || !strings.Contains(out, "U[REDACTED]") {
+		t.Fatalf("have %q %q", k.String(), p.String())
+	}
+	if (KeyForms(KeyU|KeyT)).Has(KeyU) != true || (KeyForms(KeyU)).Has(KeyU|KeyT) {
+		t.Fatal("KeyForms.Has")
+	}
+	for _, ft := range []FieldType{FieldA, FieldN, FieldH, FieldB, FieldKey, FieldDelim, 0} {
+		if ft.String() == "" {
+			t.Fatal("FieldType.String empty")
+		}
+	}
+}
+
+func TestProtocolErrorMessage(t *testing.T) {
+	err := &ProtocolError{Cmd: "KQ", Field: "arpc", Msg: "malformed response"}
+	if err.Error() != "hostcmd: KQ: arpc: malformed response" {
+		t.Fatalf("have %q", err.Error())
+	}
+	wrapped := &ProtocolError{Msg: "connection lost", Err: ErrFrameTooLarge}
+	if wrapped.Error() != "hostcmd: connection lost: hostcmd: frame too large" || !errors.Is(wrapped, ErrFrameTooLarge) {
+		t.Fatalf("have %q", wrapped.Error())
+	}
+}
+
+func TestMakeFrame(t *testing.T) {
+	f := MakeFrame([]byte("0001NC"), 4)
+	if string(f.Header()) != "0001" || f.Code() != [2]byte{'N', 'C'} {
+		t.Fatalf("have %q", f.Bytes())
+	}
+	if (Frame{}).Code() != [2]byte{} {
+		t.Fatal("zero Frame code")
+	}
+	defer func() {
+		if recover() == nil {
+			t.Fatal("MakeFrame accepted a frame shorter than its header and code")
+		}
+	}()
+	MakeFrame([]byte("0001N"), 4)
 }

@@ -80,7 +80,7 @@ func FuzzParseRequest(f *testing.F) {
 			return
 		}
 		out := req.AppendBody(nil)
-		if !bytes.EqualFold(out, body) || len(out) != len(body) {
+		if !equalModHexCase(out, body) {
 			t.Fatalf("re-encoding differs:\nhave %q\nwant %q", out, body)
 		}
 		again, err := ParseRequest(out)
@@ -118,8 +118,22 @@ func FuzzParseResponse(f *testing.F) {
 			return
 		}
 		out := r.AppendBody(nil)
-		if !bytes.EqualFold(out, body) || len(out) != len(body) {
+		if !equalModHexCase(out, body) {
 			t.Fatalf("re-encoding differs:\nhave %q\nwant %q", out, body)
 		}
 	})
+}
+
+// equalModHexCase reports whether have equals want except that a lower-case
+// hex letter in want may be upper case in have (encoders upper-case hex).
+func equalModHexCase(have, want []byte) bool {
+	if len(have) != len(want) {
+		return false
+	}
+	for i := range have {
+		if have[i] != want[i] && !(want[i] >= 'a' && want[i] <= 'f' && have[i] == want[i]-('a'-'A')) {
+			return false
+		}
+	}
+	return true
 }
