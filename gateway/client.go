@@ -5,6 +5,7 @@ import (
 	"net"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/payhsm/payhsm-gw/hostcmd"
@@ -33,8 +34,18 @@ type client struct {
 	space chan struct{} // a slot was freed
 	dead  atomic.Bool   // writes failed or the front closed it
 
-	wmu  sync.Mutex
-	wbuf []byte
+	// Writing answers: Flush writes without blocking through raw (nil for
+	// TLS, which always goes through writeLoop); what the socket does not
+	// take goes to backlog for writeLoop, and while slow is set every
+	// answer does, to keep the order.
+	raw     syscall.RawConn
+	wmu     sync.Mutex
+	wbuf    []byte
+	backlog []byte
+	slow    bool
+	wake    chan struct{}
+	quit    chan struct{}
+	wdone   chan struct{}
 
 	stopped atomic.Bool
 
@@ -42,15 +53,21 @@ type client struct {
 	// moving a runtime timer on every read and write costs measurable CPU
 	// at high rates, and a deadline between 3/4 and all of its span is as
 	// good a guard.
-	readArmed  time.Time
-	writeArmed time.Time // guarded by wmu
+	readArmed time.Time
 }
 
 var _ pool.Sink = (*client)(nil)
 
 func newClient(s *Server, nc net.Conn) *client {
 	n := s.cfg.MaxPipeline
-	return &client{s: s, nc: nc, hl: s.hl, slots: make([]slot, n), n: uint64(n), space: make(chan struct{}, 1)}
+	c := &client{s: s, nc: nc, hl: s.hl, slots: make([]slot, n), n: uint64(n), space: make(chan struct{}, 1),
+		wake: make(chan struct{}, 1), quit: make(chan struct{}), wdone: make(chan struct{})}
+	if tc, ok := nc.(*net.TCPConn); ok {
+		if raw, err := tc.SyscallConn(); err == nil {
+			c.raw = raw
+		}
+	}
+	return c
 }
 
 // stopReading makes the reader stop at its next read (graceful shutdown).
@@ -75,6 +92,11 @@ func (c *client) serve() {
 	defer c.s.wg.Done()
 	defer c.s.removeConn(c)
 	defer c.nc.Close()
+	go c.writeLoop()
+	defer func() {
+		close(c.quit)
+		<-c.wdone // every answer handed over is written (or the client is gone)
+	}()
 	c.read()
 	// Everything read is answered before the connection closes: the pool
 	// answers every command within its deadlines (or 41 when it closes).
@@ -194,10 +216,15 @@ func (c *client) Complete(r *pool.Request) {
 	c.slots[r.Tag%c.n].done.Store(true)
 }
 
-// Flush writes, in one write, every answer that is next in request order.
+// Flush writes every answer that is next in request order, in one write.
+// It runs on pool goroutines, so it never blocks on the client: it writes
+// what the socket takes at once and leaves the rest to the connection's
+// writer goroutine, which then takes all later answers too, in order,
+// until it has caught up.
 func (c *client) Flush() {
 	c.wmu.Lock()
-	h := c.head.Load()
+	head := c.head.Load()
+	h := head
 	out := c.wbuf[:0]
 	for {
 		sl := &c.slots[h%c.n]
@@ -213,21 +240,18 @@ func (c *client) Flush() {
 		sl.done.Store(false)
 		h++
 	}
-	if h == c.head.Load() {
+	if h == head {
 		c.wmu.Unlock()
 		return
 	}
-	n := h - c.head.Load()
 	if !c.dead.Load() {
-		if now := time.Now(); now.Sub(c.writeArmed) > c.s.cfg.WriteTimeout/4 {
-			c.writeArmed = now
-			c.nc.SetWriteDeadline(now.Add(c.s.cfg.WriteTimeout))
-		}
-		if _, err := c.nc.Write(out); err != nil {
-			c.dead.Store(true)
-			c.nc.Close()
-		} else {
-			c.s.answered.Add(n)
+		c.s.answered.Add(h - head)
+		if c.slow || c.raw == nil {
+			c.handOver(out)
+		} else if n, err := c.writeNow(out); err != nil {
+			c.die()
+		} else if n < len(out) {
+			c.handOver(out[n:])
 		}
 	}
 	c.wbuf = out
@@ -236,5 +260,52 @@ func (c *client) Flush() {
 	select {
 	case c.space <- struct{}{}:
 	default:
+	}
+}
+
+// handOver queues b for the writer goroutine. Called with wmu held.
+func (c *client) handOver(b []byte) {
+	c.backlog = append(c.backlog, b...)
+	c.slow = true
+	select {
+	case c.wake <- struct{}{}:
+	default:
+	}
+}
+
+func (c *client) die() {
+	c.dead.Store(true)
+	c.nc.Close()
+}
+
+// writeLoop writes what Flush handed over, with the write timeout, until
+// quit; it drains what is left before it ends.
+func (c *client) writeLoop() {
+	defer close(c.wdone)
+	var buf []byte
+	quitting := false
+	for !quitting {
+		select {
+		case <-c.wake:
+		case <-c.quit:
+			quitting = true
+		}
+		for {
+			c.wmu.Lock()
+			buf, c.backlog = c.backlog, buf[:0]
+			if len(buf) == 0 {
+				c.slow = false
+				c.wmu.Unlock()
+				break
+			}
+			c.wmu.Unlock()
+			if c.dead.Load() {
+				continue
+			}
+			c.nc.SetWriteDeadline(time.Now().Add(c.s.cfg.WriteTimeout))
+			if _, err := c.nc.Write(buf); err != nil {
+				c.die()
+			}
+		}
 	}
 }

@@ -417,3 +417,36 @@ func TestGatewayShutdownUnderLoadLosesNothing(t *testing.T) {
 		t.Errorf("the gateway still accepts after Shutdown")
 	}
 }
+
+// A client that pipelines large commands and never reads its answers must
+// not hold up anyone else: answers are written to it without blocking the
+// pool's connection readers, so other clients' commands are answered and
+// the HSMs are not judged stuck.
+func TestGatewayASlowClientDoesNotStallOthers(t *testing.T) {
+	_, _, p := pair(t, nil)
+	g := startGateway(t, Config{}, p)
+	slow := dial(t, g.Addr())
+	big := make([]byte, 30000)
+	for i := range big {
+		big[i] = 'x'
+	}
+	cmd := frame("SLOW", fmt.Sprintf("B2%04X%s", len(big), big))
+	go func() {
+		for range 256 { // 7.5 MB of answers nobody reads
+			if _, err := slow.Write(cmd); err != nil {
+				return
+			}
+		}
+	}()
+	l := startLoad(t, g.Addr(), 2, 4)
+	l.waitAnswered(2000)
+	sent, ok := l.finish()
+	if sent != ok || len(l.codes) != 0 {
+		t.Errorf("beside a slow client: sent %d, answered 00 %d, errors %v", sent, ok, l.codes)
+	}
+	for _, name := range []string{"a", "b"} {
+		if s := hsmState(p, name); s != pool.Up {
+			t.Errorf("HSM %s is %s: a slow client made it look stuck", name, s)
+		}
+	}
+}
