@@ -42,7 +42,9 @@ type client struct {
 	wmu     sync.Mutex
 	wbuf    []byte
 	backlog []byte
+	writing int // bytes writeLoop is writing now
 	slow    bool
+	drained chan struct{} // writeLoop finished a write
 	wake    chan struct{}
 	quit    chan struct{}
 	wdone   chan struct{}
@@ -61,7 +63,7 @@ var _ pool.Sink = (*client)(nil)
 func newClient(s *Server, nc net.Conn) *client {
 	n := s.cfg.MaxPipeline
 	c := &client{s: s, nc: nc, hl: s.hl, slots: make([]slot, n), n: uint64(n), space: make(chan struct{}, 1),
-		wake: make(chan struct{}, 1), quit: make(chan struct{}), wdone: make(chan struct{})}
+		wake: make(chan struct{}, 1), drained: make(chan struct{}, 1), quit: make(chan struct{}), wdone: make(chan struct{})}
 	if tc, ok := nc.(*net.TCPConn); ok {
 		if raw, err := tc.SyscallConn(); err == nil {
 			c.raw = raw
@@ -115,6 +117,9 @@ func (c *client) read() {
 	start, end := 0, 0
 	batch := make([]*pool.Request, 0, c.n)
 	for {
+		if !c.waitBacklog() {
+			return
+		}
 		if now := time.Now(); now.Sub(c.readArmed) > s.cfg.IdleTimeout/4 {
 			c.readArmed = now
 			c.nc.SetReadDeadline(now.Add(s.cfg.IdleTimeout))
@@ -196,6 +201,31 @@ func (c *client) read() {
 				continue // silent but waiting for answers: not idle
 			}
 			return
+		}
+	}
+}
+
+// maxBacklog bounds the answers held for a client that reads slowly;
+// beyond it the connection is not read until the client catches up.
+const maxBacklog = 256 << 10
+
+// waitBacklog waits while too many answers wait for the client to read
+// them; false if the connection is dead or the front is closing.
+func (c *client) waitBacklog() bool {
+	for {
+		c.wmu.Lock()
+		n := len(c.backlog) + c.writing
+		c.wmu.Unlock()
+		if n <= maxBacklog {
+			return !c.dead.Load()
+		}
+		select {
+		case <-c.drained:
+		case <-c.s.done:
+			return false
+		}
+		if c.dead.Load() {
+			return false
 		}
 	}
 }
@@ -293,18 +323,25 @@ func (c *client) writeLoop() {
 		for {
 			c.wmu.Lock()
 			buf, c.backlog = c.backlog, buf[:0]
+			c.writing = len(buf)
 			if len(buf) == 0 {
 				c.slow = false
 				c.wmu.Unlock()
 				break
 			}
 			c.wmu.Unlock()
-			if c.dead.Load() {
-				continue
+			if !c.dead.Load() {
+				c.nc.SetWriteDeadline(time.Now().Add(c.s.cfg.WriteTimeout))
+				if _, err := c.nc.Write(buf); err != nil {
+					c.die()
+				}
 			}
-			c.nc.SetWriteDeadline(time.Now().Add(c.s.cfg.WriteTimeout))
-			if _, err := c.nc.Write(buf); err != nil {
-				c.die()
+			c.wmu.Lock()
+			c.writing = 0
+			c.wmu.Unlock()
+			select {
+			case c.drained <- struct{}{}:
+			default:
 			}
 		}
 	}
