@@ -373,13 +373,14 @@ outer:
 	return n
 }
 
-// maxInWindow returns the most commands with code within any window w.
+// maxInWindow returns the most commands with code (any code if "")
+// within any window w.
 func (s *spy) maxInWindow(code string, w time.Duration) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var ts []time.Time
 	for i, c := range s.codes {
-		if c == code {
+		if code == "" || c == code {
 			ts = append(ts, s.times[i])
 		}
 	}

@@ -45,7 +45,7 @@ type conn struct {
 	hl   int
 	mask uint64 // window-1, window a power of two
 	mod  uint64 // header ids are seq mod 16^hl (0: no reduction)
-	lmk  string // check value this connection's own NC reported
+	lmk  string // check value this connection's own NC last reported (h.connMu)
 	// lmkOK is set once the connection's check value matched the pool's;
 	// only such connections carry commands.
 	lmkOK atomic.Bool

@@ -99,30 +99,51 @@ func (p *Pool) round() {
 	}
 }
 
-// probe fills h's missing connections (after their backoff) and asks NC,
-// then NO, on one of them.
+// probe fills h's missing connections (after their backoff), asks NC on
+// every connection, so that each one's own LMK check value is checked
+// every round, then NO on one of them.
 func (h *hsm) probe() probeResult {
 	p := h.p
 	ctx, cancel := context.WithTimeout(p.ctx, p.cfg.ProbeTimeout)
 	defer cancel()
 	dialErr := h.dialMissing(ctx)
-	c := h.anyConn()
-	if c == nil {
+	v := h.view.Load()
+	if v == nil || len(*v) == 0 {
 		msg := "no connection"
 		if dialErr != nil {
 			msg = "connect: " + dialErr.Error()
 		}
 		return probeResult{err: msg}
 	}
-	body, err := h.ask(ctx, c, []byte("NC"))
-	if err != nil {
-		return probeResult{err: "NC: " + err.Error()}
+	conns := *v
+	waits := make([]probeSink, len(conns))
+	for i, c := range conns {
+		waits[i] = h.send(c, []byte("NC"))
 	}
-	lmk, err := parseND(body)
-	if err != nil {
-		return probeResult{err: err.Error()}
+	var first *conn
+	var res probeResult
+	for i, c := range conns {
+		body, err := h.await(ctx, waits[i])
+		if err == nil {
+			var lmk string
+			if lmk, err = parseND(body); err == nil {
+				h.connMu.Lock()
+				c.lmk = lmk
+				h.connMu.Unlock()
+				if first == nil {
+					first, res = c, probeResult{ok: true, lmk: lmk}
+				}
+				continue
+			}
+		}
+		if res.err == "" {
+			res.err = "NC: " + err.Error()
+		}
 	}
-	body, err = h.ask(ctx, c, []byte("NO00"))
+	if first == nil {
+		return probeResult{err: res.err}
+	}
+	body, err := h.await(ctx, h.send(first, []byte("NO00")))
 	if err != nil {
 		return probeResult{err: "NO: " + err.Error()}
 	}
@@ -132,7 +153,7 @@ func (h *hsm) probe() probeResult {
 	if code := string(body[2:4]); code != string(hostcmd.OK) {
 		return probeResult{err: "NO answered error " + code}
 	}
-	return probeResult{ok: true, lmk: lmk}
+	return probeResult{ok: true, lmk: res.lmk}
 }
 
 // dialMissing connects the empty connection slots whose backoff is over.
@@ -185,16 +206,21 @@ type probeSink chan *Request
 func (s probeSink) Complete(r *Request) { s <- r }
 func (s probeSink) Flush()              {}
 
-// ask sends one probe command on c and waits for its answer.
-func (h *hsm) ask(ctx context.Context, c *conn, body []byte) ([]byte, error) {
+// send sends one probe command on c; await waits for its answer.
+func (h *hsm) send(c *conn, body []byte) probeSink {
 	ch := make(probeSink, 1)
 	r := &Request{Body: body, probe: true, sink: ch, code: [2]byte{body[0], body[1]}}
 	now := nanotime()
 	r.start = now
 	h.lim.force(1, now)
 	if c.send([]*Request{r}, now) == 0 {
-		return nil, errors.New("connection unusable")
+		r.err = errClosed
+		ch <- r
 	}
+	return ch
+}
+
+func (h *hsm) await(ctx context.Context, ch probeSink) ([]byte, error) {
 	select {
 	case r := <-ch:
 		if r.err != nil {

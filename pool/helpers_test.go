@@ -192,14 +192,14 @@ outer:
 	return n
 }
 
-// maxInWindow returns the most commands with code that arrived within any
-// window of length w.
+// maxInWindow returns the most commands with code (any code if "") that
+// arrived within any window of length w.
 func (s *spy) maxInWindow(code string, w time.Duration) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var ts []time.Time
 	for i, c := range s.codes {
-		if c == code {
+		if code == "" || c == code {
 			ts = append(ts, s.times[i])
 		}
 	}

@@ -70,15 +70,6 @@ func (h *hsm) pickConn() *conn {
 	return best
 }
 
-// anyConn returns any connected connection, verified or not (for probes).
-func (h *hsm) anyConn() *conn {
-	v := h.view.Load()
-	if v == nil || len(*v) == 0 {
-		return nil
-	}
-	return (*v)[0]
-}
-
 func (h *hsm) publishConns() {
 	var v []*conn
 	for _, c := range h.conns {

@@ -329,10 +329,14 @@ func TestPoolHoldsEachHSMUnderItsLicence(t *testing.T) {
 	}
 	wg.Wait()
 	burst := max(1, cps/50)
-	if m := sp.maxInWindow("B2", time.Second); m > cps+burst {
+	// Probes (NC, NO) are commands too and count against the licence; a
+	// probe never waits for a token, so it may run the bucket into debt
+	// that later commands repay. Allow 10% for that and for scheduling
+	// jitter between the pool's write and the spy's read.
+	if m := sp.maxInWindow("", time.Second); m > cps*11/10+burst {
 		t.Errorf("HSM got %d commands within one second, licence %d (+%d burst)", m, cps, burst)
 	}
-	if m := sp.maxInWindow("B2", time.Second); m < cps*8/10 {
+	if m := sp.maxInWindow("", time.Second); m < cps*8/10 {
 		t.Errorf("HSM got at most %d commands per second, want close to the licence %d", m, cps)
 	}
 	if shed == 0 {
@@ -484,5 +488,35 @@ func TestPoolDrainsAnHSMByHand(t *testing.T) {
 	if err := p.SetDraining("a", false); err != nil {
 		t.Fatal(err)
 	}
+	waitState(t, p, "a", Up)
+}
+
+func TestPoolQuarantinesAnHSMReplacedByOneWithAnotherLMK(t *testing.T) {
+	a := startSim(t, simulator.Config{})
+	b := startSim(t, simulator.Config{})
+	addr := a.Addr()
+	p := newPool(t, testConfig(HSMConfig{Name: "a", Addr: addr}, HSMConfig{Name: "b", Addr: b.Addr()}))
+	waitState(t, p, "a", Up)
+	waitState(t, p, "b", Up)
+	// The box behind a's address restarts with another LMK.
+	a.DropConnections()
+	a.Close()
+	other := startSim(t, simulator.Config{Addr: addr, LMK: otherLMK(t)})
+	waitState(t, p, "a", LMKMismatch)
+	before := other.Stats().Commands
+	for range 100 {
+		if resp, err := p.Do(context.Background(), echo("x")); err != nil || string(resp) != "B300x" {
+			t.Fatalf("Do: have %q, %v", resp, err)
+		}
+	}
+	// Probes run meanwhile (NC per connection and NO per round), but not
+	// one of the 100 echo commands.
+	if got := other.Stats().Commands - before; got >= 100 {
+		t.Errorf("the HSM with another LMK answered %d commands during 100 echoes", got)
+	}
+	// Back to the right LMK: probed back in.
+	other.DropConnections()
+	other.Close()
+	startSim(t, simulator.Config{Addr: addr})
 	waitState(t, p, "a", Up)
 }
