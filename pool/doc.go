@@ -7,18 +7,20 @@
 // response is matched to its command by it (payShield returns the header
 // unchanged, hostcmd.md §1); the caller's own header never leaves the caller.
 //
-// Health has two sources and one predicate. Active probes (NC, then NO) run
-// in rounds on an interval and need Passes consecutive successes to bring an
-// HSM Up or Fails consecutive failures to take it Down. Passive signals act
-// at once: a connection error or a command that times out takes the HSM Down
-// and fails its connections; error 41 or 42 answers count as failures. Only
-// HSMs in state Up are chosen.
+// Health has two sources and one predicate. Active probes (NC on every
+// connection, then NO) run in rounds on an interval and need Passes
+// consecutive successes to bring an HSM Up or Fails consecutive failures to
+// take it Down. Passive signals act at once: a connection error takes the
+// HSM Down, a command that times out also fails all its connections, and
+// Fails error 41 or 42 answers in a row take it Down. Only HSMs in state Up
+// are chosen.
 //
 // LMK safety: every HSM must report, in its NC answer, the pool's LMK check
 // value: the one configured, or else the value of the first HSM in
 // configuration order that answered in the first probe round that had an
 // answer (decided after the round, never by the first probe to return). A
-// connection is used only after its own NC matched. An HSM with another
+// connection is used only while its own NC matches (asked at connect and in
+// every round). An HSM with another
 // value is quarantined (state LMKMismatch), logged at error level and counted
 // in payhsm_hsm_lmk_mismatch_total; it receives no command but probes.
 //
