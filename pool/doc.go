@@ -20,9 +20,9 @@
 // configuration order that answered in the first probe round that had an
 // answer (decided after the round, never by the first probe to return). A
 // connection is used only while its own NC matches (asked at connect and in
-// every round). An HSM with another
-// value is quarantined (state LMKMismatch), logged at error level and counted
-// in payhsm_hsm_lmk_mismatch_total; it receives no command but probes.
+// every round). An HSM with another value is quarantined (state
+// LMKMismatch), logged at error level and counted in
+// payhsm_hsm_lmk_mismatch_total; it receives no command but probes.
 //
 // Spreading: an HSM is chosen by the least in-flight count relative to its
 // licensed rate; a token bucket per HSM holds the gateway under the licence
