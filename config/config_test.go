@@ -1,9 +1,12 @@
 package config
 
 import (
+	"crypto/tls"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/payhsm/payhsm-gw/internal/tlsconfig/tlstest"
 )
 
 const sample = `
@@ -154,5 +157,29 @@ func TestParseHSMSpec(t *testing.T) {
 		if !same {
 			t.Errorf("ParseHSMSpec(%q): have %+v, want %+v", tt.spec, h, tt.want)
 		}
+	}
+}
+
+func TestTLSFilesLoad(t *testing.T) {
+	ca := tlstest.NewCA(t, "test")
+	srv := ca.Issue("gateway", "gateway.test")
+	s := ServerTLS{Cert: srv.CertFile, Key: srv.KeyFile, ClientCA: ca.CertFile}
+	cfg, err := s.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.ClientAuth != tls.RequireAndVerifyClientCert || len(cfg.Certificates) != 1 {
+		t.Errorf("listener TLS: client auth %v, %d certificates", cfg.ClientAuth, len(cfg.Certificates))
+	}
+	c := ClientTLS{CA: ca.CertFile}
+	ccfg, err := c.Load("hsm.test:1500")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ccfg.ServerName != "hsm.test" || ccfg.RootCAs == nil {
+		t.Errorf("HSM TLS: server name %q, roots set %v", ccfg.ServerName, ccfg.RootCAs != nil)
+	}
+	if _, err := (&ServerTLS{Cert: srv.CertFile, Key: "/nonexistent"}).Load(); err == nil {
+		t.Errorf("listener TLS with a missing key file: no error")
 	}
 }

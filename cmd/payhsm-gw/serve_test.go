@@ -126,3 +126,17 @@ func waitLog(t *testing.T, b *syncBuffer, re string) string {
 	t.Fatalf("no log line matching %q:\n%s", re, b.String())
 	return ""
 }
+
+// TestServeHelpListsTheContractFlags keeps --help in step with
+// docs/spec/cli.md.
+func TestServeHelpListsTheContractFlags(t *testing.T) {
+	var out, errb syncBuffer
+	if code := runServe(context.Background(), []string{"--help"}, &out, &errb); code != exitOK {
+		t.Fatalf("serve --help: exit %d", code)
+	}
+	for _, flag := range []string{"-config", "-listen", "-http", "-header-len", "-hsm", "-data", "embedded simulated HA pair"} {
+		if !strings.Contains(errb.String(), flag) {
+			t.Errorf("serve --help does not mention %q:\n%s", flag, errb.String())
+		}
+	}
+}
