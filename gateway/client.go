@@ -39,6 +39,7 @@ type client struct {
 	// take goes to backlog for writeLoop, and while slow is set every
 	// answer does, to keep the order.
 	raw     syscall.RawConn
+	nb      nbWrite
 	wmu     sync.Mutex
 	wbuf    []byte
 	backlog []byte
