@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/payhsm/payhsm-gw/hostcmd"
+	"github.com/payhsm/payhsm-gw/simulator"
 )
 
 // syncBuffer is a bytes.Buffer safe for the server's logger and the test.
@@ -138,5 +139,48 @@ func TestServeHelpListsTheContractFlags(t *testing.T) {
 		if !strings.Contains(errb.String(), flag) {
 			t.Errorf("serve --help does not mention %q:\n%s", flag, errb.String())
 		}
+	}
+}
+
+func TestServeRelaysToHSMsGivenByFlagsOverTheConfigFile(t *testing.T) {
+	sim, err := simulator.Start(simulator.Config{HeaderLen: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sim.Close()
+	// The file names an HSM that does not exist; --hsm replaces it.
+	file := filepath.Join(t.TempDir(), "gw.yaml")
+	cfg := "listen: 127.0.0.1:1\nheader_len: 6\npools:\n  - health: {interval: 50ms}\n    hsms:\n      - {name: gone, addr: \"127.0.0.1:1\"}\n"
+	if err := os.WriteFile(file, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var errb syncBuffer
+	done := make(chan int, 1)
+	go func() {
+		done <- runServe(ctx, []string{"--config", file, "--listen", "127.0.0.1:0", "--http", "127.0.0.1:0",
+			"--header-len", "3", "--hsm", "real=" + sim.Addr() + ",header-len=2,conns=1,pair=p"}, io.Discard, &errb)
+	}()
+	front := waitLog(t, &errb, `host-command front listening" addr=(\S+)`)
+	if strings.Contains(errb.String(), "EMBEDDED") {
+		t.Errorf("serve started the embedded pair although --hsm was given")
+	}
+	c, err := net.Dial("tcp", front)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	// --header-len 3 overrides the file's 6 on the front.
+	if _, err := c.Write(hostcmd.AppendFrame(nil, []byte("abc"), []byte("B20002hi"))); err != nil {
+		t.Fatal(err)
+	}
+	f, err := hostcmd.NewReader(c, 3).ReadFrame()
+	if err != nil || string(f.Header()) != "abc" || string(f.Body()) != "B300hi" {
+		t.Fatalf("through serve: have %q %q, %v", f.Header(), f.Body(), err)
+	}
+	cancel()
+	if code := <-done; code != exitOK {
+		t.Errorf("exit status: have %d, want 0", code)
 	}
 }
