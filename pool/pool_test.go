@@ -520,3 +520,52 @@ func TestPoolQuarantinesAnHSMReplacedByOneWithAnotherLMK(t *testing.T) {
 	startSim(t, simulator.Config{Addr: addr})
 	waitState(t, p, "a", Up)
 }
+
+func TestPoolQueueIsBoundedInSizeAndTime(t *testing.T) {
+	// 10 commands/s of licence (burst 1), a queue of 4 for 100ms: of 30
+	// commands at once, one goes at once, a few wait and go as tokens come,
+	// the rest are answered 41 for a full queue or a queue timeout.
+	a := startSim(t, simulator.Config{})
+	reg := prometheus.NewRegistry()
+	cfg := testConfig(HSMConfig{Name: "a", Addr: a.Addr(), CPS: 10})
+	cfg.HealthInterval = time.Hour // no probe takes a token during the test
+	cfg.QueueSize = 4
+	cfg.QueueTimeout = 100 * time.Millisecond
+	cfg.Registerer = reg
+	p := newPool(t, cfg)
+	waitState(t, p, "a", Up)
+	// The first probes took tokens (they count against the licence): wait
+	// until the bucket has one again.
+	for p.hsms[0].lim.wait(nanotime()) > 0 {
+		time.Sleep(10 * time.Millisecond)
+	}
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	answered, shed := 0, 0
+	for range 30 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, err := p.Do(context.Background(), echo("q"))
+			mu.Lock()
+			defer mu.Unlock()
+			switch {
+			case err == nil:
+				answered++
+			case is41(err):
+				shed++
+			default:
+				t.Errorf("Do: %v", err)
+			}
+		}()
+	}
+	wg.Wait()
+	full := metricValue(t, reg, "payhsm_pool_shed_total", map[string]string{"reason": shedQueueFull})
+	late := metricValue(t, reg, "payhsm_pool_shed_total", map[string]string{"reason": shedQueueWait})
+	if answered == 0 || answered > 3 || full == 0 || int(full+late) != shed {
+		t.Errorf("answered %d, shed %d (queue full %v, queue timeout %v)", answered, shed, full, late)
+	}
+	if st := p.Status(); st.Queued != 0 {
+		t.Errorf("queue after the test: %d", st.Queued)
+	}
+}
