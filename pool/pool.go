@@ -40,6 +40,7 @@ type Pool struct {
 	connWG sync.WaitGroup // connection readers and writers
 	closed sync.Once
 
+	watchMu   sync.Mutex
 	stopWatch func() bool // stops closing the pool when New's ctx ends
 }
 
@@ -88,7 +89,10 @@ func New(ctx context.Context, cfg Config) (*Pool, error) {
 	go p.healthLoop()
 	go p.dispatchLoop()
 	go p.sweepLoop()
-	p.stopWatch = context.AfterFunc(ctx, func() { p.Close() })
+	stop := context.AfterFunc(ctx, func() { p.Close() })
+	p.watchMu.Lock()
+	p.stopWatch = stop
+	p.watchMu.Unlock()
 	return p, nil
 }
 
@@ -567,9 +571,11 @@ func (p *Pool) SetDraining(name string, on bool) error {
 // 41, connections are closed and every goroutine has ended when it returns.
 func (p *Pool) Close() error {
 	p.closed.Do(func() {
+		p.watchMu.Lock()
 		if p.stopWatch != nil {
 			p.stopWatch()
 		}
+		p.watchMu.Unlock()
 		p.closing.Store(true)
 		close(p.done)
 		p.cancel()

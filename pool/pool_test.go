@@ -569,3 +569,24 @@ func TestPoolQueueIsBoundedInSizeAndTime(t *testing.T) {
 		t.Errorf("queue after the test: %d", st.Queued)
 	}
 }
+
+func TestPoolClosesWhenItsContextEnds(t *testing.T) {
+	a := startSim(t, simulator.Config{})
+	ctx, cancel := context.WithCancel(context.Background())
+	p, err := New(ctx, testConfig(HSMConfig{Name: "a", Addr: a.Addr()}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitState(t, p, "a", Up)
+	cancel()
+	deadline := time.Now().Add(10 * time.Second)
+	for a.Stats().Conns != 0 && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	if a.Stats().Conns != 0 {
+		t.Errorf("the pool still holds %d connections after its context ended", a.Stats().Conns)
+	}
+	if _, err := p.Do(context.Background(), echo("x")); !is41(err) {
+		t.Errorf("Do after the context ended: have %v, want 41", err)
+	}
+}
