@@ -55,7 +55,7 @@ func (h *hsm) pickConn() *conn {
 		return nil
 	}
 	cs := *v
-	start := int(h.rr.Add(1))
+	start := int(h.rr.Add(1) % uint32(len(cs)))
 	var best *conn
 	var bestN int32
 	for i := range cs {

@@ -247,7 +247,7 @@ func (p *Pool) place(batch []*Request, now int64) int {
 // relative to its licensed rate; ties go round in turn.
 func (p *Pool) pick(excl uint64) *hsm {
 	n := len(p.hsms)
-	start := int(p.rr.Add(1))
+	start := int(p.rr.Add(1) % uint32(n))
 	var best *hsm
 	var bestScore float64
 	for i := 0; i < n; i++ {
