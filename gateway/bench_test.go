@@ -132,17 +132,42 @@ func cpuTime(b *testing.B, pid int) time.Duration {
 	return time.Duration(ut+st) * 10 * time.Millisecond
 }
 
-// drive sends n B2 echo commands over conns connections, each keeping up
-// to depth in flight and writing up to 16 frames per write, and waits for
-// every answer.
-func drive(b *testing.B, addr string, conns, depth, n int) {
-	var wg sync.WaitGroup
-	per := n / conns
+// fleet is a set of client connections kept open across benchmark
+// iterations, as a switch keeps its connections.
+type fleet struct {
+	conns []net.Conn
+	depth int
+}
+
+func newFleet(b *testing.B, addr string, conns, depth int) *fleet {
+	b.Helper()
+	f := &fleet{depth: depth}
 	for range conns {
+		nc, err := net.Dial("tcp", addr)
+		if err != nil {
+			b.Fatal(err)
+		}
+		f.conns = append(f.conns, nc)
+	}
+	b.Cleanup(func() {
+		for _, c := range f.conns {
+			c.Close()
+		}
+	})
+	return f
+}
+
+// drive sends n B2 echo commands spread over the fleet's connections, each
+// keeping up to depth in flight and writing up to 16 frames per write, and
+// waits for every answer.
+func (f *fleet) drive(b *testing.B, n int) {
+	var wg sync.WaitGroup
+	per := n / len(f.conns)
+	for _, nc := range f.conns {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if err := pipeline(addr, depth, per); err != nil {
+			if err := pipeline(nc, f.depth, per); err != nil {
 				b.Error(err)
 			}
 		}()
@@ -152,18 +177,15 @@ func drive(b *testing.B, addr string, conns, depth, n int) {
 
 var benchBody = []byte("B2000Fpayhsm-gw-bench")
 
-func pipeline(addr string, depth, n int) error {
-	nc, err := net.Dial("tcp", addr)
-	if err != nil {
-		return err
-	}
-	defer nc.Close()
+func pipeline(nc net.Conn, depth, n int) error {
 	credits := make(chan struct{}, depth)
 	for range depth {
 		credits <- struct{}{}
 	}
 	errc := make(chan error, 1)
 	go func() {
+		// A fresh reader per run is safe: every run ends with all its
+		// answers read, so no byte of the stream is left behind.
 		r := hostcmd.NewReader(nc, 4)
 		for i := range n {
 			f, err := r.ReadFrame()
@@ -228,12 +250,13 @@ func BenchmarkRelaySaturation(b *testing.B) {
 			addr string
 		}{{"direct", sim.addr}, {"gateway", gw.addr}} {
 			b.Run(shape.name+"/"+tt.name, func(b *testing.B) {
-				drive(b, tt.addr, shape.conns, shape.depth, benchChunk) // warm up
+				f := newFleet(b, tt.addr, shape.conns, shape.depth)
+				f.drive(b, benchChunk) // warm up
 				gw0, sim0 := cpuTime(b, gw.cmd.Process.Pid), cpuTime(b, sim.cmd.Process.Pid)
 				start := time.Now()
 				cmds := 0
 				for b.Loop() {
-					drive(b, tt.addr, shape.conns, shape.depth, benchChunk)
+					f.drive(b, benchChunk)
 					cmds += benchChunk
 				}
 				el := time.Since(start)

@@ -332,6 +332,8 @@ func (p *Pool) dispatchLoop() {
 
 // drainQueue places queued commands in order until one finds no capacity;
 // it returns how long to wait before trying again (0: wait for a kick).
+// It takes runs of commands off the head together, so that a busy queue
+// still writes batches.
 func (p *Pool) drainQueue() time.Duration {
 	var sinks []Sink
 	defer func() {
@@ -339,6 +341,7 @@ func (p *Pool) drainQueue() time.Duration {
 			s.Flush()
 		}
 	}()
+	batch := make([]*Request, 0, drainBatch)
 	for {
 		p.qmu.Lock()
 		r := p.qhead
@@ -358,18 +361,30 @@ func (p *Pool) drainQueue() time.Duration {
 			p.shed(r, reason, hostcmd.InternalError)
 			continue
 		}
-		// Take r off the queue before placing it: once written it may be
-		// answered and reused by its owner at any moment.
-		p.popHead()
+		// Take the run off the queue before placing it: once written a
+		// command may be answered and reused by its owner at any moment.
+		batch = batch[:0]
+		for x := p.qhead; x != nil && len(batch) < drainBatch && x.tried == r.tried && now <= x.deadline; x = p.qhead {
+			p.popHead()
+			batch = append(batch, x)
+		}
 		p.qmu.Unlock()
-		if p.place([]*Request{r}, now) == 0 {
+		n := p.place(batch, now)
+		if n < len(batch) {
 			p.qmu.Lock()
-			p.pushFront(r)
+			for i := len(batch) - 1; i >= n; i-- {
+				p.pushFront(batch[i])
+			}
 			p.qmu.Unlock()
+			clear(batch)
 			return p.nextToken(now)
 		}
+		clear(batch)
 	}
 }
+
+// drainBatch is the most queued commands placed together.
+const drainBatch = 64
 
 // pushFront puts r back at the head of the queue. Called with qmu held.
 func (p *Pool) pushFront(r *Request) {
