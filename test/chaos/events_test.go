@@ -31,9 +31,9 @@ func TestSIGKILLOneHSMLosesNothing(t *testing.T) {
 	m := g.metrics(t)
 	rec.Extra = map[string]any{
 		"b_commands_before_kill": onB,
-		"retries":   sumMetric(m, "payhsm_pool_retries_total"),
-		"failovers": sumMetric(m, "payhsm_pool_failovers_total"),
-		"b_up":      sumMetric(m, "payhsm_hsm_up", `hsm="b"`),
+		"retries":                sumMetric(m, "payhsm_pool_retries_total"),
+		"failovers":              sumMetric(m, "payhsm_pool_failovers_total"),
+		"b_up":                   sumMetric(m, "payhsm_hsm_up", `hsm="b"`),
 	}
 	requireClean(t, "SIGKILL", r)
 	if onB == 0 {
