@@ -103,6 +103,12 @@ func runServe(ctx context.Context, args []string, _, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "payhsm-gw serve: invalid configuration:\n%v\n", err)
 		return exitUsage
 	}
+	if *configFile != "" && len(cfg.Pools) == 0 {
+		// The embedded pair is for a bare 'serve' only: a configuration
+		// without HSMs is a mistake, not a request for simulators.
+		fmt.Fprintln(stderr, "payhsm-gw serve: invalid configuration:\nconfig: pools: at least one pool with HSMs is required (or give --hsm)")
+		return exitUsage
+	}
 
 	log := slog.New(slog.NewTextHandler(stderr, nil))
 	var sims []*simulator.Server

@@ -53,6 +53,7 @@ func TestServeRejectsBadConfigurationWithExit2(t *testing.T) {
 		{"unknown key", []string{"--config", write("a.yaml", "listen: 127.0.0.1:0\nlisten_addr: x\n")}, "listen_addr"},
 		{"bad value names its path", []string{"--config", write("b.yaml", "pools:\n  - hsms:\n      - {name: a, addr: nowhere}\n")}, "pools[0].hsms[0].addr: missing port"},
 		{"missing file", []string{"--config", filepath.Join(dir, "none.yaml")}, "no such file"},
+		{"config without HSMs", []string{"--config", write("c.yaml", "listen: 127.0.0.1:0\n")}, "pools: at least one pool"},
 		{"bad --hsm", []string{"--hsm", "a=h:1,speed=9"}, "unknown option"},
 		{"bad --header-len", []string{"--header-len", "17", "--hsm", "a=127.0.0.1:1"}, "header_len"},
 		{"unknown flag", []string{"--frobnicate"}, "frobnicate"},
