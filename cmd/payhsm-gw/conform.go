@@ -2,10 +2,106 @@ package main
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
 	"io"
+	"os"
+	"time"
+
+	"github.com/payhsm/payhsm-gw/conformance"
+	"github.com/payhsm/payhsm-gw/hostcmd"
 )
 
-// runConform is the entry point of 'payhsm-gw conform'.
-func runConform(_ context.Context, _ []string, _, stderr io.Writer) int {
-	return notBuilt("conform", stderr)
+// runConform is the entry point of 'payhsm-gw conform': the known-answer
+// conformance suite against an endpoint (docs/spec/cli.md). It prints one line
+// per case and the closing line "N passed, N failed", and exits 1 when a case
+// failed or the target could not be reached.
+func runConform(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("payhsm-gw conform", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	target := fs.String("target", "", "HSM or gateway `ADDR` (required)")
+	headerLen := fs.Int("header-len", 4, "message header length `N` of the target (0..16)")
+	jsonFile := fs.String("json", "", "write machine-readable results to `FILE`")
+	clearPIN := fs.String("clear-pin", "run", "clear-PIN cases (BA, NG) `POLICY`: run (an HSM), refused (a gateway: expect 68) or skip")
+	seed := fs.Uint64("seed", conformance.DefaultSeed, "`SEED` of the generated cases")
+	fs.Usage = func() {
+		w := fs.Output()
+		fmt.Fprintln(w, "Usage: payhsm-gw conform --target ADDR [flags]")
+		fmt.Fprintln(w, "\nRun the known-answer conformance suite (public vectors and cases generated")
+		fmt.Fprintln(w, "under the public test LMK) against an HSM or gateway. Prints one line per case")
+		fmt.Fprintln(w, "and 'N passed, N failed'; exits 1 if any case failed.")
+		fmt.Fprintln(w, "\nFlags:")
+		printFlags(w, fs)
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return exitOK
+		}
+		return exitUsage
+	}
+	usageErr := func(format string, a ...any) int {
+		fmt.Fprintf(stderr, "payhsm-gw conform: "+format+"\n\n", a...)
+		fs.Usage()
+		return exitUsage
+	}
+	if fs.NArg() > 0 {
+		return usageErr("unexpected argument %q", fs.Arg(0))
+	}
+	if *target == "" {
+		return usageErr("--target is required")
+	}
+	if *headerLen < 0 || *headerLen > hostcmd.MaxHeaderLen {
+		return usageErr("--header-len %d outside 0..%d", *headerLen, hostcmd.MaxHeaderLen)
+	}
+	policy, err := conformance.ParseClearPINPolicy(*clearPIN)
+	if err != nil {
+		return usageErr("--clear-pin: %v", err)
+	}
+	suite, err := conformance.New(conformance.Options{Seed: *seed, ClearPIN: policy})
+	if err != nil {
+		fmt.Fprintf(stderr, "payhsm-gw conform: %v\n", err)
+		return exitFailed
+	}
+	dctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	client, err := hostcmd.Dial(dctx, *target, hostcmd.ClientOptions{HeaderLen: *headerLen})
+	cancel()
+	if err != nil {
+		fmt.Fprintf(stderr, "payhsm-gw conform: connecting to the target: %v\n", err)
+		return exitFailed
+	}
+	defer client.Close()
+
+	rs := suite.Run(ctx, client)
+	for _, r := range rs.Cases {
+		switch r.Status {
+		case conformance.Pass:
+			fmt.Fprintf(stdout, "PASS %s\n", r.Name)
+		case conformance.Fail:
+			fmt.Fprintf(stdout, "FAIL %s: %s\n", r.Name, r.Detail)
+		default:
+			fmt.Fprintf(stdout, "SKIP %s: %s\n", r.Name, r.Detail)
+		}
+	}
+	fmt.Fprintf(stdout, "%d passed, %d failed\n", rs.Passed, rs.Failed)
+	if *jsonFile != "" {
+		if err := writeJSON(*jsonFile, rs); err != nil {
+			fmt.Fprintf(stderr, "payhsm-gw conform: %v\n", err)
+			return exitFailed
+		}
+	}
+	if rs.Failed > 0 {
+		return exitFailed
+	}
+	return exitOK
+}
+
+// writeJSON writes v as indented JSON to the file name.
+func writeJSON(name string, v any) error {
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(name, append(b, '\n'), 0o644)
 }
