@@ -116,6 +116,13 @@ func (p *Pool) WaitReady(ctx context.Context) error {
 // errors.As-matches *hostcmd.Error with Code "41" (ours, hostcmd.md §1).
 // Do keeps no reference to body once it returns.
 func (p *Pool) Do(ctx context.Context, body []byte) ([]byte, error) {
+	resp, _, err := p.DoHSM(ctx, body)
+	return resp, err
+}
+
+// DoHSM is Do that also returns the name of the HSM that answered, "" when
+// the pool answered itself (ours: audit records name the HSM).
+func (p *Pool) DoHSM(ctx context.Context, body []byte) ([]byte, string, error) {
 	r := &Request{Body: append([]byte(nil), body...)}
 	s := &doSink{ch: make(chan struct{}, 1)}
 	var deadline int64
@@ -126,13 +133,13 @@ func (p *Pool) Do(ctx context.Context, body []byte) ([]byte, error) {
 	select {
 	case <-s.ch:
 		if r.err != nil {
-			return nil, r.err
+			return nil, "", r.err
 		}
-		return r.Resp, nil
+		return r.Resp, r.HSM(), nil
 	case <-ctx.Done():
 		var code [2]byte
 		copy(code[:], body)
-		return nil, fmt.Errorf("pool: %w: %w", ctx.Err(), &hostcmd.Error{Cmd: string(code[:]), Code: hostcmd.InternalError})
+		return nil, "", fmt.Errorf("pool: %w: %w", ctx.Err(), &hostcmd.Error{Cmd: string(code[:]), Code: hostcmd.InternalError})
 	}
 }
 

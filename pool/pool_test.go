@@ -590,3 +590,21 @@ func TestPoolClosesWhenItsContextEnds(t *testing.T) {
 		t.Errorf("Do after the context ended: have %v, want 41", err)
 	}
 }
+
+func TestDoHSMNamesTheAnsweringHSM(t *testing.T) {
+	a := startSim(t, simulator.Config{})
+	p := newPool(t, testConfig(HSMConfig{Name: "only", Addr: a.Addr()}))
+	waitState(t, p, "only", Up)
+	resp, hsm, err := p.DoHSM(context.Background(), echo("x"))
+	if err != nil {
+		t.Fatalf("DoHSM: %v", err)
+	}
+	if string(resp) != "B300x" || hsm != "only" {
+		t.Errorf("DoHSM: have %q from %q, want %q from %q", resp, hsm, "B300x", "only")
+	}
+	p.Close()
+	_, hsm, err = p.DoHSM(context.Background(), echo("x"))
+	if !is41(err) || hsm != "" {
+		t.Errorf("DoHSM on a closed pool: have HSM %q and %v, want no HSM and error 41", hsm, err)
+	}
+}

@@ -42,6 +42,15 @@ type Request struct {
 // that errors.As-matches *hostcmd.Error with Code "41".
 func (r *Request) Err() error { return r.err }
 
+// HSM returns the name of the HSM that answered the Request, or "" when the
+// pool answered it itself (Err is not nil). Valid from Complete on (ours).
+func (r *Request) HSM() string {
+	if r.err != nil || r.hsm == nil {
+		return ""
+	}
+	return r.hsm.cfg.Name
+}
+
 // Sink receives completed Requests. Complete may be called from any pool
 // goroutine, concurrently for different Requests; after it returns the pool
 // no longer touches the Request. Flush follows each group of Completes made
