@@ -8,6 +8,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/payhsm/payhsm-gw/audit"
 	"github.com/payhsm/payhsm-gw/hostcmd"
 	"github.com/payhsm/payhsm-gw/pool"
 )
@@ -17,6 +18,8 @@ type slot struct {
 	req  pool.Request
 	hdr  [hostcmd.MaxHeaderLen]byte
 	done atomic.Bool
+	// start is when the command was read; set only when auditing.
+	start time.Time
 }
 
 // client is one host-command connection. Its goroutine reads and submits;
@@ -52,6 +55,9 @@ type client struct {
 
 	stopped atomic.Bool
 
+	// remote is the peer's address for audit records ("" when not auditing).
+	remote string
+
 	// Deadlines are re-armed only when a quarter of their span has passed:
 	// moving a runtime timer on every read and write costs measurable CPU
 	// at high rates, and a deadline between 3/4 and all of its span is as
@@ -65,6 +71,9 @@ func newClient(s *Server, nc net.Conn) *client {
 	n := s.cfg.MaxPipeline
 	c := &client{s: s, nc: nc, hl: s.hl, slots: make([]slot, n), n: uint64(n), space: make(chan struct{}, 1),
 		wake: make(chan struct{}, 1), drained: make(chan struct{}, 1), quit: make(chan struct{}), wdone: make(chan struct{})}
+	if s.cfg.Audit != nil {
+		c.remote = nc.RemoteAddr().String()
+	}
 	if tc, ok := nc.(*net.TCPConn); ok {
 		if raw, err := tc.SyscallConn(); err == nil {
 			c.raw = raw
@@ -132,6 +141,10 @@ func (c *client) read() {
 		}
 		m, err := c.nc.Read(buf[end:])
 		end += m
+		var readAt time.Time
+		if s.cfg.Audit != nil {
+			readAt = time.Now()
+		}
 		var ferr error
 		refusedAny := false
 		for {
@@ -162,10 +175,14 @@ func (c *client) read() {
 			copy(sl.hdr[:], f.Header())
 			sl.req.Body = append(sl.req.Body[:0], f.Body()...)
 			sl.req.Tag = c.tail
+			sl.start = readAt
 			code := f.Code()
 			if !s.allowed[int(code[0])<<8|int(code[1])] {
 				rc := hostcmd.ResponseCode(code)
 				sl.req.Resp = append(sl.req.Resp[:0], rc[0], rc[1], '6', '8')
+				if s.cfg.Audit != nil {
+					c.audit(sl, false)
+				}
 				sl.done.Store(true)
 				s.refused.Add(1)
 				refusedAny = true
@@ -244,7 +261,27 @@ func (c *client) waitSpace() bool {
 
 // Complete marks a command answered; Flush writes it in its turn.
 func (c *client) Complete(r *pool.Request) {
-	c.slots[r.Tag%c.n].done.Store(true)
+	sl := &c.slots[r.Tag%c.n]
+	if c.s.cfg.Audit != nil {
+		c.audit(sl, true)
+	}
+	sl.done.Store(true)
+}
+
+// audit writes the audit record of an answered command; relayed says it
+// went to the pool (a refused one names no HSM).
+func (c *client) audit(sl *slot, relayed bool) {
+	rec := audit.Record{Time: sl.start, Remote: c.remote, Latency: time.Since(sl.start)}
+	if relayed {
+		rec.HSM = sl.req.HSM()
+	}
+	if b := sl.req.Body; len(b) >= 2 {
+		rec.Cmd = string(b[:2])
+	}
+	if r := sl.req.Resp; len(r) >= 4 {
+		rec.Code = string(r[2:4])
+	}
+	c.s.cfg.Audit.Write(rec)
 }
 
 // Flush writes every answer that is next in request order, in one write.

@@ -13,6 +13,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/payhsm/payhsm-gw/audit"
 	"github.com/payhsm/payhsm-gw/hostcmd"
 	"github.com/payhsm/payhsm-gw/pool"
 )
@@ -60,6 +61,11 @@ type Config struct {
 	Logger *slog.Logger
 	// Registerer receives the front's metrics (default: not registered).
 	Registerer prometheus.Registerer
+	// Audit, if not nil, receives one record per command: start time,
+	// client address, command code, answering HSM, error code and latency
+	// (default: no audit). The front parses no field, so a record holds
+	// no PAN (ours).
+	Audit *audit.Log
 }
 
 const (
