@@ -17,20 +17,25 @@ func profileRate() int { return pick(800, 2500) }
 
 // TestSIGKILLOneHSMLosesNothing kills one HSM of the pair under load:
 // every command must still be answered 00 (issue 8, event 1).
+//
+// The simulators add 20ms of service time, so that the killed HSM has
+// commands in flight (written, unanswered) when it dies.
 func TestSIGKILLOneHSMLosesNothing(t *testing.T) {
-	g, _, b := startPair(t, gwConfig{}, 0)
+	g, _, b := startPair(t, gwConfig{}, 0, "--latency", "20ms")
 	rec := record{Event: "sigkill_one_hsm"}
 	defer func() { writeResult(t, rec) }()
 	dur := pick(4*time.Second, 10*time.Second)
 	load := startLoad(t, loadSpec{Addr: g.addr, Rate: profileRate(), Duration: dur})
 	time.Sleep(dur / 3)
 	onB := sumMetric(g.metrics(t), "payhsm_hsm_commands_total", `hsm="b"`)
+	load.setMark()
 	b.signal(t, syscall.SIGKILL)
 	r := load.wait()
 	fromLoad(&rec, r)
 	m := g.metrics(t)
 	rec.Extra = map[string]any{
 		"b_commands_before_kill": onB,
+		"service_time_ms":        20,
 		"retries":                sumMetric(m, "payhsm_pool_retries_total"),
 		"failovers":              sumMetric(m, "payhsm_pool_failovers_total"),
 		"b_up":                   sumMetric(m, "payhsm_hsm_up", `hsm="b"`),
@@ -218,13 +223,17 @@ var stoppedLine = regexp.MustCompile(`msg="serve: stopped" commands=(\d+) answer
 // under load (event 5): everything it read is answered and reaches the
 // client, it exits 0. Commands written after it stopped reading see the
 // connection close (docs/architecture.md, Shutdown).
+//
+// The simulators add 50ms of service time, so that many commands are in
+// flight when the signal comes.
 func TestSIGTERMGatewayAnswersInFlightAndExits0(t *testing.T) {
-	g, _, _ := startPair(t, gwConfig{}, 0)
+	g, _, _ := startPair(t, gwConfig{}, 0, "--latency", "50ms")
 	rec := record{Event: "sigterm_gateway"}
 	defer func() { writeResult(t, rec) }()
 	dur := pick(4*time.Second, 8*time.Second)
 	load := startLoad(t, loadSpec{Addr: g.addr, Rate: profileRate(), Duration: dur})
 	time.Sleep(dur / 2)
+	load.setMark()
 	g.signal(t, syscall.SIGTERM)
 	code := g.waitExit(t, 40*time.Second)
 	r := load.wait()
@@ -237,7 +246,7 @@ func TestSIGTERMGatewayAnswersInFlightAndExits0(t *testing.T) {
 	answered, _ := strconv.ParseInt(m[2], 10, 64)
 	f := r.failed()
 	rec.Extra = map[string]any{"exit_code": code, "gateway_read": read, "gateway_answered": answered,
-		"client_conn_errors_after_close": f["conn"]}
+		"client_conn_errors_after_close": f["conn"], "answered_after_sigterm": r.AnsweredAfterMark.Load(), "service_time_ms": 50}
 	if code != 0 {
 		t.Errorf("exit code %d, want 0", code)
 	}
@@ -246,6 +255,9 @@ func TestSIGTERMGatewayAnswersInFlightAndExits0(t *testing.T) {
 	}
 	if got := r.Answered.Load(); got != answered {
 		t.Errorf("client received %d answers, gateway says it answered %d", got, answered)
+	}
+	if r.AnsweredAfterMark.Load() == 0 {
+		t.Errorf("no answer arrived after SIGTERM: nothing was in flight, the event tested nothing")
 	}
 	if r.Lost.Load() != 0 {
 		t.Errorf("%d commands neither answered nor failed by a closed connection", r.Lost.Load())

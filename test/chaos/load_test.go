@@ -31,6 +31,10 @@ type loadResult struct {
 	Sent     atomic.Int64 // commands handed to a client
 	Answered atomic.Int64 // answers received, whatever their code
 	Lost     atomic.Int64 // no answer and no error before the client's deadline
+	// AnsweredAfterMark counts answers received after the time set by
+	// setMark: commands in flight at that moment.
+	AnsweredAfterMark atomic.Int64
+	mark              atomic.Int64 // unix nanoseconds, 0 = none
 
 	mu       sync.Mutex
 	byCode   map[string]int64 // failures: error code, "conn" (connection error) or "mismatch"
@@ -66,6 +70,10 @@ func (r *loadResult) maxLatency41() time.Duration {
 	defer r.mu.Unlock()
 	return r.maxLat41
 }
+
+// setMark records now; answers received later are counted in
+// AnsweredAfterMark.
+func (r *loadResult) setMark() { r.mark.Store(time.Now().UnixNano()) }
 
 // wait blocks until every command of the run has its outcome.
 func (r *loadResult) wait() *loadResult {
@@ -147,6 +155,9 @@ func (r *loadResult) one(c *hostcmd.Client, sched time.Time, deadline time.Durat
 		return
 	}
 	r.Answered.Add(1)
+	if m := r.mark.Load(); m != 0 && time.Now().UnixNano() > m {
+		r.AnsweredAfterMark.Add(1)
+	}
 	r.mu.Lock()
 	r.maxLat = max(r.maxLat, lat)
 	r.mu.Unlock()
