@@ -1,6 +1,7 @@
 package config
 
 import (
+	"path/filepath"
 	"time"
 )
 
@@ -23,9 +24,71 @@ type Config struct {
 	Limits Limits `yaml:"limits"`
 	// Policy says which host commands the front relays.
 	Policy Policy `yaml:"policy"`
+	// REST configures the REST API on HTTP: TLS, authentication, limits.
+	REST REST `yaml:"rest"`
+	// Audit configures the audit log of host commands and REST operations.
+	Audit Audit `yaml:"audit"`
 	// Pools are the HSM pools; this version serves exactly one. With no pool
 	// (and no --hsm flag), serve starts an embedded simulated HA pair.
 	Pools []Pool `yaml:"pools"`
+}
+
+// REST configures the REST API (docs/spec/rest.md).
+type REST struct {
+	// TLS, when set, makes the REST listener speak HTTPS; with ClientCA
+	// set, a client certificate is asked for and verified when given, and
+	// authenticates a client listed in Auth.ClientCerts (default: plain HTTP).
+	TLS *ServerTLS `yaml:"tls"`
+	// Auth configures authentication of the /v1 operations.
+	Auth RESTAuth `yaml:"auth"`
+	// OperationTimeout bounds one REST operation, all its host commands
+	// included; past it the answer is 503 (default 5s).
+	OperationTimeout time.Duration `yaml:"operation_timeout"`
+	// KCVCacheSize bounds the key check values cached per inline key
+	// cryptogram (default 4096).
+	KCVCacheSize int `yaml:"kcv_cache_size"`
+}
+
+// RESTAuth configures authentication of the REST API (rest.md "Security").
+// With no API key and no client certificate, serve turns authentication
+// off only when the REST listener is on a loopback address or the pool is
+// the embedded simulated pair, and refuses to start otherwise (ours).
+type RESTAuth struct {
+	// Disabled turns authentication off; only allowed when the REST
+	// listener is on a loopback address or the pool is the embedded
+	// simulated pair (default false).
+	Disabled bool `yaml:"disabled"`
+	// APIKeys are the accepted API keys, by SHA-256 (default none).
+	APIKeys []APIKey `yaml:"api_keys"`
+	// ClientCerts are the accepted TLS client certificate names; they need
+	// rest.tls.client_ca (default none).
+	ClientCerts []ClientCert `yaml:"client_certs"`
+}
+
+// APIKey is one accepted REST API key. The file holds only its SHA-256.
+type APIKey struct {
+	// ID names the key in audit records and logs (required, unique).
+	ID string `yaml:"id"`
+	// SHA256 is the hex SHA-256 of the key, 64 hex digits, e.g. the output
+	// of `printf %s "$KEY" | sha256sum` (required).
+	SHA256 string `yaml:"sha256"`
+	// ManageKeys allows creating and deleting registry keys (default false).
+	ManageKeys bool `yaml:"manage_keys"`
+}
+
+// ClientCert is one accepted TLS client certificate name, matched against
+// the subject CN and DNS SANs of a verified certificate.
+type ClientCert struct {
+	// Name is the accepted CN or DNS SAN (required, unique).
+	Name string `yaml:"name"`
+	// ManageKeys allows creating and deleting registry keys (default false).
+	ManageKeys bool `yaml:"manage_keys"`
+}
+
+// Audit configures the audit log (ours).
+type Audit struct {
+	// Path is the audit file, appended to (default "<data>/audit.log").
+	Path string `yaml:"path"`
 }
 
 // Limits bound the host-command front (ours).
@@ -159,6 +222,12 @@ const (
 	DefaultMaxAttempts    = 2
 	DefaultLicenceShare   = 1.0
 	DefaultConns          = 2
+	// DefaultOperationTimeout is rest.operation_timeout's default.
+	DefaultOperationTimeout = 5 * time.Second
+	// DefaultKCVCacheSize is rest.kcv_cache_size's default.
+	DefaultKCVCacheSize = 4096
+	// AuditFileName is the audit file's name under the data directory.
+	AuditFileName = "audit.log"
 )
 
 // SetDefaults fills every unset field with its default. Call it once, after
@@ -168,6 +237,9 @@ func (c *Config) SetDefaults() {
 	setIntPtr(&c.HeaderLen, DefaultHeaderLen)
 	setStr(&c.HTTP, DefaultHTTP)
 	setStr(&c.Data, DefaultData)
+	setDur(&c.REST.OperationTimeout, DefaultOperationTimeout)
+	setInt(&c.REST.KCVCacheSize, DefaultKCVCacheSize)
+	setStr(&c.Audit.Path, filepath.Join(c.Data, AuditFileName))
 	setInt(&c.Limits.MaxConns, DefaultMaxConns)
 	setDur(&c.Limits.IdleTimeout, DefaultIdleTimeout)
 	setInt(&c.Limits.MaxPipeline, DefaultMaxPipeline)

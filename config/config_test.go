@@ -116,6 +116,111 @@ pools:
 	}
 }
 
+func TestRESTAndAudit(t *testing.T) {
+	c, err := Parse([]byte(`
+data: /var/lib/payhsm
+rest:
+  tls: {cert: c.pem, key: k.pem, client_ca: ca.pem}
+  auth:
+    api_keys:
+      - {id: ops, sha256: 9F86D081884C7D659A2FEAA0C55AD015A3BF4F1B2B0B822CD15D6C15B0F00A08, manage_keys: true}
+    client_certs:
+      - {name: switch.example}
+  operation_timeout: 2s
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.SetDefaults()
+	if err := c.Validate(); err != nil {
+		t.Fatalf("Validate: %v", err)
+	}
+	checks := []struct {
+		name       string
+		have, want any
+	}{
+		{"audit path default", c.Audit.Path, "/var/lib/payhsm/audit.log"},
+		{"operation_timeout", c.REST.OperationTimeout, 2 * time.Second},
+		{"kcv_cache_size default", c.REST.KCVCacheSize, DefaultKCVCacheSize},
+		{"api key id", c.REST.Auth.APIKeys[0].ID, "ops"},
+		{"manage_keys", c.REST.Auth.APIKeys[0].ManageKeys, true},
+		{"client cert", c.REST.Auth.ClientCerts[0].Name, "switch.example"},
+		{"client_ca", c.REST.TLS.ClientCA, "ca.pem"},
+	}
+	for _, ck := range checks {
+		if ck.have != ck.want {
+			t.Errorf("%s: have %v, want %v", ck.name, ck.have, ck.want)
+		}
+	}
+}
+
+func TestRESTValidateNamesEveryPath(t *testing.T) {
+	c, err := Parse([]byte(`
+rest:
+  tls: {cert: c.pem}
+  auth:
+    disabled: true
+    api_keys:
+      - {id: ops, sha256: abc}
+      - {id: ops, sha256: 9F86D081884C7D659A2FEAA0C55AD015A3BF4F1B2B0B822CD15D6C15B0F00AZZ}
+      - {sha256: 9F86D081884C7D659A2FEAA0C55AD015A3BF4F1B2B0B822CD15D6C15B0F00A08}
+    client_certs:
+      - {name: ""}
+  operation_timeout: -1s
+  kcv_cache_size: -3
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.SetDefaults()
+	err = c.Validate()
+	if err == nil {
+		t.Fatal("Validate accepted a bad configuration")
+	}
+	for _, want := range []string{
+		"rest.tls.key: missing",
+		"rest.auth.disabled: cannot be set",
+		"rest.auth.api_keys[0].sha256: must be 64 hex digits",
+		"rest.auth.api_keys[1].id: duplicate of rest.auth.api_keys[0].id",
+		"rest.auth.api_keys[1].sha256",
+		"rest.auth.api_keys[2].id: missing",
+		"rest.auth.client_certs[0].name: missing",
+		"rest.auth.client_certs: need rest.tls.client_ca",
+		"rest.operation_timeout: must be positive",
+		"rest.kcv_cache_size: must be at least 1",
+	} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error lacks %q:\n%v", want, err)
+		}
+	}
+	if _, err := Parse([]byte("rest:\n  auth:\n    api_key: []\n")); err == nil || !strings.Contains(err.Error(), "api_key") {
+		t.Errorf("unknown rest key: have %v, want an error naming api_key", err)
+	}
+}
+
+func TestLoopback(t *testing.T) {
+	// Rows: loopback per RFC 1122 §3.2.1.3 (127/8) and RFC 4291 §2.5.3 (::1).
+	for _, tt := range []struct {
+		addr string
+		want bool
+	}{
+		{"127.0.0.1:8080", true},
+		{"127.1.2.3:0", true},
+		{"[::1]:8080", true},
+		{"localhost:8080", true},
+		{"0.0.0.0:8080", false},
+		{":8080", false},
+		{"10.0.0.1:8080", false},
+		{"[::]:8080", false},
+		{"gateway.example:8080", false},
+		{"nonsense", false},
+	} {
+		if have := Loopback(tt.addr); have != tt.want {
+			t.Errorf("Loopback(%q): have %v, want %v", tt.addr, have, tt.want)
+		}
+	}
+}
+
 func TestValidateEmptyIsFine(t *testing.T) {
 	var c Config
 	c.SetDefaults()
@@ -178,6 +283,13 @@ func TestTLSFilesLoad(t *testing.T) {
 	}
 	if ccfg.ServerName != "hsm.test" || ccfg.RootCAs == nil {
 		t.Errorf("HSM TLS: server name %q, roots set %v", ccfg.ServerName, ccfg.RootCAs != nil)
+	}
+	rcfg, err := s.LoadREST()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rcfg.ClientAuth != tls.VerifyClientCertIfGiven {
+		t.Errorf("REST TLS: client auth %v, want verify if given", rcfg.ClientAuth)
 	}
 	if _, err := (&ServerTLS{Cert: srv.CertFile, Key: "/nonexistent"}).Load(); err == nil {
 		t.Errorf("listener TLS with a missing key file: no error")

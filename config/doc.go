@@ -8,6 +8,9 @@
 // caller applies them between Load and SetDefaults.
 //
 // The configuration holds no secret values: TLS private keys are referred to
-// by file name, and the LMK check value is a public check value, not a key.
+// by file name, the LMK check value is a public check value, not a key, and
+// REST API keys appear only as their SHA-256 (rest.auth.api_keys[].sha256),
+// which the REST layer compares in constant time; this package only checks
+// that each is 64 hex digits.
 // No comparison in this package is security-relevant, so none is constant time.
 package config

@@ -11,9 +11,20 @@ import (
 // Load builds the listener's tls.Config from the files: TLS 1.2 at least,
 // and with ClientCA set, a verified client certificate is required.
 func (t *ServerTLS) Load() (*tls.Config, error) {
+	return t.load(tlsconfig.RequireClientCert)
+}
+
+// LoadREST builds the REST listener's tls.Config: like Load, except that
+// with ClientCA set a client certificate is verified when given but not
+// required, since a client may authenticate with an API key instead (ours).
+func (t *ServerTLS) LoadREST() (*tls.Config, error) {
+	return t.load(tlsconfig.VerifyIfGiven)
+}
+
+func (t *ServerTLS) load(withCA tlsconfig.ClientAuth) (*tls.Config, error) {
 	f := tlsconfig.ServerFiles{Cert: t.Cert, Key: t.Key, ClientCA: t.ClientCA}
 	if t.ClientCA != "" {
-		f.ClientAuth = tlsconfig.RequireClientCert
+		f.ClientAuth = withCA
 	}
 	cfg, err := tlsconfig.Server(f)
 	if err != nil {

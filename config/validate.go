@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"strconv"
+	"strings"
 )
 
 // MaxHSMs is the most HSMs one pool may hold (ours).
@@ -32,6 +33,10 @@ func (c *Config) Validate() error {
 	}
 	if c.Data == "" {
 		add("data", "missing")
+	}
+	c.REST.validate(add, "rest")
+	if c.Audit.Path == "" {
+		add("audit.path", "missing")
 	}
 	if c.Limits.MaxConns < 1 {
 		add("limits.max_conns", "must be at least 1")
@@ -136,6 +141,75 @@ func (p *Pool) validate(add addFunc, path string) {
 			add(hp+".tls", "cert and key go together")
 		}
 	}
+}
+
+func (r *REST) validate(add addFunc, path string) {
+	if r.TLS != nil {
+		r.TLS.validate(add, path+".tls")
+	}
+	if r.OperationTimeout <= 0 {
+		add(path+".operation_timeout", "must be positive")
+	}
+	if r.KCVCacheSize < 1 {
+		add(path+".kcv_cache_size", "must be at least 1")
+	}
+	a := &r.Auth
+	if a.Disabled && (len(a.APIKeys) > 0 || len(a.ClientCerts) > 0) {
+		add(path+".auth.disabled", "cannot be set with api_keys or client_certs")
+	}
+	ids := make(map[string]int)
+	for i, k := range a.APIKeys {
+		kp := fmt.Sprintf("%s.auth.api_keys[%d]", path, i)
+		switch {
+		case k.ID == "":
+			add(kp+".id", "missing")
+		case !validName(k.ID):
+			add(kp+".id", "use only letters, digits, '.', '_' and '-' (at most 64)")
+		default:
+			if j, dup := ids[k.ID]; dup {
+				add(kp+".id", "duplicate of %s.auth.api_keys[%d].id", path, j)
+			}
+			ids[k.ID] = i
+		}
+		if len(k.SHA256) != 64 {
+			add(kp+".sha256", "must be 64 hex digits (the SHA-256 of the key)")
+		} else if _, err := hex.DecodeString(k.SHA256); err != nil {
+			add(kp+".sha256", "must be 64 hex digits (the SHA-256 of the key)")
+		}
+	}
+	names := make(map[string]int)
+	for i, c := range a.ClientCerts {
+		cp := fmt.Sprintf("%s.auth.client_certs[%d].name", path, i)
+		switch {
+		case c.Name == "":
+			add(cp, "missing")
+		case len(c.Name) > 255 || strings.ContainsAny(c.Name, "\x00\n\r"):
+			add(cp, "not a certificate name")
+		default:
+			if j, dup := names[c.Name]; dup {
+				add(cp, "duplicate of %s.auth.client_certs[%d].name", path, j)
+			}
+			names[c.Name] = i
+		}
+	}
+	if len(a.ClientCerts) > 0 && (r.TLS == nil || r.TLS.ClientCA == "") {
+		add(path+".auth.client_certs", "need %s.tls.client_ca", path)
+	}
+}
+
+// Loopback reports whether addr's host is a loopback address
+// ("localhost" included); such a REST listener may run without
+// authentication (ours).
+func Loopback(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 func (t *ServerTLS) validate(add addFunc, path string) {
