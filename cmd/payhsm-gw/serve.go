@@ -2,13 +2,13 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
-	"net/http"
 	"strings"
 	"time"
 
@@ -16,9 +16,12 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/payhsm/payhsm-gw/audit"
 	"github.com/payhsm/payhsm-gw/config"
 	"github.com/payhsm/payhsm-gw/gateway"
 	"github.com/payhsm/payhsm-gw/pool"
+	"github.com/payhsm/payhsm-gw/registry"
+	"github.com/payhsm/payhsm-gw/rest"
 	"github.com/payhsm/payhsm-gw/simulator"
 )
 
@@ -111,23 +114,53 @@ func runServe(ctx context.Context, args []string, _, stderr io.Writer) int {
 	}
 
 	log := slog.New(slog.NewTextHandler(stderr, nil))
+	embedded := len(cfg.Pools) == 0
+	auth, err := restAuth(cfg, embedded, log)
+	if err != nil {
+		fmt.Fprintf(stderr, "payhsm-gw serve: %v\n", err)
+		return exitUsage
+	}
+	var restTLS *tls.Config
+	if cfg.REST.TLS != nil {
+		if restTLS, err = cfg.REST.TLS.LoadREST(); err != nil {
+			fmt.Fprintf(stderr, "payhsm-gw serve: rest.tls: %v\n", err)
+			return exitUsage
+		}
+	}
+
 	var sims []*simulator.Server
 	defer func() {
 		for _, s := range sims {
 			s.Close()
 		}
 	}()
-	if len(cfg.Pools) == 0 {
-		var err error
+	if embedded {
 		if sims, err = startEmbeddedPair(cfg, log); err != nil {
 			log.Error("serve: starting the embedded simulated pair", "err", err)
 			return exitFailed
 		}
 	}
 
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	pcfg, err := poolConfig(cfg.Pools[0], log, reg)
+	promReg := prometheus.NewRegistry()
+	promReg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+
+	// Durable state first: a second serve on the same --data fails here,
+	// before it listens anywhere.
+	keyReg, err := registry.Open(cfg.Data, registry.Options{})
+	if err != nil {
+		log.Error("serve: key registry", "data", cfg.Data, "err", err)
+		return exitFailed
+	}
+	defer keyReg.Close()
+	al, err := audit.Open(cfg.Audit.Path, audit.Options{Logger: log, Registerer: promReg})
+	if err != nil {
+		log.Error("serve: audit log", "path", cfg.Audit.Path, "err", err)
+		return exitFailed
+	}
+	defer al.Close()
+	log.Info("serve: durable state", "data", cfg.Data, "audit", cfg.Audit.Path)
+
+	pcfg, err := poolConfig(cfg.Pools[0], log, promReg)
 	if err != nil {
 		fmt.Fprintf(stderr, "payhsm-gw serve: %v\n", err)
 		return exitUsage
@@ -148,11 +181,12 @@ func runServe(ctx context.Context, args []string, _, stderr io.Writer) int {
 	}
 	cancel()
 
-	gcfg, err := gatewayConfig(cfg, log, reg)
+	gcfg, err := gatewayConfig(cfg, log, promReg)
 	if err != nil {
 		fmt.Fprintf(stderr, "payhsm-gw serve: %v\n", err)
 		return exitUsage
 	}
+	gcfg.Audit = al
 	g, err := gateway.Start(gcfg, p)
 	if err != nil {
 		log.Error("serve: host-command front", "err", err)
@@ -160,7 +194,18 @@ func runServe(ctx context.Context, args []string, _, stderr io.Writer) int {
 	}
 	log.Info("serve: host-command front listening", "addr", g.Addr(), "header_len", *cfg.HeaderLen)
 
-	handler, err := httpHandler(serveDeps{Config: cfg, Pool: p, Registry: reg, Logger: log})
+	h, err := rest.New(rest.Config{
+		Executor:         p,
+		Status:           rest.PoolStatus(p),
+		Registry:         keyReg,
+		Audit:            al,
+		Logger:           log,
+		Registerer:       promReg,
+		Metrics:          promhttp.HandlerFor(promReg, promhttp.HandlerOpts{}),
+		Auth:             auth,
+		OperationTimeout: cfg.REST.OperationTimeout,
+		KCVCacheSize:     cfg.REST.KCVCacheSize,
+	})
 	if err != nil {
 		g.Close()
 		fmt.Fprintf(stderr, "payhsm-gw serve: %v\n", err)
@@ -172,10 +217,18 @@ func runServe(ctx context.Context, args []string, _, stderr io.Writer) int {
 		log.Error("serve: HTTP listener", "err", err)
 		return exitFailed
 	}
-	hsrv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	hsrv := rest.NewServer(cfg.HTTP, h, restTLS, log)
+	// An operation may take its whole timeout: leave time to write its 503.
+	hsrv.WriteTimeout = max(hsrv.WriteTimeout, cfg.REST.OperationTimeout+5*time.Second)
 	httpDone := make(chan error, 1)
-	go func() { httpDone <- hsrv.Serve(hln) }()
-	log.Info("serve: HTTP listening", "addr", hln.Addr().String(), "paths", "/metrics /healthz /readyz")
+	scheme := "http"
+	if restTLS != nil {
+		scheme = "https"
+		go func() { httpDone <- hsrv.ServeTLS(hln, "", "") }()
+	} else {
+		go func() { httpDone <- hsrv.Serve(hln) }()
+	}
+	log.Info("serve: HTTP listening", "addr", hln.Addr().String(), "scheme", scheme, "paths", "/v1 /metrics /healthz /readyz /openapi.json")
 
 	code := exitOK
 	select {
@@ -197,6 +250,36 @@ func runServe(ctx context.Context, args []string, _, stderr io.Writer) int {
 	st := g.Stats()
 	log.Info("serve: stopped", "commands", st.Received, "answered", st.Answered)
 	return code
+}
+
+// restAuth decides the REST API's authentication (ours): the configured
+// API keys and client certificates; with none, authentication is off only
+// when the REST listener is on a loopback address or the pool is the
+// embedded simulated pair, and serve refuses to start otherwise. The choice
+// is logged.
+func restAuth(cfg *config.Config, embedded bool, log *slog.Logger) (rest.Auth, error) {
+	a := cfg.REST.Auth
+	var auth rest.Auth
+	for _, k := range a.APIKeys {
+		auth.APIKeys = append(auth.APIKeys, rest.APIKey{ID: k.ID, SHA256: k.SHA256, ManageKeys: k.ManageKeys})
+	}
+	for _, c := range a.ClientCerts {
+		auth.ClientCerts = append(auth.ClientCerts, rest.ClientCert{Name: c.Name, ManageKeys: c.ManageKeys})
+	}
+	if len(auth.APIKeys) > 0 || len(auth.ClientCerts) > 0 {
+		log.Info("serve: REST authentication on", "api_keys", len(auth.APIKeys), "client_certs", len(auth.ClientCerts))
+		return auth, nil
+	}
+	switch {
+	case config.Loopback(cfg.HTTP):
+		log.Warn("serve: REST authentication OFF: no API keys or client certificates, and --http is a loopback address", "http", cfg.HTTP)
+	case embedded:
+		log.Warn("serve: REST authentication OFF: no API keys or client certificates, and the pool is the embedded simulated pair", "http", cfg.HTTP)
+	default:
+		return auth, fmt.Errorf("--http %s is not a loopback address: configure rest.auth.api_keys or rest.auth.client_certs (rest.auth.disabled is only allowed on loopback or with the embedded simulated pair)", cfg.HTTP)
+	}
+	auth.Disabled = true
+	return auth, nil
 }
 
 // startEmbeddedPair starts two simulated HSMs under the test LMK on
@@ -280,33 +363,4 @@ func gatewayConfig(c *config.Config, log *slog.Logger, reg prometheus.Registerer
 		gc.TLS = t
 	}
 	return gc, nil
-}
-
-// serveDeps is what the HTTP side of serve is built from.
-type serveDeps struct {
-	Config   *config.Config
-	Pool     *pool.Pool
-	Registry *prometheus.Registry
-	Logger   *slog.Logger
-}
-
-// httpHandler returns the handler served on --http. This is the one place
-// where the HTTP side is mounted: the REST API (package rest) goes here.
-func httpHandler(d serveDeps) (http.Handler, error) {
-	mux := http.NewServeMux()
-	mux.Handle("GET /metrics", promhttp.HandlerFor(d.Registry, promhttp.HandlerOpts{}))
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		io.WriteString(w, "ok\n")
-	})
-	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, _ *http.Request) {
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		if !d.Pool.Status().Ready {
-			w.WriteHeader(http.StatusServiceUnavailable)
-			io.WriteString(w, "no HSM is up\n")
-			return
-		}
-		io.WriteString(w, "ready\n")
-	})
-	return mux, nil
 }

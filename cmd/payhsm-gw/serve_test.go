@@ -73,7 +73,7 @@ func TestServeStartsAnEmbeddedPairAndStopsOnCancel(t *testing.T) {
 	var errb syncBuffer
 	done := make(chan int, 1)
 	go func() {
-		done <- runServe(ctx, []string{"--listen", "127.0.0.1:0", "--http", "127.0.0.1:0"}, io.Discard, &errb)
+		done <- runServe(ctx, []string{"--listen", "127.0.0.1:0", "--http", "127.0.0.1:0", "--data", t.TempDir()}, io.Discard, &errb)
 	}()
 	front := waitLog(t, &errb, `host-command front listening" addr=(\S+)`)
 	httpAddr := waitLog(t, &errb, `HTTP listening" addr=(\S+)`)
@@ -160,7 +160,7 @@ func TestServeRelaysToHSMsGivenByFlagsOverTheConfigFile(t *testing.T) {
 	var errb syncBuffer
 	done := make(chan int, 1)
 	go func() {
-		done <- runServe(ctx, []string{"--config", file, "--listen", "127.0.0.1:0", "--http", "127.0.0.1:0",
+		done <- runServe(ctx, []string{"--config", file, "--listen", "127.0.0.1:0", "--http", "127.0.0.1:0", "--data", t.TempDir(),
 			"--header-len", "3", "--hsm", "real=" + sim.Addr() + ",header-len=2,conns=1,pair=p"}, io.Discard, &errb)
 	}()
 	front := waitLog(t, &errb, `host-command front listening" addr=(\S+)`)
