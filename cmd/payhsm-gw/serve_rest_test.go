@@ -156,7 +156,7 @@ func TestServeRESTEndToEndWithAudit(t *testing.T) {
 	for line := range strings.Lines(string(raw)) {
 		var r struct {
 			Op, Cmd, HSM, Code, PAN string
-			Status             int
+			Status                  int
 		}
 		if err := json.Unmarshal([]byte(line), &r); err != nil {
 			t.Fatalf("audit line %q: %v", line, err)
