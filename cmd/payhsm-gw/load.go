@@ -2,10 +2,160 @@ package main
 
 import (
 	"context"
+	"errors"
+	"flag"
+	"fmt"
 	"io"
+	"os"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
+	"golang.org/x/term"
+
+	"github.com/payhsm/payhsm-gw/conformance"
+	"github.com/payhsm/payhsm-gw/hostcmd"
 )
 
-// runLoad is the entry point of 'payhsm-gw load'.
-func runLoad(_ context.Context, _ []string, _, stderr io.Writer) int {
-	return notBuilt("load", stderr)
+// runLoad is the entry point of 'payhsm-gw load': it drives a throughput
+// profile against an endpoint and reports what it held (docs/spec/cli.md).
+// It exits 1 when the profile was not held (achieved rate off by more than
+// 1%, or any error).
+func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("payhsm-gw load", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	target := fs.String("target", "", "HSM or gateway `ADDR` (required)")
+	headerLen := fs.Int("header-len", 4, "message header length `N` of the target (0..16)")
+	profile := fs.String("profile", "250", "`P`: 60, 250, 1000, 2500 (commands/s, open loop) or max (saturation search); any positive rate is accepted")
+	duration := fs.Duration("duration", 30*time.Second, "measured duration `D` after the warm-up (with --profile max: each concurrency step)")
+	warmup := fs.Duration("warmup", 0, "warm-up `D` before measuring (default duration/10, at most 5s; negative: none)")
+	mix := fs.String("mix", conformance.DefaultMix, "command `MIX` by weight, from "+strings.Join(conformance.MixCommands(), ", "))
+	conns := fs.Int("conns", 8, "client connections `N`")
+	jsonFile := fs.String("json", "", "write the JSON report to `FILE`")
+	htmlFile := fs.String("html", "", "write the HTML report (latency plots) to `FILE`")
+	fs.Usage = func() {
+		w := fs.Output()
+		fmt.Fprintln(w, "Usage: payhsm-gw load --target ADDR [flags]")
+		fmt.Fprintln(w, "\nDrive a throughput profile against an HSM or gateway with valid commands whose")
+		fmt.Fprintln(w, "answers are checked, and report the achieved rate, errors by code and latency")
+		fmt.Fprintln(w, "p50/p90/p99/p99.9/max measured from each command's scheduled send time (no")
+		fmt.Fprintln(w, "coordinated omission). Exits 1 when the profile was not held within 1% with no errors.")
+		fmt.Fprintln(w, "\nFlags:")
+		printFlags(w, fs)
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return exitOK
+		}
+		return exitUsage
+	}
+	usageErr := func(format string, a ...any) int {
+		fmt.Fprintf(stderr, "payhsm-gw load: "+format+"\n\n", a...)
+		fs.Usage()
+		return exitUsage
+	}
+	if fs.NArg() > 0 {
+		return usageErr("unexpected argument %q", fs.Arg(0))
+	}
+	if *target == "" {
+		return usageErr("--target is required")
+	}
+	if *headerLen < 0 || *headerLen > hostcmd.MaxHeaderLen {
+		return usageErr("--header-len %d outside 0..%d", *headerLen, hostcmd.MaxHeaderLen)
+	}
+	rate := 0
+	if *profile != "max" {
+		n, err := strconv.Atoi(*profile)
+		if err != nil || n <= 0 || n > 1_000_000 {
+			return usageErr("--profile %q is not max or a rate in 1..1000000", *profile)
+		}
+		rate = n
+	}
+	if *duration <= 0 {
+		return usageErr("--duration must be positive")
+	}
+	m, err := conformance.ParseMix(*mix)
+	if err != nil {
+		return usageErr("--mix: %v", err)
+	}
+	if *conns <= 0 || *conns > 1024 {
+		return usageErr("--conns %d outside 1..1024", *conns)
+	}
+
+	cfg := conformance.LoadConfig{
+		Target: *target, HeaderLen: *headerLen, Rate: rate, Duration: *duration, Warmup: *warmup, Mix: m, Conns: *conns,
+	}
+	if f, ok := stderr.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		bar := progressbar.NewOptions(1000, progressbar.OptionSetWriter(stderr), progressbar.OptionSetDescription("load "+*profile),
+			progressbar.OptionClearOnFinish(), progressbar.OptionThrottle(200*time.Millisecond))
+		cfg.Progress = func(done float64) { _ = bar.Set(int(done * 1000)) }
+		defer bar.Finish()
+	}
+	rep, err := conformance.RunLoad(ctx, cfg)
+	if err != nil {
+		fmt.Fprintf(stderr, "payhsm-gw load: %v\n", err)
+		return exitFailed
+	}
+	printSummary(stdout, rep)
+	if *jsonFile != "" {
+		if err := writeJSON(*jsonFile, rep); err != nil {
+			fmt.Fprintf(stderr, "payhsm-gw load: %v\n", err)
+			return exitFailed
+		}
+	}
+	if *htmlFile != "" {
+		f, err := os.Create(*htmlFile)
+		if err == nil {
+			err = conformance.WriteHTML(f, rep)
+			if cerr := f.Close(); err == nil {
+				err = cerr
+			}
+		}
+		if err != nil {
+			fmt.Fprintf(stderr, "payhsm-gw load: %v\n", err)
+			return exitFailed
+		}
+	}
+	if !rep.Held {
+		return exitFailed
+	}
+	return exitOK
+}
+
+// printSummary prints the report's figures (docs/spec/cli.md: achieved rate,
+// errors by code, latency percentiles).
+func printSummary(w io.Writer, rep *conformance.Report) {
+	fmt.Fprintf(w, "profile %s against %s: %d conns, mix %s, %.1f s measured after %.1f s warm-up\n",
+		rep.Profile, rep.Target, rep.Conns, rep.Mix, rep.Duration, rep.Warmup)
+	for _, s := range rep.Steps {
+		fmt.Fprintf(w, "  concurrency %4d: %9.1f/s  error rate %.4f  p99 %.3f ms\n", s.Concurrency, s.AchievedRate, s.ErrorRate, s.P99)
+	}
+	fmt.Fprintf(w, "target %.1f/s, achieved %.1f/s, %d measured commands, %d errors", rep.TargetRate, rep.AchievedRate, rep.Completed, rep.ErrorCount)
+	if len(rep.Errors) > 0 {
+		codes := make([]string, 0, len(rep.Errors))
+		for c := range rep.Errors {
+			codes = append(codes, c)
+		}
+		sort.Strings(codes)
+		parts := make([]string, len(codes))
+		for i, c := range codes {
+			parts[i] = fmt.Sprintf("%s:%d", c, rep.Errors[c])
+		}
+		fmt.Fprintf(w, " (%s)", strings.Join(parts, " "))
+	}
+	fmt.Fprintln(w)
+	l := rep.Latency
+	fmt.Fprintf(w, "latency ms: p50 %.3f  p90 %.3f  p99 %.3f  p99.9 %.3f  max %.3f  (sender lag p99 %.3f)\n", l.P50, l.P90, l.P99, l.P999, l.Max, rep.SenderLag.P99)
+	if rep.Held {
+		if slices.Contains([]string{"max"}, rep.Profile) {
+			fmt.Fprintf(w, "max: %.1f commands/s\n", rep.AchievedRate)
+		} else {
+			fmt.Fprintln(w, "held: within 1% of the target rate with no errors")
+		}
+		return
+	}
+	fmt.Fprintf(w, "NOT HELD: %s\n", rep.Reason)
 }
