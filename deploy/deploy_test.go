@@ -409,6 +409,11 @@ func TestKubernetesManifests(t *testing.T) {
 	if cfg.Data != "/var/lib/payhsm" || !strings.HasPrefix(cfg.HTTP, "0.0.0.0:8080") || !strings.HasPrefix(cfg.Listen, "0.0.0.0:1500") {
 		t.Errorf("config listens on %s / %s with data %s", cfg.Listen, cfg.HTTP, cfg.Data)
 	}
+	// The REST listener is not loopback: serve starts only with REST
+	// authentication configured.
+	if cfg.REST.Auth.Disabled || len(cfg.REST.Auth.APIKeys)+len(cfg.REST.Auth.ClientCerts) == 0 {
+		t.Errorf("config.yaml: rest.auth has no API keys or client certificates; serve refuses a non-loopback --http without them")
+	}
 	for i, p := range cfg.Pools {
 		if total := p.LicenceShare * float64(d.Replicas); total > 1 {
 			t.Errorf("pools[%d]: licence_share %v x %d replicas = %v > 1: the HSMs would be driven past their licence", i, p.LicenceShare, d.Replicas, total)
