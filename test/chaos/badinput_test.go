@@ -5,6 +5,7 @@ package chaos
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -361,18 +362,18 @@ func TestIdleConnectionsMemory(t *testing.T) {
 	rec.RSSKB["after_close"] = g.rssKB(t)
 }
 
-// TestBadInputOnHTTPListener sends malformed HTTP to the --http listener.
-// The REST API is not mounted by serve at this commit, so the bodies of
-// REST requests (huge, truncated, wrong types, unknown fields) cannot be
-// sent end to end; what is mounted (/metrics, /healthz, /readyz) and the
-// HTTP server itself must survive hostile requests.
+// TestBadInputOnHTTPListener sends malformed HTTP to the --http listener
+// and, when serve mounts the REST API, malformed bodies to a REST operation
+// (huge, truncated, wrong types, unknown fields, junk): each gets its
+// documented status and JSON error (docs/spec/rest.md), and the server keeps
+// serving /healthz and well-formed requests.
 func TestBadInputOnHTTPListener(t *testing.T) {
 	g, _, _ := startPair(t, gwConfig{}, 0)
 	var notes []string
-	c := http.Client{Timeout: 10 * time.Second}
+	cl := http.Client{Timeout: 10 * time.Second}
 	alive := func(t *testing.T) {
 		t.Helper()
-		resp, err := c.Get("http://" + g.http + "/healthz")
+		resp, err := cl.Get("http://" + g.http + "/healthz")
 		if err != nil || resp.StatusCode != 200 {
 			t.Fatalf("healthz after the case: %v %v", resp, err)
 		}
@@ -384,7 +385,7 @@ func TestBadInputOnHTTPListener(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		resp, err := c.Do(req)
+		resp, err := cl.Do(req)
 		if err != nil {
 			return -1
 		}
@@ -400,14 +401,39 @@ func TestBadInputOnHTTPListener(t *testing.T) {
 		}
 		alive(t)
 	})
-	t.Run("unknown path with JSON of wrong types", func(t *testing.T) {
-		got := status(t, "POST", "/v1/pin/translate", strings.NewReader(`{"pin_block": 12, "unknown": [true]}`))
-		notes = append(notes, fmt.Sprintf("POST /v1/pin/translate: %d", got))
-		if got != http.StatusNotFound {
-			t.Errorf("status %d, want 404 (REST not mounted)", got)
+	// The REST API, if serve mounts it (docs/spec/rest.md): every bad body
+	// gets its documented status and a JSON error naming the code.
+	restMounted := status(t, "GET", "/v1/hsms", nil) != http.StatusNotFound
+	if restMounted {
+		valid := `{"cvk":"U9B4934384B19946B040CD702B4D58145","pan":"4123456789012345","expiry":"8701","serviceCode":"101","kind":"cvv","value":"561"}`
+		for _, c := range []struct {
+			name, body string
+			status     int
+			code       string // error.code; "" means any
+			field      string // error.field; "" means any
+		}{
+			{"valid body", valid, http.StatusOK, "", ""},
+			{"huge body", `{"pan":"` + strings.Repeat("4", 1<<20) + `"}`, http.StatusRequestEntityTooLarge, "", ""},
+			{"truncated body", valid[:40], http.StatusBadRequest, "", ""},
+			{"wrong type", strings.Replace(valid, `"pan":"4123456789012345"`, `"pan":4123456789012345`, 1), http.StatusBadRequest, "", "pan"},
+			{"unknown field", strings.Replace(valid, `{`, `{"bogus":true,`, 1), http.StatusBadRequest, "unknown_field", "bogus"},
+			{"binary junk", "\x00\xff\xfe{\x01", http.StatusBadRequest, "", ""},
+			{"empty body", "", http.StatusBadRequest, "", ""},
+		} {
+			t.Run("REST "+c.name, func(t *testing.T) {
+				got, code, field := restCall(t, &cl, g.http, c.body)
+				notes = append(notes, fmt.Sprintf("POST /v1/card/verify, %s: %d %s field=%q", c.name, got, code, field))
+				if got != c.status || (c.code != "" && code != c.code) || (c.field != "" && field != c.field) || (got >= 400 && code == "") {
+					t.Errorf("status %d, error code %q, field %q; want %d %q %q with a JSON error", got, code, field, c.status, c.code, c.field)
+				}
+				alive(t)
+				// A well-formed request is still served.
+				if got, code, _ := restCall(t, &cl, g.http, valid); got != http.StatusOK {
+					t.Errorf("valid request after the case: %d %s", got, code)
+				}
+			})
 		}
-		alive(t)
-	})
+	}
 	for _, raw := range []struct{ name, in string }{
 		{"garbage request line", "GARBAGE\r\n\r\n"},
 		{"truncated request", "POST /metrics HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{\"a\":"},
@@ -430,8 +456,24 @@ func TestBadInputOnHTTPListener(t *testing.T) {
 			alive(t)
 		})
 	}
-	rec := record{Event: "bad_input_http_listener", Extra: map[string]any{"cases": notes, "rest_mounted": false}}
+	rec := record{Event: "bad_input_http_listener", Extra: map[string]any{"cases": notes, "rest_mounted": restMounted}}
 	writeResult(t, rec)
+}
+
+// restCall posts body to /v1/card/verify and returns the status and the
+// JSON error's code and field.
+func restCall(t *testing.T, cl *http.Client, addr, body string) (int, string, string) {
+	t.Helper()
+	resp, err := cl.Post("http://"+addr+"/v1/card/verify", "application/json", strings.NewReader(body))
+	if err != nil {
+		t.Fatalf("POST: %v", err)
+	}
+	defer resp.Body.Close()
+	var e struct {
+		Error struct{ Code, Field string } `json:"error"`
+	}
+	json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&e)
+	return resp.StatusCode, e.Error.Code, e.Error.Field
 }
 
 // zeros is an endless reader of zero bytes.
