@@ -8,6 +8,7 @@ import (
 	"math"
 	"runtime"
 	"sort"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -23,7 +24,9 @@ var Profiles = []int{60, 250, 1000, 2500}
 
 // LoadConfig configures RunLoad.
 type LoadConfig struct {
-	// Target is the HSM or gateway address.
+	// Target is the HSM or gateway address, or several separated by commas:
+	// the connections are then spread over them in turn (to load an HSM pair
+	// directly, ours).
 	Target string
 	// HeaderLen is the target's message header length (default 0: none; the
 	// CLI defaults to 4).
@@ -281,9 +284,10 @@ func RunLoad(ctx context.Context, cfg LoadConfig) (*Report, error) {
 			}
 		}
 	}
-	for range cfg.Conns {
+	targets := strings.Split(cfg.Target, ",")
+	for i := range cfg.Conns {
 		dctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-		c, err := hostcmd.Dial(dctx, cfg.Target, hostcmd.ClientOptions{HeaderLen: cfg.HeaderLen})
+		c, err := hostcmd.Dial(dctx, strings.TrimSpace(targets[i%len(targets)]), hostcmd.ClientOptions{HeaderLen: cfg.HeaderLen})
 		cancel()
 		if err != nil {
 			l.close()

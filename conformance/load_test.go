@@ -210,3 +210,15 @@ func TestRunLoadUnreachableTarget(t *testing.T) {
 		t.Error("want an error for a target that does not listen")
 	}
 }
+
+func TestRunLoadSpreadsConnectionsOverTargets(t *testing.T) {
+	a, _ := startSim(t, simulator.Config{})
+	b, _ := startSim(t, simulator.Config{})
+	rep, err := RunLoad(context.Background(), LoadConfig{Target: a.Addr() + "," + b.Addr(), HeaderLen: 4, Rate: 100, Duration: 300 * time.Millisecond, Warmup: -1, Conns: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.ErrorCount != 0 || a.Stats().Commands == 0 || b.Stats().Commands == 0 {
+		t.Errorf("have errors %v, commands a %d b %d; want both targets loaded", rep.Errors, a.Stats().Commands, b.Stats().Commands)
+	}
+}

@@ -27,7 +27,7 @@ import (
 func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("payhsm-gw load", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	target := fs.String("target", "", "HSM or gateway `ADDR` (required)")
+	target := fs.String("target", "", "HSM or gateway `ADDR` (required; several, comma-separated, spread the connections over them)")
 	headerLen := fs.Int("header-len", 4, "message header length `N` of the target (0..16)")
 	profile := fs.String("profile", "250", "`P`: 60, 250, 1000, 2500 (commands/s, open loop) or max (saturation search); any positive rate is accepted")
 	duration := fs.Duration("duration", 30*time.Second, "measured duration `D` after the warm-up (with --profile max: each concurrency step)")
