@@ -462,7 +462,7 @@ func oddParity(v byte) byte {
 	return v
 }
 
-// rate, pick the short or the full figure.
+// pick returns short in a -short run, else full.
 func pick[T any](short, full T) T {
 	if testing.Short() {
 		return short
