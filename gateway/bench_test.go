@@ -7,6 +7,7 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"runtime/pprof"
 	"sort"
 	"strconv"
@@ -15,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/payhsm/payhsm-gw/audit"
 	"github.com/payhsm/payhsm-gw/hostcmd"
 	"github.com/payhsm/payhsm-gw/pool"
 	"github.com/payhsm/payhsm-gw/simulator"
@@ -62,7 +64,18 @@ func benchGateway(hsm string) int {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
-	g, err := Start(Config{Addr: "127.0.0.1:0"}, p)
+	cfg := Config{Addr: "127.0.0.1:0"}
+	if f := os.Getenv("PAYHSM_BENCH_AUDIT"); f != "" {
+		// The "gateway-audit" target: one audit record per command.
+		al, err := audit.Open(f, audit.Options{})
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+		defer al.Close()
+		cfg.Audit = al
+	}
+	g, err := Start(cfg, p)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
@@ -237,10 +250,13 @@ const benchChunk = 8192 // commands per b.Loop iteration
 // gateway process's CPU time per relayed command. Two client shapes:
 // "pipelined" (16 connections, 32 in flight each, up to 16 frames per
 // write, as a switch multiplexing many terminals) and "lockstep" (64
-// connections, one command at a time each).
+// connections, one command at a time each). The "gateway-audit" target is
+// the gateway writing an audit record per command to a file.
 func BenchmarkRelaySaturation(b *testing.B) {
 	sim := spawn(b, "sim")
 	gw := spawn(b, "gateway", "PAYHSM_BENCH_HSM="+sim.addr)
+	gwa := spawn(b, "gateway", "PAYHSM_BENCH_HSM="+sim.addr, "PAYHSM_BENCH_AUDIT="+filepath.Join(b.TempDir(), "audit.log"))
+	procs := map[string]*role{"gateway": gw, "gateway-audit": gwa}
 	for _, shape := range []struct {
 		name         string
 		conns, depth int
@@ -248,11 +264,15 @@ func BenchmarkRelaySaturation(b *testing.B) {
 		for _, tt := range []struct {
 			name string
 			addr string
-		}{{"direct", sim.addr}, {"gateway", gw.addr}} {
+		}{{"direct", sim.addr}, {"gateway", gw.addr}, {"gateway-audit", gwa.addr}} {
 			b.Run(shape.name+"/"+tt.name, func(b *testing.B) {
 				f := newFleet(b, tt.addr, shape.conns, shape.depth)
 				f.drive(b, benchChunk) // warm up
-				gw0, sim0 := cpuTime(b, gw.cmd.Process.Pid), cpuTime(b, sim.cmd.Process.Pid)
+				g := procs[tt.name]
+				if g == nil {
+					g = gw
+				}
+				gw0, sim0 := cpuTime(b, g.cmd.Process.Pid), cpuTime(b, sim.cmd.Process.Pid)
 				start := time.Now()
 				cmds := 0
 				for b.Loop() {
@@ -262,8 +282,8 @@ func BenchmarkRelaySaturation(b *testing.B) {
 				el := time.Since(start)
 				b.ReportMetric(float64(cmds)/el.Seconds(), "cmds/s")
 				b.ReportMetric(float64((cpuTime(b, sim.cmd.Process.Pid)-sim0).Microseconds())/float64(cmds), "sim-cpu-µs/cmd")
-				if tt.name == "gateway" {
-					b.ReportMetric(float64((cpuTime(b, gw.cmd.Process.Pid)-gw0).Microseconds())/float64(cmds), "gw-cpu-µs/cmd")
+				if tt.name != "direct" {
+					b.ReportMetric(float64((cpuTime(b, g.cmd.Process.Pid)-gw0).Microseconds())/float64(cmds), "gw-cpu-µs/cmd")
 				}
 			})
 		}
