@@ -3,7 +3,10 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -14,6 +17,9 @@ import (
 	"time"
 
 	"github.com/payhsm/payhsm-gw/hostcmd"
+	"github.com/payhsm/payhsm-gw/internal/tlsconfig/tlstest"
+	"github.com/payhsm/payhsm-gw/rest"
+	"github.com/payhsm/payhsm-gw/simulator"
 )
 
 // restVectors is testdata/rest.json: OpenAPI examples of the rest package
@@ -231,4 +237,79 @@ func write(t *testing.T, dir, name, body string) string {
 		t.Fatal(err)
 	}
 	return p
+}
+
+func TestServeRESTOverTLSWithClientCertsAndAPIKeys(t *testing.T) {
+	sim, err := simulator.Start(simulator.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sim.Close()
+	ca := tlstest.NewCA(t, "test")
+	srv := ca.Issue("gateway", "gateway.test")
+	proc := ca.Issue("processor-1")
+	stranger := ca.Issue("stranger")
+	const apiKey = "test-api-key-not-a-secret"
+	dir := t.TempDir()
+	file := write(t, dir, "gw.yaml", fmt.Sprintf(`rest:
+  tls: {cert: %q, key: %q, client_ca: %q}
+  auth:
+    api_keys: [{id: ops, sha256: %s}]
+    client_certs: [{name: processor-1}]
+pools:
+  - hsms: [{name: only, addr: %q}]
+`, srv.CertFile, srv.KeyFile, ca.CertFile, rest.HashAPIKey(apiKey), sim.Addr()))
+	s := startServe(t, "--config", file, "--listen", "127.0.0.1:0", "--http", "127.0.0.1:0", "--data", filepath.Join(dir, "data"))
+	if !strings.Contains(s.log.String(), "REST authentication on") || !strings.Contains(s.log.String(), "scheme=https") {
+		t.Errorf("the log does not say REST is authenticated over HTTPS:\n%s", s.log.String())
+	}
+	pem, err := os.ReadFile(ca.CertFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	roots := x509.NewCertPool()
+	roots.AppendCertsFromPEM(pem)
+	client := func(cert *tlstest.Pair) *http.Client {
+		cfg := &tls.Config{RootCAs: roots, ServerName: "gateway.test"}
+		if cert != nil {
+			c, err := tls.LoadX509KeyPair(cert.CertFile, cert.KeyFile)
+			if err != nil {
+				t.Fatal(err)
+			}
+			cfg.Certificates = []tls.Certificate{c}
+		}
+		return &http.Client{Transport: &http.Transport{TLSClientConfig: cfg}}
+	}
+	// rest.md "Security": an API key or a listed client certificate.
+	tests := []struct {
+		name string
+		cert *tlstest.Pair
+		key  string
+		want int
+	}{
+		{"nothing", nil, "", http.StatusUnauthorized},
+		{"listed certificate", &proc, "", http.StatusOK},
+		{"unlisted certificate", &stranger, "", http.StatusForbidden}, // verified, not listed
+		{"API key", nil, apiKey, http.StatusOK},
+		{"wrong API key", nil, apiKey + "x", http.StatusUnauthorized},
+	}
+	for _, tt := range tests {
+		req, err := http.NewRequest("GET", "https://"+s.http+"/v1/hsms", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if tt.key != "" {
+			req.Header.Set("X-API-Key", tt.key)
+		}
+		c := client(tt.cert)
+		resp, err := c.Do(req)
+		if err != nil {
+			t.Fatalf("%s: %v", tt.name, err)
+		}
+		resp.Body.Close()
+		c.CloseIdleConnections()
+		if resp.StatusCode != tt.want {
+			t.Errorf("%s: GET /v1/hsms: have %d, want %d", tt.name, resp.StatusCode, tt.want)
+		}
+	}
 }
