@@ -1,0 +1,117 @@
+#!/usr/bin/env bash
+# bench/compare.sh — one run that measures the saturation throughput ('load
+# --profile max') of a simulated HSM pair reached three ways, all on 127.0.0.1:
+#   direct   the load runner's connections spread over the two simulators
+#   gateway  through 'payhsm-gw serve' with both simulators in one pair
+#   haproxy  through HAProxy (TCP mode, round robin) in front of the same pair
+# and prints the three rates and the ratios gateway/HAProxy and gateway/direct.
+#
+# Everything runs on loopback and is bounded in time; every process the script
+# starts is stopped on exit. HAProxy comes from the Debian package 'haproxy'
+# (installed with apt-get if missing).
+#
+# Environment: BASE_PORT (default 27500; uses BASE_PORT..BASE_PORT+4),
+# STEP (duration of each concurrency step of the max search, default 2s),
+# CONNS (client connections, default 8), MIX (default the load runner's),
+# OUT (directory for the JSON reports, default a temporary directory).
+set -euo pipefail
+
+BASE_PORT=${BASE_PORT:-27500}
+STEP=${STEP:-2s}
+CONNS=${CONNS:-8}
+MIX=${MIX:-CA:30,KQ:30,CY:20,EC:20}
+SIM_A=127.0.0.1:$((BASE_PORT))
+SIM_B=127.0.0.1:$((BASE_PORT + 1))
+GW=127.0.0.1:$((BASE_PORT + 2))
+GW_HTTP=127.0.0.1:$((BASE_PORT + 3))
+HAP=127.0.0.1:$((BASE_PORT + 4))
+
+cd "$(dirname "$0")/.."
+work=$(mktemp -d)
+OUT=${OUT:-$work}
+pids=()
+cleanup() {
+	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+	for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
+	rm -rf "$work/data"
+}
+trap cleanup EXIT INT TERM
+
+if ! command -v haproxy >/dev/null; then
+	echo "installing haproxy" >&2
+	apt-get install -y haproxy >/dev/null
+fi
+
+echo "building payhsm-gw" >&2
+go build -o "$work/payhsm-gw" ./cmd/payhsm-gw
+bin=$work/payhsm-gw
+
+# wait_port ADDR: wait up to 10 s for a TCP listener.
+wait_port() {
+	local host=${1%:*} port=${1##*:}
+	for _ in $(seq 100); do
+		if (exec 3<>"/dev/tcp/$host/$port") 2>/dev/null; then return 0; fi
+		sleep 0.1
+	done
+	echo "compare.sh: nothing listens on $1" >&2
+	return 1
+}
+
+"$bin" sim --listen "$SIM_A" --log-level warn 2>"$work/sim-a.log" &
+pids+=($!)
+"$bin" sim --listen "$SIM_B" --log-level warn 2>"$work/sim-b.log" &
+pids+=($!)
+wait_port "$SIM_A"
+wait_port "$SIM_B"
+
+"$bin" serve --listen "$GW" --http "$GW_HTTP" --data "$work/data" \
+	--hsm "a=$SIM_A,pair=p" --hsm "b=$SIM_B,pair=p" 2>"$work/gateway.log" &
+pids+=($!)
+wait_port "$GW"
+for _ in $(seq 100); do
+	curl -fs "http://$GW_HTTP/readyz" >/dev/null 2>&1 && break
+	sleep 0.1
+done
+
+cat >"$work/haproxy.cfg" <<EOF
+global
+	maxconn 4096
+defaults
+	mode tcp
+	timeout connect 2s
+	timeout client 60s
+	timeout server 60s
+frontend hostcmd
+	bind $HAP
+	default_backend pair
+backend pair
+	balance roundrobin
+	server a $SIM_A
+	server b $SIM_B
+EOF
+haproxy -f "$work/haproxy.cfg" -db 2>"$work/haproxy.log" &
+pids+=($!)
+wait_port "$HAP"
+
+# measure NAME TARGET: the max search, bounded to 3 minutes.
+measure() {
+	local name=$1 target=$2
+	echo "measuring $name ($target)" >&2
+	timeout 180 "$bin" load --target "$target" --profile max --duration "$STEP" --warmup 200ms \
+		--conns "$CONNS" --mix "$MIX" --json "$OUT/compare-$name.json" >"$OUT/compare-$name.txt" || true
+	jq -r '.achievedRate' "$OUT/compare-$name.json"
+}
+
+direct=$(measure direct "$SIM_A,$SIM_B")
+gateway=$(measure gateway "$GW")
+hap=$(measure haproxy "$HAP")
+
+echo
+echo "machine: $(nproc) CPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')), $(uname -sr); load generator, gateway and simulators share them"
+echo "max search: closed loop, concurrency doubling from 1, ${STEP} per step, ${CONNS} connections, mix ${MIX}"
+printf '%-10s %12s\n' path "commands/s"
+printf '%-10s %12.0f\n' direct "$direct" gateway "$gateway" haproxy "$hap"
+awk -v g="$gateway" -v h="$hap" -v d="$direct" 'BEGIN {
+	printf "gateway/haproxy %.2f\ngateway/direct  %.2f\n", g / h, g / d
+}'
+echo "reports: $OUT/compare-*.json" >&2
