@@ -16,6 +16,12 @@
 // (pool.Submit), which writes them to one HSM connection; the answers that
 // one read from an HSM completes go back to each client in one write.
 //
+// Audit (ours): with Config.Audit set, every command read gets one audit
+// record when it is answered — start time, client address, command code,
+// the HSM that answered (none when refused by policy or answered 41 by the
+// pool), error code and latency. No field is parsed, so no record holds a
+// PAN. Without an audit log the hot path pays one nil check per command.
+//
 // Secrets: frames carry PIN blocks, keys under LMK and cryptograms. The
 // gateway never logs a frame or a field, and its metric labels are command
 // codes from the command table only. It compares no secret values.

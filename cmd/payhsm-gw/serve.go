@@ -53,12 +53,14 @@ func runServe(ctx context.Context, args []string, _, stderr io.Writer) int {
 	headerLen := fs.Int("header-len", config.DefaultHeaderLen, "message header length `N` on the host-command front (0..16)")
 	var hsms hsmFlags
 	fs.Var(&hsms, "hsm", "an HSM, repeatable: `NAME=HOST:PORT[,pair=P][,cps=N][,conns=N][,header-len=N]`")
-	data := fs.String("data", config.DefaultData, "`DIR` of durable state (the key registry)")
+	data := fs.String("data", config.DefaultData, "`DIR` of durable state: the key registry and, by default, the audit log (created if missing)")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "Usage: payhsm-gw serve [flags]")
 		fmt.Fprintln(stderr)
 		fmt.Fprintln(stderr, "Runs the gateway: host-command front for switches, REST API, Prometheus metrics.")
 		fmt.Fprintln(stderr, "With no --config and no --hsm it starts an embedded simulated HA pair (test LMK).")
+		fmt.Fprintln(stderr, "The REST API runs without authentication only on a loopback --http or with the")
+		fmt.Fprintln(stderr, "embedded pair; elsewhere configure rest.auth (API keys or client certificates).")
 		fmt.Fprintln(stderr)
 		fs.PrintDefaults()
 	}
