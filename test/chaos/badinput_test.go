@@ -268,7 +268,11 @@ func TestBadInputOnHostCommandListener(t *testing.T) {
 			}
 			conns = append(conns, c)
 		}
-		time.Sleep(200 * time.Millisecond) // let the gateway accept (and refuse) them all
+		// At least the 16 beyond max_conns are refused (more, as the
+		// background clients hold connections too).
+		g.waitMetric(t, 10*time.Second, func(m map[string]float64) bool {
+			return sumMetric(m, "payhsm_gateway_connections_rejected_total") >= 16
+		})
 		refused := 0
 		for _, c := range conns {
 			c.SetReadDeadline(time.Now().Add(20 * time.Millisecond))
