@@ -12,12 +12,14 @@
 #
 # Environment: BASE_PORT (default 27500; uses BASE_PORT..BASE_PORT+4),
 # STEP (duration of each concurrency step of the max search, default 2s),
+# MAXC (highest concurrency the search tries, default 4096),
 # CONNS (client connections, default 8), MIX (default the load runner's),
 # OUT (directory for the JSON reports, default a temporary directory).
 set -euo pipefail
 
 BASE_PORT=${BASE_PORT:-27500}
 STEP=${STEP:-2s}
+MAXC=${MAXC:-4096}
 CONNS=${CONNS:-8}
 MIX=${MIX:-CA:30,KQ:30,CY:20,EC:20}
 SIM_A=127.0.0.1:$((BASE_PORT))
@@ -98,7 +100,7 @@ measure() {
 	local name=$1 target=$2
 	echo "measuring $name ($target)" >&2
 	timeout 180 "$bin" load --target "$target" --profile max --duration "$STEP" --warmup 200ms \
-		--conns "$CONNS" --mix "$MIX" --json "$OUT/compare-$name.json" >"$OUT/compare-$name.txt" || true
+		--conns "$CONNS" --max-concurrency "$MAXC" --mix "$MIX" --json "$OUT/compare-$name.json" >"$OUT/compare-$name.txt" || true
 	jq -r '.achievedRate' "$OUT/compare-$name.json"
 }
 

@@ -51,7 +51,7 @@ type LoadConfig struct {
 	// When the bound is reached the sender waits, and the wait counts
 	// against the target: latency is still measured from the scheduled time.
 	MaxInFlight int
-	// MaxConcurrency bounds the saturation search (default 1024).
+	// MaxConcurrency bounds the saturation search (default 4096).
 	MaxConcurrency int
 	// Seed makes the prebuilt requests (default DefaultSeed).
 	Seed uint64
@@ -121,6 +121,8 @@ type Report struct {
 	Timeline    []Second `json:"timeline"`
 	Percentiles []Point  `json:"percentiles"`
 	Steps       []Step   `json:"steps,omitempty"`
+	// Stop says why the saturation search stopped.
+	Stop string `json:"stop,omitempty"`
 }
 
 // recorder collects the latencies of one measured window.
@@ -246,7 +248,7 @@ func (cfg *LoadConfig) setDefaults() {
 		cfg.MaxInFlight = 65536
 	}
 	if cfg.MaxConcurrency <= 0 {
-		cfg.MaxConcurrency = 1024
+		cfg.MaxConcurrency = 4096
 	}
 	if cfg.Seed == 0 {
 		cfg.Seed = DefaultSeed
@@ -510,14 +512,18 @@ func (l *load) runMax(ctx context.Context, rep *Report) {
 		}
 		rep.Steps = append(rep.Steps, Step{Concurrency: c, AchievedRate: r.AchievedRate, ErrorRate: errRate, P99: r.Latency.P99})
 		if errRate > 0.001 {
-			rep.Reason = fmt.Sprintf("error rate %.2f%% at concurrency %d", errRate*100, c)
+			rep.Stop = fmt.Sprintf("error rate %.2f%% at concurrency %d", errRate*100, c)
 			break
 		}
 		if r.AchievedRate > best*1.02 {
 			best, flat, bestRec = r.AchievedRate, 0, rec
 		} else if flat++; flat >= 2 {
+			rep.Stop = fmt.Sprintf("throughput stopped rising after concurrency %d", c/4)
 			break
 		}
+	}
+	if rep.Stop == "" && ctx.Err() == nil {
+		rep.Stop = fmt.Sprintf("concurrency bound %d reached while throughput still rose", cfg.MaxConcurrency)
 	}
 	if bestRec == nil {
 		rep.Held = false

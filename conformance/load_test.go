@@ -192,7 +192,7 @@ func TestRunLoadMaxSearch(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rep.Profile != "max" || len(rep.Steps) == 0 || rep.Steps[0].Concurrency != 1 || rep.AchievedRate <= 0 || rep.ErrorCount != 0 {
+	if rep.Profile != "max" || rep.Stop == "" || len(rep.Steps) == 0 || rep.Steps[0].Concurrency != 1 || rep.AchievedRate <= 0 || rep.ErrorCount != 0 {
 		t.Errorf("have profile %q steps %+v rate %v errors %v", rep.Profile, rep.Steps, rep.AchievedRate, rep.Errors)
 	}
 	var h bytes.Buffer

@@ -134,7 +134,7 @@ Started {{.R.Started.Format "2006-01-02 15:04:05 UTC"}} on {{.R.Machine}}; {{.R.
 </table>
 <p>Latencies in milliseconds, measured from each command's scheduled send time (open loop; no coordinated omission). Sender lag p99 {{printf "%.3f" .R.SenderLag.P99}} ms.</p>
 {{if .R.Errors}}<h2>Errors by code</h2><table><tr><th>code</th><th>count</th></tr>{{range $k, $v := .R.Errors}}<tr><td>{{$k}}</td><td>{{$v}}</td></tr>{{end}}</table>{{end}}
-{{if .R.Steps}}<h2>Saturation search</h2><table><tr><th>concurrency</th><th>achieved rate</th><th>error rate</th><th>p99 (ms)</th></tr>{{range .R.Steps}}<tr><td>{{.Concurrency}}</td><td>{{printf "%.1f" .AchievedRate}}</td><td>{{printf "%.4f" .ErrorRate}}</td><td>{{printf "%.3f" .P99}}</td></tr>{{end}}</table>{{end}}
+{{if .R.Steps}}<h2>Saturation search</h2><p>{{.R.Stop}}.</p><table><tr><th>concurrency</th><th>achieved rate</th><th>error rate</th><th>p99 (ms)</th></tr>{{range .R.Steps}}<tr><td>{{.Concurrency}}</td><td>{{printf "%.1f" .AchievedRate}}</td><td>{{printf "%.4f" .ErrorRate}}</td><td>{{printf "%.3f" .P99}}</td></tr>{{end}}</table>{{end}}
 <h2>Latency over time</h2>
 {{.Time}}
 <h2>Latency by percentile</h2>

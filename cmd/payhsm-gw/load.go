@@ -34,6 +34,7 @@ func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	warmup := fs.Duration("warmup", 0, "warm-up `D` before measuring (default duration/10, at most 5s; negative: none)")
 	mix := fs.String("mix", conformance.DefaultMix, "command `MIX` by weight, from "+strings.Join(conformance.MixCommands(), ", "))
 	conns := fs.Int("conns", 8, "client connections `N`")
+	maxConc := fs.Int("max-concurrency", 4096, "with --profile max: the highest concurrency `N` the search tries")
 	jsonFile := fs.String("json", "", "write the JSON report to `FILE`")
 	htmlFile := fs.String("html", "", "write the HTML report (latency plots) to `FILE`")
 	fs.Usage = func() {
@@ -81,12 +82,16 @@ func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return usageErr("--mix: %v", err)
 	}
+	if *maxConc <= 0 || *maxConc > 65536 {
+		return usageErr("--max-concurrency %d outside 1..65536", *maxConc)
+	}
 	if *conns <= 0 || *conns > 1024 {
 		return usageErr("--conns %d outside 1..1024", *conns)
 	}
 
 	cfg := conformance.LoadConfig{
 		Target: *target, HeaderLen: *headerLen, Rate: rate, Duration: *duration, Warmup: *warmup, Mix: m, Conns: *conns,
+		MaxConcurrency: *maxConc,
 	}
 	if f, ok := stderr.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
 		bar := progressbar.NewOptions(1000, progressbar.OptionSetWriter(stderr), progressbar.OptionSetDescription("load "+*profile),
@@ -151,7 +156,7 @@ func printSummary(w io.Writer, rep *conformance.Report) {
 	fmt.Fprintf(w, "latency ms: p50 %.3f  p90 %.3f  p99 %.3f  p99.9 %.3f  max %.3f  (sender lag p99 %.3f)\n", l.P50, l.P90, l.P99, l.P999, l.Max, rep.SenderLag.P99)
 	if rep.Held {
 		if slices.Contains([]string{"max"}, rep.Profile) {
-			fmt.Fprintf(w, "max: %.1f commands/s\n", rep.AchievedRate)
+			fmt.Fprintf(w, "max: %.1f commands/s (%s)\n", rep.AchievedRate, rep.Stop)
 		} else {
 			fmt.Fprintln(w, "held: within 1% of the target rate with no errors")
 		}

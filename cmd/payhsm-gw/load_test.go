@@ -68,6 +68,7 @@ func TestLoadUsageErrorsExit2(t *testing.T) {
 		{"load", "--target", "127.0.0.1:1", "--conns", "0"},
 		{"load", "--target", "127.0.0.1:1", "--header-len", "-1"},
 		{"load", "--target", "127.0.0.1:1", "surplus"},
+		{"load", "--target", "127.0.0.1:1", "--profile", "max", "--max-concurrency", "0"},
 	} {
 		var out, errb bytes.Buffer
 		if code := run(context.Background(), args, &out, &errb); code != exitUsage {
