@@ -523,7 +523,7 @@ func (l *load) runMax(ctx context.Context, rep *Report) {
 		}
 	}
 	if rep.Stop == "" && ctx.Err() == nil {
-		rep.Stop = fmt.Sprintf("concurrency bound %d reached while throughput still rose", cfg.MaxConcurrency)
+		rep.Stop = fmt.Sprintf("concurrency bound %d reached", cfg.MaxConcurrency)
 	}
 	if bestRec == nil {
 		rep.Held = false
