@@ -4,7 +4,8 @@
 #   direct   the load runner's connections spread over the two simulators
 #   gateway  through 'payhsm-gw serve' with both simulators in one pair
 #   haproxy  through HAProxy (TCP mode, round robin) in front of the same pair
-# and prints the three rates and the ratios gateway/HAProxy and gateway/direct.
+# and prints the three rates (medians of interleaved rounds) and the ratios
+# gateway/HAProxy and gateway/direct.
 #
 # Everything runs on loopback and is bounded in time; every process the script
 # starts is stopped on exit. HAProxy comes from the Debian package 'haproxy'
@@ -12,7 +13,8 @@
 #
 # Environment: BASE_PORT (default 27500; uses BASE_PORT..BASE_PORT+4),
 # STEP (duration of each concurrency step of the max search, default 2s),
-# MAXC (highest concurrency the search tries, default 4096),
+# MAXC (highest concurrency the search tries, default 4096), ROUNDS (interleaved
+# rounds, default 3; the medians are quoted),
 # CONNS (client connections, default 8), MIX (default the load runner's),
 # OUT (directory for the JSON reports, default a temporary directory).
 set -euo pipefail
@@ -20,6 +22,7 @@ set -euo pipefail
 BASE_PORT=${BASE_PORT:-27500}
 STEP=${STEP:-2s}
 MAXC=${MAXC:-4096}
+ROUNDS=${ROUNDS:-3}
 CONNS=${CONNS:-8}
 MIX=${MIX:-CA:30,KQ:30,CY:20,EC:20}
 SIM_A=127.0.0.1:$((BASE_PORT))
@@ -95,24 +98,38 @@ haproxy -f "$work/haproxy.cfg" -db 2>"$work/haproxy.log" &
 pids+=($!)
 wait_port "$HAP"
 
-# measure NAME TARGET: the max search, bounded to 3 minutes.
+# measure NAME TARGET ROUND: the max search, bounded to 3 minutes; prints the rate.
 measure() {
-	local name=$1 target=$2
-	echo "measuring $name ($target)" >&2
+	local name=$1 target=$2 round=$3
+	echo "round $round: measuring $name ($target)" >&2
 	timeout 180 "$bin" load --target "$target" --profile max --duration "$STEP" --warmup 200ms \
-		--conns "$CONNS" --max-concurrency "$MAXC" --mix "$MIX" --json "$OUT/compare-$name.json" >"$OUT/compare-$name.txt" || true
-	jq -r '.achievedRate' "$OUT/compare-$name.json"
+		--conns "$CONNS" --max-concurrency "$MAXC" --mix "$MIX" \
+		--json "$OUT/compare-$name-$round.json" >"$OUT/compare-$name-$round.txt" || true
+	jq -r '.achievedRate' "$OUT/compare-$name-$round.json"
 }
 
-direct=$(measure direct "$SIM_A,$SIM_B")
-gateway=$(measure gateway "$GW")
-hap=$(measure haproxy "$HAP")
+# median of the numbers on stdin
+median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+
+# The paths are measured in interleaved rounds so that a change in the
+# machine's load (it is shared) falls on all three alike; medians are quoted.
+: >"$OUT/rates"
+for round in $(seq "$ROUNDS"); do
+	d=$(measure direct "$SIM_A,$SIM_B" "$round")
+	g=$(measure gateway "$GW" "$round")
+	h=$(measure haproxy "$HAP" "$round")
+	echo "$round $d $g $h" >>"$OUT/rates"
+done
+direct=$(awk '{ print $2 }' "$OUT/rates" | median)
+gateway=$(awk '{ print $3 }' "$OUT/rates" | median)
+hap=$(awk '{ print $4 }' "$OUT/rates" | median)
 
 echo
-echo "machine: $(nproc) CPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')), $(uname -sr); load generator, gateway and simulators share them"
-echo "max search: closed loop, concurrency doubling from 1, ${STEP} per step, ${CONNS} connections, mix ${MIX}"
-printf '%-10s %12s\n' path "commands/s"
-printf '%-10s %12.0f\n' direct "$direct" gateway "$gateway" haproxy "$hap"
+echo "machine: $(nproc) CPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')), $(uname -sr), load average $(cut -d' ' -f1-3 /proc/loadavg); load generator, gateway and simulators share them"
+echo "max search: closed loop, concurrency doubling from 1 to ${MAXC}, ${STEP} per step, ${CONNS} connections, mix ${MIX}; ${ROUNDS} interleaved rounds"
+printf '%-6s %12s %12s %12s\n' round direct gateway haproxy
+while read -r r d g h; do printf '%-6s %12.0f %12.0f %12.0f\n' "$r" "$d" "$g" "$h"; done <"$OUT/rates"
+printf '%-6s %12.0f %12.0f %12.0f\n' median "$direct" "$gateway" "$hap"
 awk -v g="$gateway" -v h="$hap" -v d="$direct" 'BEGIN {
 	printf "gateway/haproxy %.2f\ngateway/direct  %.2f\n", g / h, g / d
 }'
