@@ -70,9 +70,11 @@ type Latency struct {
 	Mean float64 `json:"mean"`
 }
 
-// Second is one second of a run: commands completed and their latency.
+// Second is one second of a run (or, in a run longer than 600 s, one
+// bucket of several seconds): the commands due in it that were answered
+// correctly and their latency.
 type Second struct {
-	T     int     `json:"t"`
+	T     int     `json:"t"` // seconds from the start of the measured window
 	Count int64   `json:"count"`
 	P50   float64 `json:"p50"`
 	P99   float64 `json:"p99"`
@@ -131,7 +133,8 @@ type recorder struct {
 	start    time.Time // window start
 	end      time.Time // window end
 	hist     *hdrhistogram.Histogram
-	seconds  []*hdrhistogram.Histogram
+	seconds  []*hdrhistogram.Histogram // one per bucket of the timeline
+	bucket   time.Duration
 	errors   map[string]int64
 	errCount int64
 	okInWin  int64 // good answers completed inside the window
@@ -142,11 +145,20 @@ const histMaxMicros = 120_000_000 // 2 minutes
 
 func newHist() *hdrhistogram.Histogram { return hdrhistogram.New(1, histMaxMicros, 3) }
 
+// maxBuckets bounds the timeline, so that a long run does not hold a
+// histogram for each of its seconds.
+const maxBuckets = 600
+
 func newRecorder(start, end time.Time) *recorder {
-	n := int(math.Ceil(end.Sub(start).Seconds()))
-	r := &recorder{start: start, end: end, hist: newHist(), errors: map[string]int64{}, seconds: make([]*hdrhistogram.Histogram, n)}
+	bucket := time.Second
+	if d := end.Sub(start); d > maxBuckets*time.Second {
+		bucket = (d/maxBuckets + time.Second - 1).Truncate(time.Second)
+	}
+	n := max(1, int(math.Ceil(float64(end.Sub(start))/float64(bucket))))
+	r := &recorder{start: start, end: end, hist: newHist(), errors: map[string]int64{}, seconds: make([]*hdrhistogram.Histogram, n), bucket: bucket}
 	for i := range r.seconds {
-		r.seconds[i] = newHist()
+		// Two significant figures are enough for a plot and keep a bucket small.
+		r.seconds[i] = hdrhistogram.New(1, histMaxMicros, 2)
 	}
 	return r
 }
@@ -171,7 +183,7 @@ func (r *recorder) record(sched, done time.Time, code string) {
 	}
 	us = max(1, min(us, histMaxMicros))
 	_ = r.hist.RecordValue(us)
-	if i := int(sched.Sub(r.start) / time.Second); i < len(r.seconds) {
+	if i := int(sched.Sub(r.start) / r.bucket); i < len(r.seconds) {
 		_ = r.seconds[i].RecordValue(us)
 	}
 }
@@ -200,7 +212,7 @@ func (r *recorder) fill(rep *Report) {
 	}
 	rep.Timeline = rep.Timeline[:0]
 	for i, h := range r.seconds {
-		rep.Timeline = append(rep.Timeline, Second{T: i, Count: h.TotalCount(), P50: ms(h.ValueAtQuantile(50)), P99: ms(h.ValueAtQuantile(99)), Max: ms(h.Max())})
+		rep.Timeline = append(rep.Timeline, Second{T: i * int(r.bucket/time.Second), Count: h.TotalCount(), P50: ms(h.ValueAtQuantile(50)), P99: ms(h.ValueAtQuantile(99)), Max: ms(h.Max())})
 	}
 	rep.Percentiles = percentiles(r.hist)
 }
@@ -349,6 +361,9 @@ func (l *load) do(ctx context.Context, i int) string {
 // from that due time (no coordinated omission).
 func (l *load) runOpen(ctx context.Context, rep *Report) {
 	cfg := l.cfg
+	// Commands already sent finish (bounded by cfg.Timeout) when ctx ends:
+	// the contract's clean stop on SIGINT/SIGTERM.
+	cmdCtx := context.WithoutCancel(ctx)
 	rate := float64(cfg.Rate)
 	start := time.Now().Add(20 * time.Millisecond)
 	wStart := start.Add(cfg.Warmup)
@@ -395,7 +410,7 @@ loop:
 		sent.Add(1)
 		go func() {
 			defer wg.Done()
-			code := l.do(ctx, i)
+			code := l.do(cmdCtx, i)
 			rec.record(due, time.Now(), code)
 			<-sem
 		}()
@@ -497,7 +512,7 @@ func (l *load) runMax(ctx context.Context, rep *Report) {
 					if !t.Before(wEnd) {
 						return
 					}
-					code := l.do(ctx, int(next.Add(1)))
+					code := l.do(context.WithoutCancel(ctx), int(next.Add(1)))
 					rec.record(t, time.Now(), code)
 				}
 			}()

@@ -222,3 +222,23 @@ func TestRunLoadSpreadsConnectionsOverTargets(t *testing.T) {
 		t.Errorf("have errors %v, commands a %d b %d; want both targets loaded", rep.Errors, a.Stats().Commands, b.Stats().Commands)
 	}
 }
+
+// A cancelled run stops sending, lets the commands in flight finish, and
+// reports that it stopped early.
+func TestRunLoadStopsCleanlyOnCancel(t *testing.T) {
+	srv, _ := startSim(t, simulator.Config{})
+	ctx, cancel := context.WithCancel(context.Background())
+	var once atomic.Bool
+	rep, err := RunLoad(ctx, LoadConfig{Target: srv.Addr(), HeaderLen: 4, Rate: 200, Duration: time.Hour, Warmup: -1, Conns: 1,
+		Progress: func(float64) {
+			if once.CompareAndSwap(false, true) {
+				cancel()
+			}
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Held || !strings.Contains(rep.Reason, "stopped before the end") || rep.ErrorCount != 0 {
+		t.Errorf("have held %v reason %q errors %v; want not held, stopped early, no errors", rep.Held, rep.Reason, rep.Errors)
+	}
+}
