@@ -22,6 +22,7 @@
 // Secrets: the suite's clear keys, PINs and PANs are test values under the
 // public test LMK, but by the project's rule they still never appear in a
 // failure line: a failure shows the response code, error code and lengths only.
-// Comparisons of answers are plain byte comparisons: they compare test
-// values against an endpoint under test, not secrets of a live system.
+// Answers (which hold PIN blocks, MACs, CVVs, ARPCs and check values) are
+// compared with the expected ones with crypto/subtle.ConstantTimeCompare,
+// though they are test values under the public test LMK.
 package conformance

@@ -348,7 +348,7 @@ func (l *load) do(ctx context.Context, i int) string {
 		return "timeout"
 	case err != nil:
 		return "transport"
-	case bytes.Equal(resp, it.want):
+	case equal(resp, it.want):
 		return ""
 	case len(resp) >= 4 && string(resp[2:4]) != "00":
 		return string(resp[2:4])

@@ -1,8 +1,8 @@
 package conformance
 
 import (
-	"bytes"
 	"context"
+	"crypto/subtle"
 	"errors"
 	"fmt"
 	"time"
@@ -174,10 +174,14 @@ func mismatch(have, want []byte) error {
 	return fmt.Errorf("have %s (%d bytes) want %s (%d bytes)", head(have), len(have), head(want), len(want))
 }
 
+// equal compares an answer with the expected one in constant time (answers
+// hold PIN blocks, MACs, CVVs, ARPCs and check values).
+func equal(a, b []byte) bool { return subtle.ConstantTimeCompare(a, b) == 1 }
+
 // expectExact checks the answer byte for byte.
 func expectExact(want []byte) func(context.Context, RoundTripper, []byte) error {
 	return func(_ context.Context, _ RoundTripper, resp []byte) error {
-		if !bytes.Equal(resp, want) {
+		if !equal(resp, want) {
 			return mismatch(resp, want)
 		}
 		return nil
