@@ -99,6 +99,11 @@ type Limits struct {
 	// IdleTimeout closes a client connection that sends nothing for this long
 	// while it has no command in flight (default 5m).
 	IdleTimeout time.Duration `yaml:"idle_timeout"`
+	// FrameTimeout is how long one frame may take to arrive once its first
+	// byte has: a client that does not complete a frame within it is
+	// closed, however often it sends a byte (default 5s). The idle timeout
+	// counts silence between frames; this one closes slow-loris clients.
+	FrameTimeout time.Duration `yaml:"frame_timeout"`
 	// MaxPipeline is the most commands one client connection may have in
 	// flight; reading pauses beyond it (default 256).
 	MaxPipeline int `yaml:"max_pipeline"`
@@ -210,6 +215,7 @@ const (
 	DefaultData           = "./payhsm-data"
 	DefaultMaxConns       = 1024
 	DefaultIdleTimeout    = 5 * time.Minute
+	DefaultFrameTimeout   = 5 * time.Second
 	DefaultMaxPipeline    = 256
 	DefaultPoolName       = "default"
 	DefaultInterval       = time.Second
@@ -242,6 +248,7 @@ func (c *Config) SetDefaults() {
 	setStr(&c.Audit.Path, filepath.Join(c.Data, AuditFileName))
 	setInt(&c.Limits.MaxConns, DefaultMaxConns)
 	setDur(&c.Limits.IdleTimeout, DefaultIdleTimeout)
+	setDur(&c.Limits.FrameTimeout, DefaultFrameTimeout)
 	setInt(&c.Limits.MaxPipeline, DefaultMaxPipeline)
 	for i := range c.Pools {
 		p := &c.Pools[i]

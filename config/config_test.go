@@ -46,6 +46,7 @@ func TestParseAndDefaults(t *testing.T) {
 		{"data default", c.Data, DefaultData},
 		{"max_conns", c.Limits.MaxConns, 10},
 		{"idle default", c.Limits.IdleTimeout, DefaultIdleTimeout},
+		{"frame timeout default", c.Limits.FrameTimeout, DefaultFrameTimeout},
 		{"interval", p.Health.Interval, 500 * time.Millisecond},
 		{"fails", p.Health.Fails, 3},
 		{"passes default", p.Health.Passes, DefaultPasses},
@@ -75,7 +76,7 @@ func TestValidateNamesEveryPath(t *testing.T) {
 	c, err := Parse([]byte(`
 listen: nowhere
 header_len: 17
-limits: {max_pipeline: -1}
+limits: {max_pipeline: -1, frame_timeout: 1ms}
 policy: {deny: [N]}
 pools:
   - lmk_check_value: XYZ
@@ -98,6 +99,7 @@ pools:
 		"listen: missing port",
 		"header_len: must be 0..16",
 		"limits.max_pipeline",
+		"limits.frame_timeout: must be 10ms..1h",
 		"policy.deny[0]",
 		"pools[0].lmk_check_value",
 		"pools[0].licence_share",

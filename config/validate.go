@@ -7,6 +7,7 @@ import (
 	"net"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // MaxHSMs is the most HSMs one pool may hold (ours).
@@ -43,6 +44,9 @@ func (c *Config) Validate() error {
 	}
 	if c.Limits.IdleTimeout < 0 {
 		add("limits.idle_timeout", "must not be negative")
+	}
+	if c.Limits.FrameTimeout < 10*time.Millisecond || c.Limits.FrameTimeout > time.Hour {
+		add("limits.frame_timeout", "must be 10ms..1h")
 	}
 	if c.Limits.MaxPipeline < 1 || c.Limits.MaxPipeline > 4096 {
 		add("limits.max_pipeline", "must be 1..4096")

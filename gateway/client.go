@@ -63,6 +63,16 @@ type client struct {
 	// at high rates, and a deadline between 3/4 and all of its span is as
 	// good a guard.
 	readArmed time.Time
+	// idleAt is when the connection counts as idle (readArmed plus the
+	// idle timeout); frameDue, when not zero, is when the partial frame
+	// buffered must be whole; deadline is the read deadline set now. The
+	// frame deadline is set only when a read leaves a partial frame and
+	// the deadline armed is later; a deadline that fires before either
+	// is due is re-armed, not obeyed. So a pipelined client costs about
+	// one deadline change per FrameTimeout, not one per read.
+	idleAt   time.Time
+	frameDue time.Time
+	deadline time.Time
 }
 
 var _ pool.Sink = (*client)(nil)
@@ -127,12 +137,21 @@ func (c *client) read() {
 	start, end := 0, 0
 	batch := make([]*pool.Request, 0, c.n)
 	for {
-		if !c.waitBacklog() {
+		blocked, ok := c.waitBacklog()
+		if !ok {
 			return
 		}
-		if now := time.Now(); now.Sub(c.readArmed) > s.cfg.IdleTimeout/4 {
+		now := time.Now()
+		if blocked && !c.frameDue.IsZero() {
+			// The gateway, not the client, paused reading: the frame's
+			// clock starts again.
+			c.frameDue = now.Add(s.cfg.FrameTimeout)
+			c.readArmed = time.Time{}
+		}
+		if now.Sub(c.readArmed) > s.cfg.IdleTimeout/4 {
 			c.readArmed = now
-			c.nc.SetReadDeadline(now.Add(s.cfg.IdleTimeout))
+			c.idleAt = now.Add(s.cfg.IdleTimeout)
+			c.arm(c.idleAt)
 		}
 		// After arming: a stopReading that came first has set a past
 		// deadline this one may have replaced.
@@ -170,6 +189,7 @@ func (c *client) read() {
 				if !c.waitSpace() {
 					return
 				}
+				c.readArmed = time.Time{} // re-arm after the pause
 			}
 			sl := &c.slots[c.tail%c.n]
 			copy(sl.hdr[:], f.Header())
@@ -206,21 +226,55 @@ func (c *client) read() {
 			s.log.Warn("gateway: framing error, closing connection", "remote", c.nc.RemoteAddr().String(), "err", ferr)
 			return
 		}
+		consumed := start > 0
 		if start == end {
 			start, end = 0, 0
-		} else if start > 0 {
-			end = copy(buf, buf[start:end])
-			start = 0
+			c.frameDue = time.Time{}
+		} else {
+			if start > 0 {
+				end = copy(buf, buf[start:end])
+				start = 0
+			}
+			if consumed || c.frameDue.IsZero() {
+				// A new frame began in this read.
+				c.frameDue = time.Now().Add(s.cfg.FrameTimeout)
+				if c.frameDue.Before(c.deadline) {
+					c.arm(c.frameDue)
+				}
+			}
 		}
 		if err != nil {
 			var ne net.Error
-			if errors.As(err, &ne) && ne.Timeout() && !c.isStopped() && c.head.Load() != c.tail {
-				c.readArmed = time.Time{}
-				continue // silent but waiting for answers: not idle
+			if !errors.As(err, &ne) || !ne.Timeout() || c.isStopped() {
+				return
 			}
+			now := time.Now()
+			switch {
+			case !c.frameDue.IsZero() && !now.Before(c.frameDue):
+				s.frameTimeouts.Add(1)
+				s.log.Warn("gateway: frame not complete in time, closing connection",
+					"remote", c.nc.RemoteAddr().String(), "frame_timeout", s.cfg.FrameTimeout)
+				return
+			case !c.frameDue.IsZero() || now.Before(c.idleAt) || c.head.Load() != c.tail:
+				// An early deadline (set for a frame since completed), a
+				// frame still in time, or silence while answers are
+				// awaited: not idle.
+				c.readArmed = time.Time{}
+				continue
+			}
+			s.idleTimeouts.Add(1)
 			return
 		}
 	}
+}
+
+// arm sets the read deadline to the earlier of t and the partial frame's.
+func (c *client) arm(t time.Time) {
+	if !c.frameDue.IsZero() && c.frameDue.Before(t) {
+		t = c.frameDue
+	}
+	c.deadline = t
+	c.nc.SetReadDeadline(t)
 }
 
 // maxBacklog bounds the answers held for a client that reads slowly;
@@ -228,22 +282,24 @@ func (c *client) read() {
 const maxBacklog = 256 << 10
 
 // waitBacklog waits while too many answers wait for the client to read
-// them; false if the connection is dead or the front is closing.
-func (c *client) waitBacklog() bool {
+// them; blocked says it waited, ok is false if the connection is dead or
+// the front is closing.
+func (c *client) waitBacklog() (blocked, ok bool) {
 	for {
 		c.wmu.Lock()
 		n := len(c.backlog) + c.writing
 		c.wmu.Unlock()
 		if n <= maxBacklog {
-			return !c.dead.Load()
+			return blocked, !c.dead.Load()
 		}
+		blocked = true
 		select {
 		case <-c.drained:
 		case <-c.s.done:
-			return false
+			return blocked, false
 		}
 		if c.dead.Load() {
-			return false
+			return blocked, false
 		}
 	}
 }

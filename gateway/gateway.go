@@ -44,6 +44,12 @@ type Config struct {
 	// IdleTimeout closes a connection that sent nothing for this long and
 	// has nothing in flight (default 5m).
 	IdleTimeout time.Duration
+	// FrameTimeout bounds how long one frame may take to arrive: once its
+	// first byte is read, the rest must follow within this span, or the
+	// connection is closed (cause frame_timeout). The idle timeout counts
+	// silence between frames; this closes a client that trickles a frame
+	// a byte at a time to hold a connection slot (ours) (default 5s).
+	FrameTimeout time.Duration
 	// WriteTimeout bounds one write of answers to a client; a client that
 	// does not read for that long is disconnected (default 10s).
 	WriteTimeout time.Duration
@@ -74,6 +80,7 @@ const (
 	defaultMaxConns     = 1024
 	defaultIdleTimeout  = 5 * time.Minute
 	defaultWriteTimeout = 10 * time.Second
+	defaultFrameTimeout = 5 * time.Second
 	defaultMaxPipeline  = 256
 )
 
@@ -99,8 +106,11 @@ type Server struct {
 	accepted atomic.Uint64
 	rejected atomic.Uint64
 	framing  atomic.Uint64
-	reg      prometheus.Registerer
-	metrics  []prometheus.Collector
+	// Connections closed by a timeout, by cause.
+	frameTimeouts atomic.Uint64
+	idleTimeouts  atomic.Uint64
+	reg           prometheus.Registerer
+	metrics       []prometheus.Collector
 }
 
 // Start listens (unless cfg.Listener is set) and serves in the background
@@ -128,6 +138,9 @@ func Start(cfg Config, backend Backend) (*Server, error) {
 	}
 	if cfg.WriteTimeout <= 0 {
 		cfg.WriteTimeout = defaultWriteTimeout
+	}
+	if cfg.FrameTimeout <= 0 {
+		cfg.FrameTimeout = defaultFrameTimeout
 	}
 	if cfg.MaxPipeline <= 0 {
 		cfg.MaxPipeline = defaultMaxPipeline
@@ -175,6 +188,11 @@ type Stats struct {
 	Answered uint64 // answers written to clients
 	Refused  uint64 // commands answered 68 by policy
 	Framing  uint64 // connections closed for a framing error
+	// FrameTimeouts counts connections closed because a frame did not
+	// arrive whole within FrameTimeout.
+	FrameTimeouts uint64
+	// IdleTimeouts counts connections closed after IdleTimeout of silence.
+	IdleTimeouts uint64
 }
 
 // Stats returns a snapshot of the counters.
@@ -184,7 +202,7 @@ func (s *Server) Stats() Stats {
 	s.mu.Unlock()
 	return Stats{Conns: n, Accepted: s.accepted.Load(), Rejected: s.rejected.Load(),
 		Received: s.received.Load(), Answered: s.answered.Load(), Refused: s.refused.Load(),
-		Framing: s.framing.Load()}
+		Framing: s.framing.Load(), FrameTimeouts: s.frameTimeouts.Load(), IdleTimeouts: s.idleTimeouts.Load()}
 }
 
 func (s *Server) acceptLoop() {
@@ -295,6 +313,13 @@ func (s *Server) register() error {
 	counter("payhsm_gateway_connections_total", "Host-command connections accepted.", &s.accepted)
 	counter("payhsm_gateway_connections_rejected_total", "Host-command connections closed at once because max_conns was reached.", &s.rejected)
 	counter("payhsm_gateway_framing_errors_total", "Host-command connections closed for a framing error.", &s.framing)
+	for cause, v := range map[string]*atomic.Uint64{"frame_timeout": &s.frameTimeouts, "idle_timeout": &s.idleTimeouts} {
+		s.metrics = append(s.metrics, prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name:        "payhsm_gateway_connections_timed_out_total",
+			Help:        "Host-command connections closed by a timeout, by cause: frame_timeout (a frame did not arrive whole in time), idle_timeout (silence).",
+			ConstLabels: prometheus.Labels{"cause": cause},
+		}, func() float64 { return float64(v.Load()) }))
+	}
 	s.metrics = append(s.metrics, prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 		Name: "payhsm_gateway_connections", Help: "Host-command connections open now.",
 	}, func() float64 {

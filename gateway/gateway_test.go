@@ -451,3 +451,84 @@ func TestGatewayASlowClientDoesNotStallOthers(t *testing.T) {
 		}
 	}
 }
+
+func TestGatewayClosesAClientThatTricklesAFrame(t *testing.T) {
+	_, _, p := pair(t, nil)
+	reg := prometheus.NewRegistry()
+	const frameTimeout = 500 * time.Millisecond
+	g := startGateway(t, Config{FrameTimeout: frameTimeout, IdleTimeout: 30 * time.Second, Registerer: reg}, p)
+
+	// A pipelined client runs throughout, for several frame timeouts: its
+	// reads end inside frames all the time, and it must never be cut.
+	l := startLoad(t, g.Addr(), 2, 16)
+
+	// A frame declaring 200 bytes, one byte every 100 ms: each byte re-arms
+	// no idle timer, and the frame cannot be whole within 500 ms.
+	drip := dial(t, g.Addr())
+	in := append([]byte{0, 200}, "0009NC"...)
+	stop := make(chan struct{})
+	dripped := make(chan int)
+	go func() {
+		tick := time.NewTicker(100 * time.Millisecond)
+		defer tick.Stop()
+		n := 0
+		defer func() { dripped <- n }()
+		for ; ; n++ {
+			if _, err := drip.Write([]byte{in[n%len(in)]}); err != nil {
+				return
+			}
+			select {
+			case <-tick.C:
+			case <-stop:
+				return
+			}
+		}
+	}()
+	drip.SetReadDeadline(time.Now().Add(10 * time.Second))
+	_, err := drip.Read(make([]byte, 1))
+	close(stop)
+	n := <-dripped
+	if !errors.Is(err, io.EOF) {
+		t.Errorf("dripping client: have %v, want closed by the gateway (EOF)", err)
+	}
+	if n >= 200 {
+		t.Errorf("dripping client sent %d bytes before the close; want it closed within the frame", n)
+	}
+	if have := g.Stats().FrameTimeouts; have != 1 {
+		t.Errorf("Stats().FrameTimeouts: have %d, want 1", have)
+	}
+	if have := metricValue(t, reg, "payhsm_gateway_connections_timed_out_total", map[string]string{"cause": "frame_timeout"}); have != 1 {
+		t.Errorf("payhsm_gateway_connections_timed_out_total{cause=frame_timeout}: have %v, want 1", have)
+	}
+
+	// Let the pipelined load run past a few more frame timeouts.
+	<-time.After(3 * frameTimeout)
+	sent, ok := l.finish()
+	if sent == 0 || sent != ok || len(l.codes) != 0 || l.eofs != 0 {
+		t.Errorf("pipelined client beside it: sent %d, answered 00 %d, errors %v, closed %d", sent, ok, l.codes, l.eofs)
+	}
+	if have := g.Stats().FrameTimeouts; have != 1 {
+		t.Errorf("after the load: FrameTimeouts have %d, want 1 (only the dripping client)", have)
+	}
+}
+
+func TestGatewayAnswersAFrameSplitWithinTheFrameTimeout(t *testing.T) {
+	_, _, p := pair(t, nil)
+	g := startGateway(t, Config{FrameTimeout: 2 * time.Second}, p)
+	c := dial(t, g.Addr())
+	f := frame("0001", "NC")
+	if _, err := c.Write(f[:5]); err != nil {
+		t.Fatal(err)
+	}
+	<-time.After(200 * time.Millisecond) // the rest comes later, well in time
+	if _, err := c.Write(f[5:]); err != nil {
+		t.Fatal(err)
+	}
+	c.SetReadDeadline(time.Now().Add(10 * time.Second))
+	if hdr, body := readAnswer(t, hostcmd.NewReader(c, 4)); hdr != "0001" || len(body) < 4 || body[:4] != "ND00" {
+		t.Errorf("split frame: have %q %q, want ND00 for 0001", hdr, body)
+	}
+	if have := g.Stats().FrameTimeouts; have != 0 {
+		t.Errorf("FrameTimeouts: have %d, want 0", have)
+	}
+}

@@ -347,6 +347,7 @@ func gatewayConfig(c *config.Config, log *slog.Logger, reg prometheus.Registerer
 		HeaderLen:     *c.HeaderLen,
 		MaxConns:      c.Limits.MaxConns,
 		IdleTimeout:   c.Limits.IdleTimeout,
+		FrameTimeout:  c.Limits.FrameTimeout,
 		MaxPipeline:   c.Limits.MaxPipeline,
 		Allow:         c.Policy.Allow,
 		Deny:          c.Policy.Deny,

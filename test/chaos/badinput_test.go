@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/payhsm/payhsm-gw/config"
 	"github.com/payhsm/payhsm-gw/hostcmd"
 )
 
@@ -232,7 +233,9 @@ func TestBadInputOnHostCommandListener(t *testing.T) {
 		}
 		defer c.Close()
 		// A frame that declares 200 bytes, trickled one byte a second for
-		// three idle timeouts (bounded).
+		// three idle timeouts (bounded). Each byte restarts the idle
+		// timer, but limits.frame_timeout (default, config.DefaultFrameTimeout)
+		// bounds the whole frame from its first byte.
 		in := []byte{0, 200, '0', '0', '0', '9', 'N', 'C'}
 		closed := false
 		start := time.Now()
@@ -245,12 +248,14 @@ func TestBadInputOnHostCommandListener(t *testing.T) {
 			ex := readUntilClose(c, time.Second)
 			closed = ex.closed
 		}
-		// The documented idle timeout is "sent nothing for this long"
-		// (gateway.Config.IdleTimeout), so a byte a second keeps the
-		// connection open; no frame-completion deadline exists. Recorded
-		// as a gap in docs/reliability.md, not asserted either way.
-		notes = append(notes, fmt.Sprintf("one byte per second for %v: closed=%v (idle_timeout %v)", time.Since(start).Round(time.Second), closed, idle))
-		t.Logf("one byte per second: closed by the gateway: %v", closed)
+		after := time.Since(start)
+		if !closed || after < config.DefaultFrameTimeout-100*time.Millisecond {
+			t.Errorf("one byte per second: closed %v after %v; want closed once the frame timeout %v has passed", closed, after.Round(time.Millisecond), config.DefaultFrameTimeout)
+		}
+		if have := sumMetric(g.metrics(t), "payhsm_gateway_connections_timed_out_total", `cause="frame_timeout"`); have < 1 {
+			t.Errorf("payhsm_gateway_connections_timed_out_total{cause=\"frame_timeout\"}: have %v, want at least 1", have)
+		}
+		notes = append(notes, fmt.Sprintf("one byte per second: closed=%v after %v (idle_timeout %v, frame_timeout %v)", closed, after.Round(time.Second), idle, config.DefaultFrameTimeout))
 		undisturbed(t)
 	})
 
