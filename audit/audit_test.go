@@ -192,3 +192,136 @@ func BenchmarkWrite(b *testing.B) {
 		l.Write(rec)
 	}
 }
+
+// countingWriter counts Write calls; gate, when set, holds each call
+// until a value arrives, after telling entered.
+type countingWriter struct {
+	mu      sync.Mutex
+	buf     bytes.Buffer
+	calls   int
+	entered chan struct{}
+	gate    chan struct{}
+}
+
+func (w *countingWriter) Write(b []byte) (int, error) {
+	if w.gate != nil {
+		w.entered <- struct{}{}
+		<-w.gate
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.calls++
+	return w.buf.Write(b)
+}
+
+func (w *countingWriter) lines(t *testing.T) int {
+	t.Helper()
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	n := 0
+	for ln := range strings.Lines(w.buf.String()) {
+		var m map[string]any
+		if err := json.Unmarshal([]byte(ln), &m); err != nil {
+			t.Fatalf("line %d is not JSON: %v", n+1, err)
+		}
+		n++
+	}
+	return n
+}
+
+func TestBatchedLogWritesManyRecordsPerWrite(t *testing.T) {
+	w := &countingWriter{}
+	l, err := New(w, Options{FlushInterval: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const n = 500
+	for i := range n {
+		l.Write(Record{Cmd: "CA", Code: "00", RequestID: strings.Repeat("r", i%9)})
+	}
+	// Flush does not wait for the hour: it makes the writer go now.
+	l.Flush()
+	if have := w.lines(t); have != n {
+		t.Fatalf("after Flush: have %d lines, want %d", have, n)
+	}
+	if w.calls != 1 {
+		t.Errorf("have %d writes for %d records gathered in one interval, want 1", w.calls, n)
+	}
+	l.Write(Record{Cmd: "NC"})
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if have := w.lines(t); have != n+1 {
+		t.Errorf("after Close: have %d lines, want %d (Close writes what is buffered)", have, n+1)
+	}
+	if l.WriteErrors() != 0 {
+		t.Errorf("have %d write errors, want 0", l.WriteErrors())
+	}
+	l.Write(Record{Cmd: "NC"})
+	if l.WriteErrors() != 1 {
+		t.Errorf("write after Close: have %d write errors, want 1", l.WriteErrors())
+	}
+}
+
+func TestBatchedLogDropsOnlyAfterMaxBlockWhenTheWriterIsStuck(t *testing.T) {
+	w := &countingWriter{entered: make(chan struct{}, 100), gate: make(chan struct{})}
+	reg := prometheus.NewRegistry()
+	l, err := New(w, Options{FlushInterval: time.Millisecond, MaxBuffer: 1024, MaxBlock: 20 * time.Millisecond, Registerer: reg})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := Record{Cmd: "CA", Code: "00", RequestID: strings.Repeat("x", 100)}
+	l.Write(rec)
+	<-w.entered // the writer holds the first batch and cannot write it
+	sent := 1
+	for l.Dropped() == 0 && sent < 100 {
+		l.Write(rec) // fills the 1 KiB buffer, then waits MaxBlock and drops
+		sent++
+	}
+	if l.Dropped() != 1 {
+		t.Fatalf("have %d dropped after %d records into a full buffer, want 1", l.Dropped(), sent)
+	}
+	if have := testutil.ToFloat64(l.dropsC); have != 1 {
+		t.Errorf("payhsm_audit_dropped_total: have %v, want 1", have)
+	}
+	// The disk comes back: every record not dropped reaches it.
+	close(w.gate)
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if have, want := w.lines(t), sent-1; have != want {
+		t.Errorf("have %d lines, want %d (all but the dropped one)", have, want)
+	}
+	if l.WriteErrors() != 1 {
+		t.Errorf("have %d write errors, want 1 (the dropped record)", l.WriteErrors())
+	}
+}
+
+func TestBatchedLogAppliesBackpressureInsteadOfDropping(t *testing.T) {
+	w := &countingWriter{}
+	// A buffer of about 4 records: writers wait for the writer goroutine
+	// again and again, and none waits long enough to drop.
+	l, err := New(w, Options{FlushInterval: time.Millisecond, MaxBuffer: 600, MaxBlock: time.Minute})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const writers, each = 4, 200
+	var wg sync.WaitGroup
+	for range writers {
+		wg.Go(func() {
+			for range each {
+				l.Write(Record{Cmd: "CA", Code: "00", RequestID: strings.Repeat("y", 80)})
+			}
+		})
+	}
+	wg.Wait()
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if have := w.lines(t); have != writers*each {
+		t.Errorf("have %d lines, want %d", have, writers*each)
+	}
+	if l.Dropped() != 0 || l.WriteErrors() != 0 {
+		t.Errorf("have %d dropped, %d write errors, want none", l.Dropped(), l.WriteErrors())
+	}
+}
