@@ -1,7 +1,6 @@
 package audit
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -232,16 +231,16 @@ func (l *Log) Write(rec Record) {
 	if rec.PAN != "" {
 		ln.PAN = redact.MaskPAN(rec.PAN)
 	}
-	b, err := json.Marshal(ln)
+	if l.wake != nil {
+		l.buffer(&ln)
+		return
+	}
+	b, err := appendLine(make([]byte, 0, 256), &ln)
 	if err != nil {
 		l.fail(err, 1)
 		return
 	}
 	b = append(b, '\n')
-	if l.wake != nil {
-		l.buffer(b)
-		return
-	}
 	l.mu.Lock()
 	if l.closed {
 		err = errClosed
@@ -261,11 +260,11 @@ var (
 	errFull   = errors.New("audit: buffer full, record dropped")
 )
 
-// buffer adds one encoded line to the batch.
-func (l *Log) buffer(b []byte) {
+// buffer encodes ln onto the end of the batch.
+func (l *Log) buffer(ln *line) {
 	l.mu.Lock()
 	var timer *time.Timer
-	for !l.closed && len(l.buf) > 0 && len(l.buf)+len(b) > l.maxBuf {
+	for !l.closed && len(l.buf) >= l.maxBuf {
 		room := l.room
 		l.mu.Unlock()
 		if timer == nil {
@@ -287,12 +286,19 @@ func (l *Log) buffer(b []byte) {
 		l.fail(errClosed, 1)
 		return
 	}
-	first := len(l.buf) == 0
-	l.buf = append(l.buf, b...)
+	n0 := len(l.buf)
+	b, err := appendLine(l.buf, ln)
+	if err != nil {
+		l.buf = b[:n0]
+		l.mu.Unlock()
+		l.fail(err, 1)
+		return
+	}
+	l.buf = append(b, '\n')
 	l.n++
 	half := len(l.buf) >= l.maxBuf/2
 	l.mu.Unlock()
-	if first {
+	if n0 == 0 {
 		signal(l.wake)
 	}
 	if half {

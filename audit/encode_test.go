@@ -1,0 +1,53 @@
+package audit
+
+import (
+	"bytes"
+	"encoding/json"
+	"testing"
+	"time"
+)
+
+// TestAppendLineMatchesJSON holds appendLine to encoding/json's bytes, the
+// independent reference, on every field and every kind of character
+// json escapes.
+func TestAppendLineMatchesJSON(t *testing.T) {
+	odd := "a\"b\\c<d>e&f\ng\rh\ti\bj\fk\x00l\x1fm\u2028n\u2029o\xffp\xc3q é 日本 \U0001F600"
+	at := time.Date(2026, 8, 7, 10, 11, 12, 345678900, time.UTC)
+	cases := []line{
+		{},
+		{Record: Record{Time: at}},
+		{Record: Record{Time: at, RequestID: "r-1", Client: "key:ops", Remote: "10.0.0.1:5000",
+			Op: "pin.translate", Cmd: "CA", HSM: "hsm-a", Code: "00", Status: 200, Error: "invalid_field"},
+			LatencyMs: 1.5, PAN: "411111******1111"},
+		{Record: Record{Time: at, RequestID: odd, Client: odd, Remote: odd, Op: odd, Cmd: odd, HSM: odd,
+			Code: odd, Status: -503, Error: odd}, LatencyMs: 123456.789, PAN: odd},
+		{Record: Record{Time: time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC)}},
+		{Record: Record{Time: at}, LatencyMs: 1e-7},
+		{Record: Record{Time: at}, LatencyMs: 0.001},
+		{Record: Record{Time: at}, LatencyMs: 1e21},
+	}
+	for i := range 256 {
+		cases = append(cases, line{Record: Record{Time: at, Cmd: string([]byte{byte(i), 'x'})}})
+	}
+	for i, ln := range cases {
+		want, wantErr := json.Marshal(&ln)
+		have, err := appendLine(nil, &ln)
+		if (err != nil) != (wantErr != nil) || (err == nil && !bytes.Equal(have, want)) {
+			t.Errorf("case %d:\nhave %s (%v)\nwant %s (%v)", i, have, err, want, wantErr)
+		}
+	}
+}
+
+func FuzzAppendLine(f *testing.F) {
+	f.Add("CA", "hsm-a", "10.0.0.1:5000", int64(1500))
+	f.Add("\u2028<&>", "\xff\xfe", "\x00\"\\", int64(-1))
+	f.Fuzz(func(t *testing.T, cmd, hsm, remote string, us int64) {
+		ln := line{Record: Record{Time: time.Unix(0, us).UTC(), Cmd: cmd, HSM: hsm, Remote: remote},
+			LatencyMs: float64(us) / 1000}
+		want, wantErr := json.Marshal(&ln)
+		have, err := appendLine(nil, &ln)
+		if (err != nil) != (wantErr != nil) || (err == nil && !bytes.Equal(have, want)) {
+			t.Errorf("have %s (%v), want %s (%v)", have, err, want, wantErr)
+		}
+	})
+}
