@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"syscall"
 	"testing"
 	"time"
 
@@ -488,8 +489,9 @@ func TestGatewayClosesAClientThatTricklesAFrame(t *testing.T) {
 	_, err := drip.Read(make([]byte, 1))
 	close(stop)
 	n := <-dripped
-	if !errors.Is(err, io.EOF) {
-		t.Errorf("dripping client: have %v, want closed by the gateway (EOF)", err)
+	// EOF, or a reset when a byte arrived after the gateway's last read.
+	if !errors.Is(err, io.EOF) && !errors.Is(err, syscall.ECONNRESET) {
+		t.Errorf("dripping client: have %v, want closed by the gateway (EOF or reset)", err)
 	}
 	if n >= 200 {
 		t.Errorf("dripping client sent %d bytes before the close; want it closed within the frame", n)
