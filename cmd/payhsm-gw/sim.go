@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -38,17 +37,10 @@ func runSim(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(w, "\nFlags:")
 		printFlags(w, fs)
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return exitOK
-		}
-		return exitUsage
+	if code, done := parseFlags(fs, args); done {
+		return code
 	}
-	usageErr := func(format string, a ...any) int {
-		fmt.Fprintf(stderr, "payhsm-gw sim: "+format+"\n\n", a...)
-		fs.Usage()
-		return exitUsage
-	}
+	usageErr := func(format string, a ...any) int { return usageError(fs, stderr, format, a...) }
 	if fs.NArg() > 0 {
 		return usageErr("unexpected argument %q", fs.Arg(0))
 	}
@@ -106,17 +98,4 @@ func loadLMK(arg string) (*keys.LMK, error) {
 	}
 	defer f.Close()
 	return keys.ParseLMK(f)
-}
-
-// printFlags prints the flags of fs in the --name form of the CLI contract
-// (docs/spec/cli.md), with their defaults.
-func printFlags(w io.Writer, fs *flag.FlagSet) {
-	fs.VisitAll(func(f *flag.Flag) {
-		name, usage := flag.UnquoteUsage(f)
-		fmt.Fprintf(w, "  --%s %s\n    \t%s", f.Name, name, usage)
-		if f.DefValue != "" && f.DefValue != "0" && f.DefValue != "0s" {
-			fmt.Fprintf(w, " (default %s)", f.DefValue)
-		}
-		fmt.Fprintln(w)
-	})
 }
