@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"net"
+	"sync/atomic"
 	"testing"
 )
 
@@ -112,4 +113,56 @@ func BenchmarkClientRoundTrip(b *testing.B) {
 			}
 		})
 	})
+}
+
+// countingConn counts the Write calls made on a connection.
+type countingConn struct {
+	net.Conn
+	writes atomic.Int64
+}
+
+func (c *countingConn) Write(p []byte) (int, error) {
+	c.writes.Add(1)
+	return c.Conn.Write(p)
+}
+
+// BenchmarkClientLoopback keeps 256 requests in flight on one Client over
+// TCP loopback, as the load runner does, and reports the client's writes
+// per request: each write costs a system call and, on loopback, the
+// receiver's wake-up, so coalescing them is what the client's speed hangs on.
+func BenchmarkClientLoopback(b *testing.B) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Skip(err)
+	}
+	defer ln.Close()
+	go func() {
+		for {
+			s, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go ServeConn(context.Background(), s, 4, echoHandler)
+		}
+	}()
+	nc, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		b.Fatal(err)
+	}
+	cc := &countingConn{Conn: nc}
+	c := NewClient(cc, 4)
+	defer c.Close()
+	body := (&B2{Data: []byte("ping")}).AppendBody(nil)
+	ctx := context.Background()
+	b.ReportAllocs()
+	b.SetParallelism(128)
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if _, err := c.RoundTrip(ctx, body); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+	b.ReportMetric(float64(cc.writes.Load())/float64(b.N), "writes/req")
 }

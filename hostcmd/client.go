@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"net"
+	"runtime"
 	"sync"
 	"time"
 )
@@ -314,6 +315,9 @@ func (c *Client) writeLoop() {
 		case <-c.done:
 			return
 		}
+		// Yield first so that requests made meanwhile by other goroutines
+		// join this write: on loopback the cost is per write, not per byte.
+		runtime.Gosched()
 		c.mu.Lock()
 		out, c.wbuf = c.wbuf, out[:0]
 		c.mu.Unlock()
