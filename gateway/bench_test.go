@@ -145,6 +145,26 @@ func cpuTime(b *testing.B, pid int) time.Duration {
 	return time.Duration(ut+st) * 10 * time.Millisecond
 }
 
+// syscalls returns the read and write system calls a process has made
+// (syscr and syscw of /proc/PID/io; a read that finds nothing counts too).
+func syscalls(b *testing.B, pid int) (reads, writes int64) {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/io", pid))
+	if err != nil {
+		return -1, -1
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		k, v, _ := strings.Cut(line, ": ")
+		n, _ := strconv.ParseInt(v, 10, 64)
+		switch k {
+		case "syscr":
+			reads = n
+		case "syscw":
+			writes = n
+		}
+	}
+	return reads, writes
+}
+
 // fleet is a set of client connections kept open across benchmark
 // iterations, as a switch keeps its connections.
 type fleet struct {
@@ -273,6 +293,7 @@ func BenchmarkRelaySaturation(b *testing.B) {
 					g = gw
 				}
 				gw0, sim0 := cpuTime(b, g.cmd.Process.Pid), cpuTime(b, sim.cmd.Process.Pid)
+				r0, w0 := syscalls(b, g.cmd.Process.Pid)
 				start := time.Now()
 				cmds := 0
 				for b.Loop() {
@@ -284,6 +305,10 @@ func BenchmarkRelaySaturation(b *testing.B) {
 				b.ReportMetric(float64((cpuTime(b, sim.cmd.Process.Pid)-sim0).Microseconds())/float64(cmds), "sim-cpu-µs/cmd")
 				if tt.name != "direct" {
 					b.ReportMetric(float64((cpuTime(b, g.cmd.Process.Pid)-gw0).Microseconds())/float64(cmds), "gw-cpu-µs/cmd")
+					if r1, w1 := syscalls(b, g.cmd.Process.Pid); r0 >= 0 && r1 >= 0 {
+						b.ReportMetric(float64(r1-r0)/float64(cmds), "gw-reads/cmd")
+						b.ReportMetric(float64(w1-w0)/float64(cmds), "gw-writes/cmd")
+					}
 				}
 			})
 		}
