@@ -17,7 +17,8 @@ import (
 func appendLine(dst []byte, ln *line) ([]byte, error) {
 	abs := math.Abs(ln.LatencyMs)
 	if y := ln.Time.Year(); y < 0 || y > 9999 || (abs != 0 && (abs < 1e-6 || abs >= 1e21)) {
-		b, err := json.Marshal(ln)
+		v := *ln // a copy escapes to the heap, only on this rare path
+		b, err := json.Marshal(&v)
 		return append(dst, b...), err
 	}
 	dst = append(dst, `{"time":"`...)
@@ -36,9 +37,41 @@ func appendLine(dst []byte, ln *line) ([]byte, error) {
 	}
 	dst = appendField(dst, `,"error":`, ln.Error)
 	dst = append(dst, `,"latencyMs":`...)
-	dst = strconv.AppendFloat(dst, ln.LatencyMs, 'f', -1, 64)
+	if us := ln.Latency.Microseconds(); us > -maxExactMicros && us < maxExactMicros && ln.LatencyMs == float64(us)/1000 {
+		// As Write sets it: whole microseconds.
+		dst = appendMillis(dst, us)
+	} else {
+		dst = strconv.AppendFloat(dst, ln.LatencyMs, 'f', -1, 64)
+	}
 	dst = appendField(dst, `,"pan":`, ln.PAN)
 	return append(dst, '}'), nil
+}
+
+// maxExactMicros bounds the latencies appendMillis formats: below 10^15 µs
+// (about 31 years) float64(us)/1000 is closer to the decimal us/1000 than
+// to any shorter decimal, so strconv's shortest formatting prints exactly
+// that decimal and the two agree.
+const maxExactMicros = 1_000_000_000_000_000
+
+// appendMillis appends us/1000 in decimal without trailing zeros, as
+// strconv.AppendFloat(float64(us)/1000, 'f', -1, 64) does, for
+// |us| < maxExactMicros.
+func appendMillis(dst []byte, us int64) []byte {
+	if us < 0 {
+		dst = append(dst, '-')
+		us = -us
+	}
+	dst = strconv.AppendInt(dst, us/1000, 10)
+	frac := us % 1000
+	if frac == 0 {
+		return dst
+	}
+	digits := [3]byte{byte('0' + frac/100), byte('0' + frac/10%10), byte('0' + frac%10)}
+	n := 3
+	for digits[n-1] == '0' {
+		n--
+	}
+	return append(append(dst, '.'), digits[:n]...)
 }
 
 // appendField appends key and s as a JSON string, unless s is empty

@@ -3,6 +3,7 @@ package audit
 import (
 	"bytes"
 	"encoding/json"
+	"strconv"
 	"testing"
 	"time"
 )
@@ -25,6 +26,10 @@ func TestAppendLineMatchesJSON(t *testing.T) {
 		{Record: Record{Time: at}, LatencyMs: 1e-7},
 		{Record: Record{Time: at}, LatencyMs: 0.001},
 		{Record: Record{Time: at}, LatencyMs: 1e21},
+		{Record: Record{Time: at, Latency: 1500 * time.Microsecond}, LatencyMs: 1.5},
+		{Record: Record{Time: at, Latency: time.Microsecond}, LatencyMs: 0.001},
+		{Record: Record{Time: at, Latency: -2250 * time.Microsecond}, LatencyMs: -2.25},
+		{Record: Record{Time: at, Latency: 1500 * time.Microsecond}, LatencyMs: 7}, // disagreeing: LatencyMs wins
 	}
 	for i := range 256 {
 		cases = append(cases, line{Record: Record{Time: at, Cmd: string([]byte{byte(i), 'x'})}})
@@ -48,6 +53,40 @@ func FuzzAppendLine(f *testing.F) {
 		have, err := appendLine(nil, &ln)
 		if (err != nil) != (wantErr != nil) || (err == nil && !bytes.Equal(have, want)) {
 			t.Errorf("have %s (%v), want %s (%v)", have, err, want, wantErr)
+		}
+	})
+}
+
+// TestAppendMillisMatchesStrconv holds the integer formatting of latencies
+// to strconv's shortest float formatting, the independent reference.
+func TestAppendMillisMatchesStrconv(t *testing.T) {
+	values := []int64{0, 1, 9, 10, 99, 100, 999, 1000, 1001, 1010, 1100, 1500, 123456789, -1, -1500,
+		maxExactMicros - 1, -(maxExactMicros - 1), 999999999999999, 4503599627370495}
+	for us := int64(0); us < 20000; us++ {
+		values = append(values, us)
+	}
+	for v := int64(1); v < maxExactMicros; v *= 7 {
+		values = append(values, v, v+1, v*3+999, -v)
+	}
+	for _, us := range values {
+		if us <= -maxExactMicros || us >= maxExactMicros {
+			continue
+		}
+		want := strconv.AppendFloat(nil, float64(us)/1000, 'f', -1, 64)
+		if have := appendMillis(nil, us); !bytes.Equal(have, want) {
+			t.Errorf("%d µs: have %s, want %s", us, have, want)
+		}
+	}
+}
+
+func FuzzAppendMillis(f *testing.F) {
+	f.Add(int64(1500))
+	f.Add(int64(-7))
+	f.Fuzz(func(t *testing.T, us int64) {
+		us %= maxExactMicros
+		want := strconv.AppendFloat(nil, float64(us)/1000, 'f', -1, 64)
+		if have := appendMillis(nil, us); !bytes.Equal(have, want) {
+			t.Errorf("%d µs: have %s, want %s", us, have, want)
 		}
 	})
 }

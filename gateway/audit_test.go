@@ -68,3 +68,18 @@ func TestGatewayAuditsEveryCommand(t *testing.T) {
 		t.Errorf("NG record: have %+v, want cmd NG, code 68, no HSM", h)
 	}
 }
+
+func TestCodeStringIsTheTwoCharacters(t *testing.T) {
+	for a := range 256 {
+		for b := range 256 {
+			if have, want := codeString(byte(a), byte(b)), string([]byte{byte(a), byte(b)}); have != want {
+				t.Fatalf("codeString(%#x, %#x) = %q, want %q", a, b, have, want)
+			}
+		}
+	}
+	var sink string
+	if n := testing.AllocsPerRun(100, func() { sink = codeString('C', 'A'); sink = codeString('0', '0') }); n != 0 {
+		t.Errorf("codeString allocates for command codes: %v allocations", n)
+	}
+	_ = sink
+}

@@ -332,12 +332,46 @@ func (c *client) audit(sl *slot, relayed bool) {
 		rec.HSM = sl.req.HSM()
 	}
 	if b := sl.req.Body; len(b) >= 2 {
-		rec.Cmd = string(b[:2])
+		rec.Cmd = codeString(b[0], b[1])
 	}
 	if r := sl.req.Resp; len(r) >= 4 {
-		rec.Code = string(r[2:4])
+		rec.Code = codeString(r[2], r[3])
 	}
 	c.s.cfg.Audit.Write(rec)
+}
+
+// codeChars is every pair of the characters 0-9 and A-Z, which is what
+// command and error codes are made of, so that codeString can return a
+// substring instead of allocating two strings per audited command.
+var codeChars = func() string {
+	const alnum = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	b := make([]byte, 0, 2*len(alnum)*len(alnum))
+	for i := range len(alnum) {
+		for j := range len(alnum) {
+			b = append(b, alnum[i], alnum[j])
+		}
+	}
+	return string(b)
+}()
+
+// codeString returns the two characters a, b as a string.
+func codeString(a, b byte) string {
+	i, j := alnumIndex(a), alnumIndex(b)
+	if i < 0 || j < 0 {
+		return string([]byte{a, b})
+	}
+	k := 2 * (i*36 + j)
+	return codeChars[k : k+2]
+}
+
+func alnumIndex(c byte) int {
+	switch {
+	case c >= '0' && c <= '9':
+		return int(c - '0')
+	case c >= 'A' && c <= 'Z':
+		return int(c-'A') + 10
+	}
+	return -1
 }
 
 // Flush writes every answer that is next in request order, in one write.
