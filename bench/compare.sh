@@ -4,26 +4,29 @@
 #   direct   the load runner's connections spread over the two simulators
 #   gateway  through 'payhsm-gw serve' with both simulators in one pair
 #   haproxy  through HAProxy (TCP mode, round robin) in front of the same pair
-# and prints the three rates (medians of interleaved rounds) and the ratios
-# gateway/HAProxy and gateway/direct.
+# for several client shapes (numbers of client connections), and prints per
+# shape the three rates (medians of interleaved rounds), the ratios
+# gateway/HAProxy and gateway/direct, and where the CPU went: each process's
+# user+system time per command over the whole search (load runner, both
+# simulators, the gateway or HAProxy).
 #
 # Everything runs on loopback and is bounded in time; every process the script
 # starts is stopped on exit. HAProxy comes from the Debian package 'haproxy'
 # (installed with apt-get if missing).
 #
 # Environment: BASE_PORT (default 27500; uses BASE_PORT..BASE_PORT+4),
-# STEP (duration of each concurrency step of the max search, default 2s),
+# SHAPES (client connection counts, default "8 64 256"),
+# STEP (duration of each concurrency step of the max search, default 1s),
 # MAXC (highest concurrency the search tries, default 4096), ROUNDS (interleaved
-# rounds, default 3; the medians are quoted),
-# CONNS (client connections, default 8), MIX (default the load runner's),
-# OUT (directory for the JSON reports, default a temporary directory).
+# rounds, default 3; the medians are quoted), MIX (default the load runner's),
+# OUT (directory for the reports, default a temporary directory).
 set -euo pipefail
 
 BASE_PORT=${BASE_PORT:-27500}
-STEP=${STEP:-2s}
+STEP=${STEP:-1s}
 MAXC=${MAXC:-4096}
 ROUNDS=${ROUNDS:-3}
-CONNS=${CONNS:-8}
+SHAPES=${SHAPES:-8 64 256}
 MIX=${MIX:-CA:30,KQ:30,CY:20,EC:20}
 SIM_A=127.0.0.1:$((BASE_PORT))
 SIM_B=127.0.0.1:$((BASE_PORT + 1))
@@ -34,6 +37,7 @@ HAP=127.0.0.1:$((BASE_PORT + 4))
 cd "$(dirname "$0")/.."
 work=$(mktemp -d)
 OUT=${OUT:-$work}
+mkdir -p "$OUT"
 pids=()
 cleanup() {
 	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
@@ -64,14 +68,17 @@ wait_port() {
 
 "$bin" sim --listen "$SIM_A" --log-level warn 2>"$work/sim-a.log" &
 pids+=($!)
+sim_a=$!
 "$bin" sim --listen "$SIM_B" --log-level warn 2>"$work/sim-b.log" &
 pids+=($!)
+sim_b=$!
 wait_port "$SIM_A"
 wait_port "$SIM_B"
 
 "$bin" serve --listen "$GW" --http "$GW_HTTP" --data "$work/data" \
 	--hsm "a=$SIM_A,pair=p" --hsm "b=$SIM_B,pair=p" 2>"$work/gateway.log" &
 pids+=($!)
+gw_pid=$!
 wait_port "$GW"
 for _ in $(seq 100); do
 	curl -fs "http://$GW_HTTP/readyz" >/dev/null 2>&1 && break
@@ -96,41 +103,64 @@ backend pair
 EOF
 haproxy -f "$work/haproxy.cfg" -db 2>"$work/haproxy.log" &
 pids+=($!)
+hap_pid=$!
 wait_port "$HAP"
 
-# measure NAME TARGET ROUND: the max search, bounded to 3 minutes; prints the rate.
+# ticks PID: user+system CPU time of a process so far, in clock ticks.
+ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+hz=$(getconf CLK_TCK)
+
+# measure NAME TARGET MID CONNS ROUND: the max search, bounded to 3 minutes;
+# appends "rate load-µs sims-µs mid-µs" (CPU per command over the whole
+# search) to $OUT/rates-CONNS-NAME. MID is the proxy's PID (0 for none).
 measure() {
-	local name=$1 target=$2 round=$3
-	echo "round $round: measuring $name ($target)" >&2
-	timeout 180 "$bin" load --target "$target" --profile max --duration "$STEP" --warmup 200ms \
-		--conns "$CONNS" --max-concurrency "$MAXC" --mix "$MIX" \
-		--json "$OUT/compare-$name-$round.json" >"$OUT/compare-$name-$round.txt" || true
-	jq -r '.achievedRate' "$OUT/compare-$name-$round.json"
+	local name=$1 target=$2 mid=$3 conns=$4 round=$5
+	local base=$OUT/compare-$conns-$name-$round
+	echo "$conns connections, round $round: measuring $name ($target)" >&2
+	local s0=$(($(ticks "$sim_a") + $(ticks "$sim_b"))) m0=0
+	[ "$mid" = 0 ] || m0=$(ticks "$mid")
+	/usr/bin/time -f '%U %S' -o "$base.time" timeout 180 "$bin" load --target "$target" --profile max \
+		--duration "$STEP" --warmup 200ms --conns "$conns" --max-concurrency "$MAXC" --mix "$MIX" \
+		--json "$base.json" >"$base.txt" || true
+	local s1=$(($(ticks "$sim_a") + $(ticks "$sim_b"))) m1=0
+	[ "$mid" = 0 ] || m1=$(ticks "$mid")
+	awk -v rate="$(jq -r .achievedRate "$base.json")" -v sent="$(jq -r .sent "$base.json")" \
+		-v sims=$((s1 - s0)) -v mid=$((m1 - m0)) -v hz="$hz" '
+		{ us = 1e6 / sent; printf "%s %.3f %.3f %.3f\n", rate, ($1 + $2) * us, sims / hz * us, mid / hz * us }' \
+		"$base.time" >>"$OUT/rates-$conns-$name"
 }
 
 # median of the numbers on stdin
 median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
+# col FILE N: the median of column N of FILE
+col() { awk -v n="$2" '{ print $n }' "$1" | median; }
+
 # The paths are measured in interleaved rounds so that a change in the
 # machine's load (it is shared) falls on all three alike; medians are quoted.
-: >"$OUT/rates"
-for round in $(seq "$ROUNDS"); do
-	d=$(measure direct "$SIM_A,$SIM_B" "$round")
-	g=$(measure gateway "$GW" "$round")
-	h=$(measure haproxy "$HAP" "$round")
-	echo "$round $d $g $h" >>"$OUT/rates"
+for conns in $SHAPES; do
+	rm -f "$OUT/rates-$conns-"*
+	for round in $(seq "$ROUNDS"); do
+		measure direct "$SIM_A,$SIM_B" 0 "$conns" "$round"
+		measure gateway "$GW" "$gw_pid" "$conns" "$round"
+		measure haproxy "$HAP" "$hap_pid" "$conns" "$round"
+	done
 done
-direct=$(awk '{ print $2 }' "$OUT/rates" | median)
-gateway=$(awk '{ print $3 }' "$OUT/rates" | median)
-hap=$(awk '{ print $4 }' "$OUT/rates" | median)
 
 echo
 echo "machine: $(nproc) CPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')), $(uname -sr), load average $(cut -d' ' -f1-3 /proc/loadavg); load generator, gateway and simulators share them"
-echo "max search: closed loop, concurrency doubling from 1 to ${MAXC}, ${STEP} per step, ${CONNS} connections, mix ${MIX}; ${ROUNDS} interleaved rounds"
-printf '%-6s %12s %12s %12s\n' round direct gateway haproxy
-while read -r r d g h; do printf '%-6s %12.0f %12.0f %12.0f\n' "$r" "$d" "$g" "$h"; done <"$OUT/rates"
-printf '%-6s %12.0f %12.0f %12.0f\n' median "$direct" "$gateway" "$hap"
-awk -v g="$gateway" -v h="$hap" -v d="$direct" 'BEGIN {
-	printf "gateway/haproxy %.2f\ngateway/direct  %.2f\n", g / h, g / d
-}'
+echo "max search: closed loop, concurrency doubling from 1 to ${MAXC}, ${STEP} per step, mix ${MIX}; ${ROUNDS} interleaved rounds; medians"
+echo "CPU: user+system µs per command over the whole search, from /proc (simulators, proxy) and time(1) (load runner)"
+printf '%-6s %-8s %12s %9s %9s %9s %9s   %s\n' conns path 'cmd/s' load-µs sims-µs proxy-µs total-µs 'rates of the rounds'
+for conns in $SHAPES; do
+	for name in direct gateway haproxy; do
+		f=$OUT/rates-$conns-$name
+		printf '%-6s %-8s %12.0f %9.2f %9.2f %9.2f %9.2f   %s\n' "$conns" "$name" "$(col "$f" 1)" "$(col "$f" 2)" \
+			"$(col "$f" 3)" "$(col "$f" 4)" "$(awk '{ print $2 + $3 + $4 }' "$f" | median)" "$(awk '{ printf "%.0f ", $1 }' "$f")"
+	done
+	awk -v c="$conns" -v g="$(col "$OUT/rates-$conns-gateway" 1)" -v h="$(col "$OUT/rates-$conns-haproxy" 1)" \
+		-v d="$(col "$OUT/rates-$conns-direct" 1)" 'BEGIN {
+		printf "%-6s gateway/haproxy %.2f   gateway/direct %.2f\n", c, g / h, g / d
+	}'
+done
 echo "reports: $OUT/compare-*.json" >&2
