@@ -37,16 +37,10 @@ func runConform(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	if code, done := parseFlags(fs, args); done {
 		return code
 	}
+	if code, done := checkEndpoint(fs, stderr, *target, *headerLen); done {
+		return code
+	}
 	usageErr := func(format string, a ...any) int { return usageError(fs, stderr, format, a...) }
-	if fs.NArg() > 0 {
-		return usageErr("unexpected argument %q", fs.Arg(0))
-	}
-	if *target == "" {
-		return usageErr("--target is required")
-	}
-	if *headerLen < 0 || *headerLen > hostcmd.MaxHeaderLen {
-		return usageErr("--header-len %d outside 0..%d", *headerLen, hostcmd.MaxHeaderLen)
-	}
 	policy, err := conformance.ParseClearPINPolicy(*clearPIN)
 	if err != nil {
 		return usageErr("--clear-pin: %v", err)

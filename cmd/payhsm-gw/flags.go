@@ -5,6 +5,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
+
+	"github.com/payhsm/payhsm-gw/hostcmd"
 )
 
 // parseFlags parses args into fs. When done is true the subcommand returns
@@ -26,6 +28,41 @@ func usageError(fs *flag.FlagSet, stderr io.Writer, format string, a ...any) int
 	fmt.Fprintf(stderr, fs.Name()+": "+format+"\n\n", a...)
 	fs.Usage()
 	return exitUsage
+}
+
+// checkNoArgs prints the usage error of a positional argument left after the
+// flags and returns exitUsage with done true: sim, conform and load take none
+// (ours: docs/spec/cli.md gives them flags only). Otherwise done is false.
+func checkNoArgs(fs *flag.FlagSet, stderr io.Writer) (code int, done bool) {
+	if fs.NArg() > 0 {
+		return usageError(fs, stderr, "unexpected argument %q", fs.Arg(0)), true
+	}
+	return exitOK, false
+}
+
+// checkHeaderLen prints the usage error of a --header-len outside
+// 0..hostcmd.MaxHeaderLen (docs/spec/hostcmd.md) and returns exitUsage with
+// done true. Otherwise done is false.
+func checkHeaderLen(fs *flag.FlagSet, stderr io.Writer, headerLen int) (code int, done bool) {
+	if headerLen < 0 || headerLen > hostcmd.MaxHeaderLen {
+		return usageError(fs, stderr, "--header-len %d outside 0..%d", headerLen, hostcmd.MaxHeaderLen), true
+	}
+	return exitOK, false
+}
+
+// checkEndpoint checks what conform and load share after their flags are
+// parsed: no positional argument, a --target (required by docs/spec/cli.md; a
+// comma-separated list for load, whose addresses are checked when dialled) and
+// a --header-len in range, in that order. On the first failure it prints the
+// usage error and returns exitUsage with done true; otherwise done is false.
+func checkEndpoint(fs *flag.FlagSet, stderr io.Writer, target string, headerLen int) (code int, done bool) {
+	if code, done := checkNoArgs(fs, stderr); done {
+		return code, done
+	}
+	if target == "" {
+		return usageError(fs, stderr, "--target is required"), true
+	}
+	return checkHeaderLen(fs, stderr, headerLen)
 }
 
 // printFlags prints the flags of fs in the --name form of the CLI contract

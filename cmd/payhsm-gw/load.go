@@ -16,7 +16,6 @@ import (
 	"golang.org/x/term"
 
 	"github.com/payhsm/payhsm-gw/conformance"
-	"github.com/payhsm/payhsm-gw/hostcmd"
 )
 
 // runLoad is the entry point of 'payhsm-gw load': it drives a throughput
@@ -49,16 +48,10 @@ func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if code, done := parseFlags(fs, args); done {
 		return code
 	}
+	if code, done := checkEndpoint(fs, stderr, *target, *headerLen); done {
+		return code
+	}
 	usageErr := func(format string, a ...any) int { return usageError(fs, stderr, format, a...) }
-	if fs.NArg() > 0 {
-		return usageErr("unexpected argument %q", fs.Arg(0))
-	}
-	if *target == "" {
-		return usageErr("--target is required")
-	}
-	if *headerLen < 0 || *headerLen > hostcmd.MaxHeaderLen {
-		return usageErr("--header-len %d outside 0..%d", *headerLen, hostcmd.MaxHeaderLen)
-	}
 	rate := 0
 	if *profile != "max" {
 		n, err := strconv.Atoi(*profile)

@@ -40,13 +40,13 @@ func runSim(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if code, done := parseFlags(fs, args); done {
 		return code
 	}
+	if code, done := checkNoArgs(fs, stderr); done {
+		return code
+	}
+	if code, done := checkHeaderLen(fs, stderr, *headerLen); done {
+		return code
+	}
 	usageErr := func(format string, a ...any) int { return usageError(fs, stderr, format, a...) }
-	if fs.NArg() > 0 {
-		return usageErr("unexpected argument %q", fs.Arg(0))
-	}
-	if *headerLen < 0 || *headerLen > 16 {
-		return usageErr("--header-len %d outside 0..16", *headerLen)
-	}
 	if *cps < 0 {
 		return usageErr("--cps %d is negative", *cps)
 	}
