@@ -34,14 +34,8 @@ func appendTranslate(dst []byte, maxLen int, block redact.String, src, dstFmt st
 }
 
 func parseCA(p *parser) *CA {
-	r := &CA{}
-	r.TPK = p.key(&fTPK)
-	r.ZPK = p.key(&fZPK)
-	r.MaxPINLen = p.num(&fMaxPINLen, 4, 12)
-	r.PINBlock = p.secretHex(&fPINBlock)
-	r.SourceFormat = p.pinFormat(&fSrcFormat)
-	r.DestinationFormat = p.pinFormat(&fDstFormat)
-	r.Account = p.secretDigits(&fAccount)
+	r := &CA{TPK: p.key(&fTPK), ZPK: p.key(&fZPK)}
+	r.MaxPINLen, r.PINBlock, r.SourceFormat, r.DestinationFormat, r.Account = p.translateFields()
 	p.envelope(&r.Envelope)
 	return r
 }
@@ -70,14 +64,8 @@ func (r *CC) AppendBody(dst []byte) []byte {
 }
 
 func parseCC(p *parser) *CC {
-	r := &CC{}
-	r.SourceZPK = p.key(&fSrcZPK)
-	r.DestinationZPK = p.key(&fDstZPK)
-	r.MaxPINLen = p.num(&fMaxPINLen, 4, 12)
-	r.PINBlock = p.secretHex(&fPINBlock)
-	r.SourceFormat = p.pinFormat(&fSrcFormat)
-	r.DestinationFormat = p.pinFormat(&fDstFormat)
-	r.Account = p.secretDigits(&fAccount)
+	r := &CC{SourceZPK: p.key(&fSrcZPK), DestinationZPK: p.key(&fDstZPK)}
+	r.MaxPINLen, r.PINBlock, r.SourceFormat, r.DestinationFormat, r.Account = p.translateFields()
 	p.envelope(&r.Envelope)
 	return r
 }
@@ -118,7 +106,7 @@ func parseCB(p *parser, st Status) *CB {
 	return r
 }
 
-// CD answers CC; its fields are those of CB.
+// CD answers CC; its fields are those of CB (the two types convert).
 type CD struct {
 	Status
 	PINLen            int
@@ -134,15 +122,7 @@ func (r *CD) AppendBody(dst []byte) []byte {
 	return appendTranslated(dst, "CD", &r.Status, r.PINLen, r.PINBlock, r.DestinationFormat)
 }
 
-func parseCD(p *parser, st Status) *CD {
-	r := &CD{Status: st}
-	if st.Err == OK {
-		r.PINLen = p.num(&fPINLen, 4, 12)
-		r.PINBlock = p.secretHex(&fPINBlock)
-		r.DestinationFormat = p.pinFormat(&fDstFormat)
-	}
-	return r
-}
+func parseCD(p *parser, st Status) *CD { return (*CD)(parseCB(p, st)) }
 
 // JE translates a PIN block under a ZPK to a PIN under the LMK (payShield
 // JE; hostcmd.md §4).
@@ -177,21 +157,6 @@ func parseJE(p *parser) *JE {
 	return r
 }
 
-// pinUnderLMK reads the variable LN field that ends the fields: the run of
-// digits up to the envelope, 5..13 long (L = PIN length + 1, hostcmd.md §2).
-func (p *parser) pinUnderLMK() redact.String {
-	if p.err != nil {
-		return ""
-	}
-	n := p.run(isDigit)
-	b := p.next(&fPINUnderLMK, n)
-	if n < fPINUnderLMK.MinLen || n > fPINUnderLMK.MaxLen {
-		p.fail(&fPINUnderLMK, InvalidLMKPIN)
-		return ""
-	}
-	return redact.String(b)
-}
-
 // JF answers JE with the PIN under the LMK.
 type JF struct {
 	Status
@@ -203,11 +168,7 @@ func (*JF) Code() string { return "JF" }
 
 // AppendBody appends the response body.
 func (r *JF) AppendBody(dst []byte) []byte {
-	dst, ok := r.appendHead(dst, "JF")
-	if ok {
-		dst = append(dst, r.PINUnderLMK...)
-	}
-	return append(dst, r.Trailer...)
+	return appendResponse(dst, "JF", &r.Status, string(r.PINUnderLMK))
 }
 
 func parseJF(p *parser, st Status) *JF {
@@ -262,11 +223,7 @@ func (*JH) Code() string { return "JH" }
 
 // AppendBody appends the response body.
 func (r *JH) AppendBody(dst []byte) []byte {
-	dst, ok := r.appendHead(dst, "JH")
-	if ok {
-		dst = append(dst, r.PINBlock...)
-	}
-	return append(dst, r.Trailer...)
+	return appendResponse(dst, "JH", &r.Status, string(r.PINBlock))
 }
 
 func parseJH(p *parser, st Status) *JH {
@@ -275,48 +232,6 @@ func parseJH(p *parser, st Status) *JH {
 		r.PINBlock = p.secretHex(&fPINBlock)
 	}
 	return r
-}
-
-// clearPINAndTail reads a clear PIN field (digits, then F padding, 5..13
-// characters) followed by a 12N field, the two filling the run of hex
-// characters up to the envelope (BA request, NH response).
-func (p *parser) clearPINAndTail(tail *FieldSpec, tailCode Code) (pin, rest redact.String) {
-	if p.err != nil {
-		return "", ""
-	}
-	n := p.run(isHex) - tail.Len
-	b := p.next(&fClearPIN, max(n, 0))
-	if b == nil {
-		return "", ""
-	}
-	digits := 0
-	for digits < len(b) && isDigit(b[digits]) {
-		digits++
-	}
-	for _, c := range b[digits:] {
-		if c != 'F' && c != 'f' {
-			p.fail(&fClearPIN, InvalidInput)
-			return "", ""
-		}
-	}
-	switch {
-	case digits < 4 || digits > 12:
-		p.fail(&fClearPIN, InvalidPINLength)
-		return "", ""
-	case len(b) == digits || len(b) > fClearPIN.MaxLen:
-		p.fail(&fClearPIN, InvalidInput)
-		return "", ""
-	}
-	s, _ := upperHex(b)
-	t := p.next(tail, tail.Len)
-	if t == nil {
-		return "", ""
-	}
-	if !allDigits(t) {
-		p.fail(tail, tailCode)
-		return "", ""
-	}
-	return redact.String(s), redact.String(t)
 }
 
 // BA encrypts a clear PIN under the LMK (payShield BA; hostcmd.md §4). It
@@ -345,7 +260,8 @@ func parseBA(p *parser) *BA {
 	return r
 }
 
-// BB answers BA with the PIN under the LMK.
+// BB answers BA with the PIN under the LMK; its fields are those of JF (the
+// two types convert).
 type BB struct {
 	Status
 	PINUnderLMK redact.String
@@ -356,20 +272,10 @@ func (*BB) Code() string { return "BB" }
 
 // AppendBody appends the response body.
 func (r *BB) AppendBody(dst []byte) []byte {
-	dst, ok := r.appendHead(dst, "BB")
-	if ok {
-		dst = append(dst, r.PINUnderLMK...)
-	}
-	return append(dst, r.Trailer...)
+	return appendResponse(dst, "BB", &r.Status, string(r.PINUnderLMK))
 }
 
-func parseBB(p *parser, st Status) *BB {
-	r := &BB{Status: st}
-	if st.Err == OK {
-		r.PINUnderLMK = p.pinUnderLMK()
-	}
-	return r
-}
+func parseBB(p *parser, st Status) *BB { return (*BB)(parseJF(p, st)) }
 
 // NG decrypts a PIN under the LMK (payShield NG; hostcmd.md §4). Its answer
 // carries a clear PIN: the gateway refuses it unless configured otherwise.
@@ -410,12 +316,7 @@ func (*NH) Code() string { return "NH" }
 
 // AppendBody appends the response body.
 func (r *NH) AppendBody(dst []byte) []byte {
-	dst, ok := r.appendHead(dst, "NH")
-	if ok {
-		dst = append(dst, r.PIN...)
-		dst = append(dst, r.ReferenceNumber...)
-	}
-	return append(dst, r.Trailer...)
+	return appendResponse(dst, "NH", &r.Status, string(r.PIN), string(r.ReferenceNumber))
 }
 
 func parseNH(p *parser, st Status) *NH {

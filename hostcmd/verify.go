@@ -35,19 +35,11 @@ func appendPVV(dst []byte, pvk KeyField, block redact.String, f string, acct red
 }
 
 func parseDC(p *parser) *DC {
-	r := &DC{}
-	r.TPK = p.key(&fTPK)
-	r.PVK = p.key(&fPVKPVV)
-	r.PINBlock = p.secretHex(&fPINBlock)
-	r.Format = p.pinFormat(&fFormat)
-	r.Account = p.secretDigits(&fAccount)
-	r.PVKI = p.char(&fPVKI, decimalDigits)
-	r.PVV = p.secretDigits(&fPVV)
+	r := &DC{TPK: p.key(&fTPK)}
+	r.PVK, r.PINBlock, r.Format, r.Account, r.PVKI, r.PVV = p.pvvFields()
 	p.envelope(&r.Envelope)
 	return r
 }
-
-const decimalDigits = "0123456789"
 
 // EC verifies an interchange PIN (under a ZPK) by Visa PVV (payShield EC;
 // hostcmd.md §4).
@@ -73,14 +65,8 @@ func (r *EC) AppendBody(dst []byte) []byte {
 }
 
 func parseEC(p *parser) *EC {
-	r := &EC{}
-	r.ZPK = p.key(&fZPK)
-	r.PVK = p.key(&fPVKPVV)
-	r.PINBlock = p.secretHex(&fPINBlock)
-	r.Format = p.pinFormat(&fFormat)
-	r.Account = p.secretDigits(&fAccount)
-	r.PVKI = p.char(&fPVKI, decimalDigits)
-	r.PVV = p.secretDigits(&fPVV)
+	r := &EC{ZPK: p.key(&fZPK)}
+	r.PVK, r.PINBlock, r.Format, r.Account, r.PVKI, r.PVV = p.pvvFields()
 	p.envelope(&r.Envelope)
 	return r
 }
@@ -121,57 +107,8 @@ func (o *IBMOffset) parse(p *parser) {
 	// A decimalisation table maps each nibble to a decimal digit: any
 	// other character is a table error (25).
 	o.DecimalisationTable = p.secretDigits(&fDecTable)
-	if b := p.next(&fValidation, fValidation.Len); b != nil {
-		if s, ok := validationData(b); ok {
-			o.ValidationData = redact.String(s)
-		} else {
-			p.fail(&fValidation, InvalidInput)
-		}
-	}
-	if b := p.next(&fOffset, fOffset.Len); b != nil {
-		if ok := paddedDigits(b, 4); ok {
-			s, _ := upperHex(b)
-			o.Offset = redact.String(s)
-		} else {
-			p.fail(&fOffset, InvalidInput)
-		}
-	}
-}
-
-// validationData checks 12A PIN validation data (hex digits with exactly one
-// 'N', where the HSM inserts the last 5 account digits) and upper-cases it.
-func validationData(b []byte) (string, bool) {
-	var tmp [12]byte
-	ns := 0
-	for i, c := range b {
-		switch {
-		case c == 'N':
-			ns++
-		case isHex(c):
-			if c >= 'a' {
-				c -= 'a' - 'A'
-			}
-		default:
-			return "", false
-		}
-		tmp[i] = c
-	}
-	return string(tmp[:len(b)]), ns == 1
-}
-
-// paddedDigits reports whether b is at least minDigits decimal digits
-// followed only by F (either case).
-func paddedDigits(b []byte, minDigits int) bool {
-	d := 0
-	for d < len(b) && isDigit(b[d]) {
-		d++
-	}
-	for _, c := range b[d:] {
-		if c != 'F' && c != 'f' {
-			return false
-		}
-	}
-	return d >= minDigits
+	o.ValidationData = p.validationData(&fValidation)
+	o.Offset = p.offset(&fOffset)
 }
 
 // DA verifies a terminal PIN by IBM 3624 offset (payShield DA; hostcmd.md §4).
@@ -192,8 +129,7 @@ func (r *DA) AppendBody(dst []byte) []byte {
 }
 
 func parseDA(p *parser) *DA {
-	r := &DA{}
-	r.TPK = p.key(&fTPK)
+	r := &DA{TPK: p.key(&fTPK)}
 	r.IBMOffset.parse(p)
 	p.envelope(&r.Envelope)
 	return r
@@ -218,8 +154,7 @@ func (r *EA) AppendBody(dst []byte) []byte {
 }
 
 func parseEA(p *parser) *EA {
-	r := &EA{}
-	r.ZPK = p.key(&fZPK)
+	r := &EA{ZPK: p.key(&fZPK)}
 	r.IBMOffset.parse(p)
 	p.envelope(&r.Envelope)
 	return r
@@ -260,8 +195,3 @@ func (*EB) Code() string { return "EB" }
 
 // AppendBody appends the response body.
 func (r *EB) AppendBody(dst []byte) []byte { return appendStatusOnly(dst, "EB", &r.Status) }
-
-func appendStatusOnly(dst []byte, rc string, st *Status) []byte {
-	dst, _ = st.appendHead(dst, rc)
-	return append(dst, st.Trailer...)
-}
