@@ -16,6 +16,7 @@ import (
 	dto "github.com/prometheus/client_model/go"
 
 	"github.com/payhsm/payhsm-gw/hostcmd"
+	"github.com/payhsm/payhsm-gw/internal/simtest"
 	"github.com/payhsm/payhsm-gw/keys"
 	"github.com/payhsm/payhsm-gw/pool"
 	"github.com/payhsm/payhsm-gw/simulator"
@@ -26,15 +27,7 @@ func discard() *slog.Logger { return slog.New(slog.DiscardHandler) }
 // startSim starts a simulated HSM on 127.0.0.1:0 for one test.
 func startSim(t testing.TB, cfg simulator.Config) *simulator.Server {
 	t.Helper()
-	if cfg.Logger == nil {
-		cfg.Logger = discard()
-	}
-	s, err := simulator.Start(cfg)
-	if err != nil {
-		t.Fatalf("simulator.Start: %v", err)
-	}
-	t.Cleanup(func() { s.Close() })
-	return s
+	return simtest.StartSim(t, cfg)
 }
 
 // poolConfig returns a pool configuration with fast health settings.
@@ -65,14 +58,9 @@ func startPool(t testing.TB, cfg pool.Config, up ...string) *pool.Pool {
 
 func waitState(t testing.TB, p *pool.Pool, name string, want pool.State) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for time.Now().Before(deadline) {
-		if hsmState(p, name) == want {
-			return
-		}
-		time.Sleep(5 * time.Millisecond)
+	if !simtest.WaitUntil(10*time.Second, 5*time.Millisecond, func() bool { return hsmState(p, name) == want }) {
+		t.Fatalf("HSM %s: have state %s, want %s", name, hsmState(p, name), want)
 	}
-	t.Fatalf("HSM %s: have state %s, want %s", name, hsmState(p, name), want)
 }
 
 func hsmState(p *pool.Pool, name string) pool.State {
@@ -244,192 +232,42 @@ func (l *load) finish() (sent, ok int) {
 	return l.sent, l.ok
 }
 
-// waitSent waits until at least n commands were answered.
+// waitAnswered waits until at least n commands were answered.
 func (l *load) waitAnswered(n int) {
-	deadline := time.Now().Add(20 * time.Second)
-	for time.Now().Before(deadline) {
-		l.mu.Lock()
-		ok := l.ok
-		l.mu.Unlock()
-		if ok >= n {
-			return
-		}
-		time.Sleep(2 * time.Millisecond)
+	if !simtest.WaitUntil(20*time.Second, 2*time.Millisecond, func() bool { return l.answered() >= n }) {
+		l.t.Fatalf("load: fewer than %d answers after 20s", n)
 	}
-	l.t.Fatalf("load: fewer than %d answers after 20s", n)
 }
 
 // otherLMK returns a variant LMK that is not the test LMK (ours).
 func otherLMK(t testing.TB) *keys.LMK {
 	t.Helper()
-	var pairs [keys.NumPairs][16]byte
-	for i := range pairs {
-		for j := range pairs[i] {
-			pairs[i][j] = byte(i*16+j)*37 + 11
-		}
-		keys.AdjustParity(pairs[i][:])
-	}
-	lmk, err := keys.NewLMK(pairs)
-	if err != nil {
-		t.Fatalf("NewLMK: %v", err)
-	}
-	return lmk
+	return simtest.OtherLMK(t)
 }
 
 // spy relays to an HSM and records the code and time of every command it
 // receives: an independent witness of what the gateway sent.
-type spy struct {
-	ln     net.Listener
-	target string
-	hl     int
-	mu     sync.Mutex
-	codes  []string
-	times  []time.Time
-	wg     sync.WaitGroup
-}
+type spy struct{ *simtest.Spy }
 
 func startSpy(t testing.TB, target string) *spy {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := &spy{ln: ln, target: target, hl: 4}
-	s.wg.Add(1)
-	go s.accept()
-	t.Cleanup(func() { ln.Close(); s.wg.Wait() })
-	return s
+	return &spy{simtest.StartSpy(t, target, 4)}
 }
 
-func (s *spy) Addr() string { return s.ln.Addr().String() }
+func (s *spy) count(code string) int { return s.Count(code) }
 
-func (s *spy) accept() {
-	defer s.wg.Done()
-	for {
-		c, err := s.ln.Accept()
-		if err != nil {
-			return
-		}
-		u, err := net.Dial("tcp", s.target)
-		if err != nil {
-			c.Close()
-			continue
-		}
-		s.wg.Add(2)
-		go func() {
-			defer s.wg.Done()
-			io.Copy(c, u)
-			c.Close()
-		}()
-		go func() {
-			defer s.wg.Done()
-			defer u.Close()
-			r := hostcmd.NewReader(c, s.hl)
-			var out []byte
-			for {
-				f, err := r.ReadFrame()
-				if err != nil {
-					return
-				}
-				code := f.Code()
-				s.mu.Lock()
-				s.codes = append(s.codes, string(code[:]))
-				s.times = append(s.times, time.Now())
-				s.mu.Unlock()
-				out = hostcmd.AppendFrame(out[:0], f.Header(), f.Body())
-				if _, err := u.Write(out); err != nil {
-					return
-				}
-			}
-		}()
-	}
-}
-
-func (s *spy) count(code string) int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	n := 0
-	for _, c := range s.codes {
-		if c == code {
-			n++
-		}
-	}
-	return n
-}
-
-func (s *spy) countExcept(except ...string) int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	n := 0
-outer:
-	for _, c := range s.codes {
-		for _, e := range except {
-			if c == e {
-				continue outer
-			}
-		}
-		n++
-	}
-	return n
-}
+func (s *spy) countExcept(except ...string) int { return s.CountExcept(except...) }
 
 // maxInWindow returns the most commands with code (any code if "")
 // within any window w.
-func (s *spy) maxInWindow(code string, w time.Duration) int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	var ts []time.Time
-	for i, c := range s.codes {
-		if code == "" || c == code {
-			ts = append(ts, s.times[i])
-		}
-	}
-	best, j := 0, 0
-	for i := range ts {
-		for ts[i].Sub(ts[j]) >= w {
-			j++
-		}
-		best = max(best, i-j+1)
-	}
-	return best
-}
+func (s *spy) maxInWindow(code string, w time.Duration) int { return s.MaxInWindow(code, w) }
 
 func metricValue(t testing.TB, g prometheus.Gatherer, name string, labels map[string]string) float64 {
 	t.Helper()
-	mfs, err := g.Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, mf := range mfs {
-		if mf.GetName() != name {
-			continue
-		}
-	metric:
-		for _, m := range mf.GetMetric() {
-			for k, v := range labels {
-				if !hasLabel(m, k, v) {
-					continue metric
-				}
-			}
-			switch {
-			case m.Counter != nil:
-				return m.Counter.GetValue()
-			case m.Gauge != nil:
-				return m.Gauge.GetValue()
-			}
-		}
-	}
-	return 0
+	return simtest.MetricValue(t, g, name, labels)
 }
 
-func hasLabel(m *dto.Metric, k, v string) bool {
-	for _, l := range m.GetLabel() {
-		if l.GetName() == k && l.GetValue() == v {
-			return true
-		}
-	}
-	return false
-}
+func hasLabel(m *dto.Metric, k, v string) bool { return simtest.HasLabel(m, k, v) }
 
 // rawLen writes a frame with a declared length of n and no body.
 func rawLen(n int) []byte { return binary.BigEndian.AppendUint16(nil, uint16(n)) }
