@@ -17,6 +17,7 @@ type hsm struct {
 	cfg    HSMConfig
 	hl     int
 	weight float64 // licensed rate used for spreading
+	pair   uint64  // bit idx of every HSM in h's HA pair, h's own included
 
 	state    atomic.Int32
 	inflight atomic.Int64

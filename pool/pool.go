@@ -77,6 +77,13 @@ func New(ctx context.Context, cfg Config) (*Pool, error) {
 		h.publishConns()
 		p.hsms = append(p.hsms, h)
 	}
+	for _, h := range p.hsms {
+		for _, o := range p.hsms {
+			if o.cfg.Pair == h.cfg.Pair {
+				h.pair |= 1 << o.idx
+			}
+		}
+	}
 	if p.m, err = newMetrics(p, cfg.Registerer); err != nil {
 		p.cancel()
 		return nil, err
@@ -219,15 +226,27 @@ func (p *Pool) submit(batch []*Request, s Sink, deadline int64) {
 	}
 }
 
-// place writes a batch of commands with the same tried set, as much of it
-// as capacity allows, and returns how many it placed.
+// place writes a batch of commands with the same tried set and the same
+// failed HSM, as much of it as capacity allows, and returns how many it
+// placed. Commands moved off a failed HSM (r.hsm is still that HSM; submit
+// clears it) go to an HSM of its HA pair while one can take them, and only
+// then to any other (ours: the pair's standby is sized for its partner's
+// load). First placements pay one nil check for this.
 func (p *Pool) place(batch []*Request, now int64) int {
 	placed := 0
 	excl := batch[0].tried
+	var others uint64 // HSMs passed over while the failed HSM's pair can serve
+	if f := batch[0].hsm; f != nil {
+		others = ^f.pair
+	}
 	for placed < len(batch) {
-		h := p.pick(excl)
+		h := p.pick(excl | others)
 		if h == nil {
-			break
+			if others == 0 {
+				break
+			}
+			others = 0 // no HSM of the pair can take it: any other Up HSM
+			continue
 		}
 		k := h.lim.take(len(batch)-placed, now)
 		if k == 0 {
@@ -340,7 +359,8 @@ func (p *Pool) dispatchLoop() {
 // drainQueue places queued commands in order until one finds no capacity;
 // it returns how long to wait before trying again (0: wait for a kick).
 // It takes runs of commands off the head together, so that a busy queue
-// still writes batches.
+// still writes batches; a run shares its tried set and failed HSM, as
+// place requires.
 func (p *Pool) drainQueue() time.Duration {
 	var sinks []Sink
 	defer func() {
@@ -371,7 +391,7 @@ func (p *Pool) drainQueue() time.Duration {
 		// Take the run off the queue before placing it: once written a
 		// command may be answered and reused by its owner at any moment.
 		batch = batch[:0]
-		for x := p.qhead; x != nil && len(batch) < drainBatch && x.tried == r.tried && now <= x.deadline; x = p.qhead {
+		for x := p.qhead; x != nil && len(batch) < drainBatch && x.tried == r.tried && x.hsm == r.hsm && now <= x.deadline; x = p.qhead {
 			p.popHead()
 			batch = append(batch, x)
 		}
@@ -464,7 +484,8 @@ func (p *Pool) sweepLoop() {
 }
 
 // redispatch sends on a command whose connection failed before it was
-// answered. written says whether it reached the HSM's socket.
+// answered. written says whether it reached the HSM's socket. r.hsm stays
+// the failed HSM, so that place prefers its pair.
 func (p *Pool) redispatch(r *Request, written bool, now int64) {
 	if r.probe {
 		r.err = errClosed
