@@ -131,140 +131,184 @@ func (c *client) serve() {
 	}
 }
 
+// reading is the read loop's state: the bytes read and not yet framed
+// (buf[start:end]) and the commands read but not yet submitted.
+type reading struct {
+	buf        []byte
+	start, end int
+	batch      []*pool.Request
+}
+
+// read reads and relays frames until the connection ends.
 func (c *client) read() {
+	r := &reading{buf: make([]byte, 64<<10), batch: make([]*pool.Request, 0, c.n)}
+	if c.raw == nil || !c.readRaw(r) {
+		c.readConn(r)
+	}
+}
+
+// readConn is the read loop through the net.Conn.
+func (c *client) readConn(r *reading) {
+	for c.beforeRead() {
+		m, err := c.nc.Read(r.buf[r.end:])
+		if c.afterRead(r, m, err, true) == readStop {
+			return
+		}
+	}
+}
+
+// beforeRead waits while the client's answers pile up and arms the read
+// deadline; false means stop reading.
+func (c *client) beforeRead() bool {
+	blocked, ok := c.waitBacklog()
+	return ok && c.armRead(blocked)
+}
+
+// armRead arms the read deadline (blocked says reading was paused for the
+// client's answers); false means stop reading.
+func (c *client) armRead(blocked bool) bool {
 	s := c.s
-	buf := make([]byte, 64<<10)
-	start, end := 0, 0
-	batch := make([]*pool.Request, 0, c.n)
+	now := time.Now()
+	if blocked && !c.frameDue.IsZero() {
+		// The gateway, not the client, paused reading: the frame's
+		// clock starts again.
+		c.frameDue = now.Add(s.cfg.FrameTimeout)
+		c.readArmed = time.Time{}
+	}
+	if now.Sub(c.readArmed) > s.cfg.IdleTimeout/4 {
+		c.readArmed = now
+		c.idleAt = now.Add(s.cfg.IdleTimeout)
+		c.arm(c.idleAt)
+	}
+	// After arming: a stopReading that came first has set a past
+	// deadline this one may have replaced.
+	return !c.isStopped()
+}
+
+// readStep is what the read loop does after afterRead.
+type readStep int
+
+const (
+	readStop readStep = iota // stop reading
+	readMore                 // read again
+	readFull                 // wait for a free slot, then call afterRead(r, 0, nil, true)
+)
+
+// afterRead relays the frames completed by a read of m bytes that ended
+// with err. When the pipeline is full it waits for a free slot, or, if
+// wait is false, returns readFull with the frames left in r.
+func (c *client) afterRead(r *reading, m int, err error, wait bool) readStep {
+	s := c.s
+	r.end += m
+	var readAt time.Time
+	if s.cfg.Audit != nil {
+		readAt = time.Now()
+	}
+	var ferr error
+	refusedAny := false
 	for {
-		blocked, ok := c.waitBacklog()
-		if !ok {
-			return
+		f, k, e := hostcmd.SplitFrame(r.buf[r.start:r.end], c.hl)
+		if e != nil {
+			ferr = e
+			break
 		}
-		now := time.Now()
-		if blocked && !c.frameDue.IsZero() {
-			// The gateway, not the client, paused reading: the frame's
-			// clock starts again.
-			c.frameDue = now.Add(s.cfg.FrameTimeout)
-			c.readArmed = time.Time{}
+		if k == 0 {
+			break
 		}
-		if now.Sub(c.readArmed) > s.cfg.IdleTimeout/4 {
-			c.readArmed = now
-			c.idleAt = now.Add(s.cfg.IdleTimeout)
-			c.arm(c.idleAt)
-		}
-		// After arming: a stopReading that came first has set a past
-		// deadline this one may have replaced.
-		if c.isStopped() {
-			return
-		}
-		m, err := c.nc.Read(buf[end:])
-		end += m
-		var readAt time.Time
-		if s.cfg.Audit != nil {
-			readAt = time.Now()
-		}
-		var ferr error
-		refusedAny := false
-		for {
-			f, k, e := hostcmd.SplitFrame(buf[start:end], c.hl)
-			if e != nil {
-				ferr = e
-				break
+		for c.tail-c.head.Load() >= c.n {
+			// The pipeline is full: send what we have and wait for answers.
+			c.submit(r)
+			if refusedAny {
+				c.Flush()
+				refusedAny = false
 			}
-			if k == 0 {
-				break
+			if !wait {
+				return readFull
 			}
-			for c.tail-c.head.Load() >= c.n {
-				// The pipeline is full: send what we have and wait for answers.
-				if len(batch) > 0 {
-					s.backend.Submit(batch, c)
-					clear(batch)
-					batch = batch[:0]
-				}
-				if refusedAny {
-					c.Flush()
-					refusedAny = false
-				}
-				if !c.waitSpace() {
-					return
-				}
-				c.readArmed = time.Time{} // re-arm after the pause
+			if !c.waitSpace() {
+				return readStop
 			}
-			sl := &c.slots[c.tail%c.n]
-			copy(sl.hdr[:], f.Header())
-			sl.req.Body = append(sl.req.Body[:0], f.Body()...)
-			sl.req.Tag = c.tail
-			sl.start = readAt
-			code := f.Code()
-			if !s.allowed[int(code[0])<<8|int(code[1])] {
-				rc := hostcmd.ResponseCode(code)
-				sl.req.Resp = append(sl.req.Resp[:0], rc[0], rc[1], '6', '8')
-				if s.cfg.Audit != nil {
-					c.audit(sl, false)
-				}
-				sl.done.Store(true)
-				s.refused.Add(1)
-				refusedAny = true
-			} else {
-				batch = append(batch, &sl.req)
+			c.readArmed = time.Time{} // re-arm after the pause
+		}
+		sl := &c.slots[c.tail%c.n]
+		copy(sl.hdr[:], f.Header())
+		sl.req.Body = append(sl.req.Body[:0], f.Body()...)
+		sl.req.Tag = c.tail
+		sl.start = readAt
+		code := f.Code()
+		if !s.allowed[int(code[0])<<8|int(code[1])] {
+			rc := hostcmd.ResponseCode(code)
+			sl.req.Resp = append(sl.req.Resp[:0], rc[0], rc[1], '6', '8')
+			if s.cfg.Audit != nil {
+				c.audit(sl, false)
 			}
-			c.tail++
-			s.received.Add(1)
-			start += k
-		}
-		if len(batch) > 0 {
-			s.backend.Submit(batch, c)
-			clear(batch)
-			batch = batch[:0]
-		}
-		if refusedAny {
-			c.Flush()
-		}
-		if ferr != nil {
-			s.framing.Add(1)
-			s.log.Warn("gateway: framing error, closing connection", "remote", c.nc.RemoteAddr().String(), "err", ferr)
-			return
-		}
-		consumed := start > 0
-		if start == end {
-			start, end = 0, 0
-			c.frameDue = time.Time{}
+			sl.done.Store(true)
+			s.refused.Add(1)
+			refusedAny = true
 		} else {
-			if start > 0 {
-				end = copy(buf, buf[start:end])
-				start = 0
-			}
-			if consumed || c.frameDue.IsZero() {
-				// A new frame began in this read.
-				c.frameDue = time.Now().Add(s.cfg.FrameTimeout)
-				if c.frameDue.Before(c.deadline) {
-					c.arm(c.frameDue)
-				}
+			r.batch = append(r.batch, &sl.req)
+		}
+		c.tail++
+		s.received.Add(1)
+		r.start += k
+	}
+	c.submit(r)
+	if refusedAny {
+		c.Flush()
+	}
+	if ferr != nil {
+		s.framing.Add(1)
+		s.log.Warn("gateway: framing error, closing connection", "remote", c.nc.RemoteAddr().String(), "err", ferr)
+		return readStop
+	}
+	consumed := r.start > 0
+	if r.start == r.end {
+		r.start, r.end = 0, 0
+		c.frameDue = time.Time{}
+	} else {
+		if r.start > 0 {
+			r.end = copy(r.buf, r.buf[r.start:r.end])
+			r.start = 0
+		}
+		if consumed || c.frameDue.IsZero() {
+			// A new frame began in this read.
+			c.frameDue = time.Now().Add(s.cfg.FrameTimeout)
+			if c.frameDue.Before(c.deadline) {
+				c.arm(c.frameDue)
 			}
 		}
-		if err != nil {
-			var ne net.Error
-			if !errors.As(err, &ne) || !ne.Timeout() || c.isStopped() {
-				return
-			}
-			now := time.Now()
-			switch {
-			case !c.frameDue.IsZero() && !now.Before(c.frameDue):
-				s.frameTimeouts.Add(1)
-				s.log.Warn("gateway: frame not complete in time, closing connection",
-					"remote", c.nc.RemoteAddr().String(), "frame_timeout", s.cfg.FrameTimeout)
-				return
-			case !c.frameDue.IsZero() || now.Before(c.idleAt) || c.head.Load() != c.tail:
-				// An early deadline (set for a frame since completed), a
-				// frame still in time, or silence while answers are
-				// awaited: not idle.
-				c.readArmed = time.Time{}
-				continue
-			}
-			s.idleTimeouts.Add(1)
-			return
-		}
+	}
+	if err == nil {
+		return readMore
+	}
+	var ne net.Error
+	if !errors.As(err, &ne) || !ne.Timeout() || c.isStopped() {
+		return readStop
+	}
+	now := time.Now()
+	switch {
+	case !c.frameDue.IsZero() && !now.Before(c.frameDue):
+		s.frameTimeouts.Add(1)
+		s.log.Warn("gateway: frame not complete in time, closing connection",
+			"remote", c.nc.RemoteAddr().String(), "frame_timeout", s.cfg.FrameTimeout)
+		return readStop
+	case !c.frameDue.IsZero() || now.Before(c.idleAt) || c.head.Load() != c.tail:
+		// An early deadline (set for a frame since completed), a
+		// frame still in time, or silence while answers are
+		// awaited: not idle.
+		c.readArmed = time.Time{}
+		return readMore
+	}
+	s.idleTimeouts.Add(1)
+	return readStop
+}
+
+// submit hands the batch read so far to the pool.
+func (c *client) submit(r *reading) {
+	if len(r.batch) > 0 {
+		c.s.backend.Submit(r.batch, c)
+		clear(r.batch)
+		r.batch = r.batch[:0]
 	}
 }
 
@@ -280,6 +324,14 @@ func (c *client) arm(t time.Time) {
 // maxBacklog bounds the answers held for a client that reads slowly;
 // beyond it the connection is not read until the client catches up.
 const maxBacklog = 256 << 10
+
+// backlogged says whether too many answers wait for the client to read them.
+func (c *client) backlogged() bool {
+	c.wmu.Lock()
+	n := len(c.backlog) + c.writing
+	c.wmu.Unlock()
+	return n > maxBacklog
+}
 
 // waitBacklog waits while too many answers wait for the client to read
 // them; blocked says it waited, ok is false if the connection is dead or
@@ -433,6 +485,15 @@ func (c *client) handOver(b []byte) {
 
 func (c *client) die() {
 	c.dead.Store(true)
+	if tc, ok := c.nc.(*net.TCPConn); ok {
+		// Shut down, not closed: Close waits for a read in progress to
+		// end, and the reader (inside RawConn.Read, see readRaw) may be
+		// waiting for wmu, which Flush holds here. The reader then sees
+		// the stream end and closes the connection on its way out.
+		tc.CloseRead()
+		tc.CloseWrite()
+		return
+	}
 	c.nc.Close()
 }
 
