@@ -33,7 +33,10 @@
 // Retries follow the failure point: a command never written goes to another
 // HSM; a written command whose HSM failed before answering is resent
 // elsewhere only if hostcmd.Lookup marks it RetrySafe; an answer, whatever
-// its error code, is final. Attempts are bounded by MaxAttempts.
+// its error code, is final. Attempts are bounded by MaxAttempts. A command
+// moved off a failed HSM goes to another HSM of the same HA pair while one
+// can take it, and only then to any other Up HSM (ours: a pair's standby is
+// sized for its partner's load).
 //
 // Secrets: command and response bodies carry PIN blocks, keys under LMK and
 // cryptograms; the pool never logs them, and metric labels are command codes,
