@@ -179,6 +179,12 @@ func (c *conn) appendHeader(dst []byte, seq uint64) []byte {
 	return dst
 }
 
+// probeReserve is how many of a connection's window slots only health
+// probes may take, so that a connection that commands keep full (a busy
+// HSM, not a dead one) still answers its probes: without it a saturated
+// pool took healthy HSMs Down (ours).
+func probeReserve(window int) int { return max(1, window/64) }
+
 // send writes as many of batch as the window allows, in order, and returns
 // how many it took. The caller has taken licence tokens for them.
 func (c *conn) send(batch []*Request, now int64) int {
@@ -187,7 +193,11 @@ func (c *conn) send(batch []*Request, now int64) int {
 		c.mu.Unlock()
 		return 0
 	}
-	k := min(len(batch), int(c.mask+1)-c.inflight)
+	window := int(c.mask + 1)
+	if !batch[0].probe {
+		window -= probeReserve(window)
+	}
+	k := max(0, min(len(batch), window-c.inflight))
 	for _, r := range batch[:k] {
 		seq := c.next
 		c.next++

@@ -214,15 +214,22 @@ func (h *hsm) send(c *conn, body []byte) probeSink {
 	r.start = now
 	h.lim.force(1, now)
 	if c.send([]*Request{r}, now) == 0 {
-		r.err = errClosed
+		r.err = errNoSlot
 		ch <- r
 	}
 	return ch
 }
 
+// errNoSlot is a probe's failure when its connection had no window slot
+// left, not even the probes' reserve, or was closed.
+var errNoSlot = errors.New("connection closed or its window full")
+
 func (h *hsm) await(ctx context.Context, ch probeSink) ([]byte, error) {
 	select {
 	case r := <-ch:
+		if r.err == errNoSlot {
+			return nil, r.err
+		}
 		if r.err != nil {
 			return nil, errors.New("connection lost")
 		}
