@@ -479,14 +479,16 @@ func (l *load) progress(start, end time.Time) (stop func()) {
 
 // runMax is the saturation search (ours): closed-loop workers, doubling in
 // number each step of cfg.Duration, until the error rate passes 0.1%, the
-// throughput stops rising (less than 2% over the best for two steps) or
+// throughput stops rising (less than 2% over the best for two steps, not
+// counted before every connection carries two commands: below that a flat
+// step is more likely the machine's noise than the target's limit) or
 // MaxConcurrency is reached. The report carries the best step's figures.
 // Latency is measured from each command's send time: a closed loop has no
 // schedule.
 func (l *load) runMax(ctx context.Context, rep *Report) {
 	cfg := l.cfg
 	var bestRec *recorder
-	best, flat := 0.0, 0
+	best, bestC, flat := 0.0, 0, 0
 	var steps int
 	for c := 1; c <= cfg.MaxConcurrency; c *= 2 {
 		steps++
@@ -531,9 +533,11 @@ func (l *load) runMax(ctx context.Context, rep *Report) {
 			break
 		}
 		if r.AchievedRate > best*1.02 {
-			best, flat, bestRec = r.AchievedRate, 0, rec
+			best, bestC, flat, bestRec = r.AchievedRate, c, 0, rec
+		} else if c < 2*cfg.Conns {
+			// Not every connection is busy yet: go on.
 		} else if flat++; flat >= 2 {
-			rep.Stop = fmt.Sprintf("throughput stopped rising after concurrency %d", c/4)
+			rep.Stop = fmt.Sprintf("throughput stopped rising after concurrency %d", bestC)
 			break
 		}
 	}

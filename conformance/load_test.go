@@ -202,6 +202,29 @@ func TestRunLoadMaxSearch(t *testing.T) {
 	checkHTML(t, h.String())
 }
 
+// Against a target whose rate cannot rise (a simulator licensed for 1,000
+// commands/s), the search still goes on until every connection carries two
+// commands, then stops after two flat steps and names the best step.
+func TestRunLoadMaxSearchDoesNotStopBeforeEveryConnectionIsBusy(t *testing.T) {
+	srv, _ := startSim(t, simulator.Config{CPS: 1000})
+	const conns = 4
+	rep, err := RunLoad(context.Background(), LoadConfig{Target: srv.Addr(), HeaderLen: 4, Rate: 0,
+		Duration: 200 * time.Millisecond, Warmup: -1, Conns: conns, MaxConcurrency: 256})
+	if err != nil {
+		t.Fatal(err)
+	}
+	last := rep.Steps[len(rep.Steps)-1].Concurrency
+	if last < 4*conns {
+		t.Errorf("the search stopped at concurrency %d, before two flat steps with every connection busy (%d)", last, 4*conns)
+	}
+	if !strings.HasPrefix(rep.Stop, "throughput stopped rising after concurrency ") {
+		t.Errorf("stop reason %q", rep.Stop)
+	}
+	if rep.AchievedRate < 900 || rep.AchievedRate > 1100 {
+		t.Errorf("best rate %.0f/s against a 1,000/s licence", rep.AchievedRate)
+	}
+}
+
 func TestRunLoadUnreachableTarget(t *testing.T) {
 	srv, _ := startSim(t, simulator.Config{})
 	addr := srv.Addr()
