@@ -246,8 +246,12 @@ func TestGatewayLosesNothingWhenAnHSMDies(t *testing.T) {
 	g := startGateway(t, Config{}, p)
 	l := startLoad(t, g.Addr(), 4, 8)
 	l.waitAnswered(500)
-	for a.Stats().InFlight == 0 {
-		time.Sleep(100 * time.Microsecond) // kill a while it holds commands
+	// Kill a while it holds commands: it stops answering first, so that
+	// commands written to it are sure to be unanswered when it dies (a
+	// busy machine could otherwise let every one be answered in between).
+	a.SetBlackhole(true)
+	for a.Stats().Blackholed == 0 {
+		time.Sleep(100 * time.Microsecond)
 	}
 	a.DropConnections()
 	a.Close()
