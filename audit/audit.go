@@ -115,6 +115,7 @@ type Log struct {
 	maxBlock time.Duration
 	buf      []byte
 	n        int
+	stamps   stampCache
 	room     chan struct{}
 	flushed  chan struct{}
 	busy     bool          // the writer holds a batch not yet written
@@ -235,7 +236,7 @@ func (l *Log) Write(rec Record) {
 		l.buffer(&ln)
 		return
 	}
-	b, err := appendLine(make([]byte, 0, 256), &ln)
+	b, err := appendLine(make([]byte, 0, 256), &ln, nil)
 	if err != nil {
 		l.fail(err, 1)
 		return
@@ -287,7 +288,7 @@ func (l *Log) buffer(ln *line) {
 		return
 	}
 	n0 := len(l.buf)
-	b, err := appendLine(l.buf, ln)
+	b, err := appendLine(l.buf, ln, &l.stamps)
 	if err != nil {
 		l.buf = b[:n0]
 		l.mu.Unlock()

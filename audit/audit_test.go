@@ -193,6 +193,21 @@ func BenchmarkWrite(b *testing.B) {
 	}
 }
 
+// BenchmarkWriteSameTime writes records that share their start time, as
+// the host-command front's records of commands read together do.
+func BenchmarkWriteSameTime(b *testing.B) {
+	l, err := Open(filepath.Join(b.TempDir(), "audit.log"), Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer l.Close()
+	rec := Record{Time: time.Now(), Remote: "10.0.0.1:5000", Cmd: "CA", HSM: "hsm-a", Code: "00", Latency: 517 * time.Microsecond}
+	b.ReportAllocs()
+	for b.Loop() {
+		l.Write(rec)
+	}
+}
+
 // countingWriter counts Write calls; gate, when set, holds each call
 // until a value arrives, after telling entered.
 type countingWriter struct {

@@ -8,13 +8,32 @@ import (
 	"unicode/utf8"
 )
 
+// stampCache keeps the last time formatted: commands read together share
+// their start time, so a batch of records formats it once.
+type stampCache struct {
+	t time.Time
+	b []byte
+}
+
+// stamp returns t in RFC 3339 with nanoseconds, from the cache when t is
+// the time last formatted. A nil cache formats every time.
+func (c *stampCache) stamp(dst []byte, t time.Time) []byte {
+	if c == nil {
+		return t.AppendFormat(dst, time.RFC3339Nano)
+	}
+	if c.b == nil || !t.Equal(c.t) {
+		c.t, c.b = t, t.AppendFormat(c.b[:0], time.RFC3339Nano)
+	}
+	return append(dst, c.b...)
+}
+
 // appendLine appends ln as encoding/json would encode it, without
 // reflection: Write runs on the goroutine that reads HSM answers, and
 // json.Marshal cost about as much as the rest of the relay. The few
 // values it does not handle (a year outside 0..9999, a latency that needs
 // an exponent) go through json.Marshal. TestAppendLineMatchesJSON holds
-// the two to the same bytes.
-func appendLine(dst []byte, ln *line) ([]byte, error) {
+// the two to the same bytes. tc, if not nil, caches the time's text.
+func appendLine(dst []byte, ln *line, tc *stampCache) ([]byte, error) {
 	abs := math.Abs(ln.LatencyMs)
 	if y := ln.Time.Year(); y < 0 || y > 9999 || (abs != 0 && (abs < 1e-6 || abs >= 1e21)) {
 		v := *ln // a copy escapes to the heap, only on this rare path
@@ -22,7 +41,7 @@ func appendLine(dst []byte, ln *line) ([]byte, error) {
 		return append(dst, b...), err
 	}
 	dst = append(dst, `{"time":"`...)
-	dst = ln.Time.AppendFormat(dst, time.RFC3339Nano)
+	dst = tc.stamp(dst, ln.Time)
 	dst = append(dst, '"')
 	dst = appendField(dst, `,"requestId":`, ln.RequestID)
 	dst = appendField(dst, `,"client":`, ln.Client)

@@ -31,14 +31,20 @@ func TestAppendLineMatchesJSON(t *testing.T) {
 		{Record: Record{Time: at, Latency: -2250 * time.Microsecond}, LatencyMs: -2.25},
 		{Record: Record{Time: at, Latency: 1500 * time.Microsecond}, LatencyMs: 7}, // disagreeing: LatencyMs wins
 	}
+	cases = append(cases, line{Record: Record{Time: at.Add(time.Nanosecond)}}, line{Record: Record{Time: at.Add(time.Second)}})
 	for i := range 256 {
 		cases = append(cases, line{Record: Record{Time: at, Cmd: string([]byte{byte(i), 'x'})}})
 	}
+	// One cache across the cases, as a Log keeps it: runs of the same
+	// time, and changes of time, must encode as without it.
+	var tc stampCache
 	for i, ln := range cases {
 		want, wantErr := json.Marshal(&ln)
-		have, err := appendLine(nil, &ln)
-		if (err != nil) != (wantErr != nil) || (err == nil && !bytes.Equal(have, want)) {
-			t.Errorf("case %d:\nhave %s (%v)\nwant %s (%v)", i, have, err, want, wantErr)
+		for _, c := range []*stampCache{nil, &tc} {
+			have, err := appendLine(nil, &ln, c)
+			if (err != nil) != (wantErr != nil) || (err == nil && !bytes.Equal(have, want)) {
+				t.Errorf("case %d (cache %v):\nhave %s (%v)\nwant %s (%v)", i, c != nil, have, err, want, wantErr)
+			}
 		}
 	}
 }
@@ -50,7 +56,7 @@ func FuzzAppendLine(f *testing.F) {
 		ln := line{Record: Record{Time: time.Unix(0, us).UTC(), Cmd: cmd, HSM: hsm, Remote: remote},
 			LatencyMs: float64(us) / 1000}
 		want, wantErr := json.Marshal(&ln)
-		have, err := appendLine(nil, &ln)
+		have, err := appendLine(nil, &ln, nil)
 		if (err != nil) != (wantErr != nil) || (err == nil && !bytes.Equal(have, want)) {
 			t.Errorf("have %s (%v), want %s (%v)", have, err, want, wantErr)
 		}
