@@ -53,6 +53,10 @@ type LoadConfig struct {
 	MaxInFlight int
 	// MaxConcurrency bounds the saturation search (default 4096).
 	MaxConcurrency int
+	// Concurrency, when positive and Rate is 0, replaces the search by one
+	// step of Duration that keeps this many commands in flight: a fixed
+	// closed loop, to compare endpoints at the same load (ours).
+	Concurrency int
 	// Seed makes the prebuilt requests (default DefaultSeed).
 	Seed uint64
 	// Progress, if set, is called about 5 times a second with the fraction of
@@ -489,12 +493,16 @@ func (l *load) runMax(ctx context.Context, rep *Report) {
 	cfg := l.cfg
 	var bestRec *recorder
 	best, bestC, flat := 0.0, 0, 0
+	first := 1
+	if cfg.Concurrency > 0 {
+		first, cfg.MaxConcurrency = cfg.Concurrency, cfg.Concurrency
+	}
 	var steps int
-	for c := 1; c <= cfg.MaxConcurrency; c *= 2 {
+	for c := first; c <= cfg.MaxConcurrency; c *= 2 {
 		steps++
 	}
 	stepNo := 0
-	for c := 1; c <= cfg.MaxConcurrency && ctx.Err() == nil; c *= 2 {
+	for c := first; c <= cfg.MaxConcurrency && ctx.Err() == nil; c *= 2 {
 		start := time.Now()
 		wStart := start.Add(cfg.Warmup)
 		wEnd := wStart.Add(cfg.Duration)
@@ -543,6 +551,9 @@ func (l *load) runMax(ctx context.Context, rep *Report) {
 	}
 	if rep.Stop == "" && ctx.Err() == nil {
 		rep.Stop = fmt.Sprintf("concurrency bound %d reached", cfg.MaxConcurrency)
+		if cfg.Concurrency > 0 {
+			rep.Stop = fmt.Sprintf("fixed concurrency %d", cfg.Concurrency)
+		}
 	}
 	if bestRec == nil {
 		rep.Held = false

@@ -33,6 +33,7 @@ func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	mix := fs.String("mix", conformance.DefaultMix, "command `MIX` by weight, from "+strings.Join(conformance.MixCommands(), ", "))
 	conns := fs.Int("conns", 8, "client connections `N`")
 	maxConc := fs.Int("max-concurrency", 4096, "with --profile max: the highest concurrency `N` the search tries")
+	fixed := fs.Int("concurrency", 0, "with --profile max: keep `N` commands in flight for one step of --duration instead of searching")
 	jsonFile := fs.String("json", "", "write the JSON report to `FILE`")
 	htmlFile := fs.String("html", "", "write the HTML report (latency plots) to `FILE`")
 	fs.Usage = func() {
@@ -70,13 +71,19 @@ func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if *maxConc <= 0 || *maxConc > 65536 {
 		return usageErr("--max-concurrency %d outside 1..65536", *maxConc)
 	}
+	if *fixed < 0 || *fixed > 65536 {
+		return usageErr("--concurrency %d outside 0..65536", *fixed)
+	}
+	if *fixed > 0 && rate != 0 {
+		return usageErr("--concurrency goes with --profile max")
+	}
 	if *conns <= 0 || *conns > 1024 {
 		return usageErr("--conns %d outside 1..1024", *conns)
 	}
 
 	cfg := conformance.LoadConfig{
 		Target: *target, HeaderLen: *headerLen, Rate: rate, Duration: *duration, Warmup: *warmup, Mix: m, Conns: *conns,
-		MaxConcurrency: *maxConc,
+		MaxConcurrency: *maxConc, Concurrency: *fixed,
 	}
 	if f, ok := stderr.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
 		bar := progressbar.NewOptions(1000, progressbar.OptionSetWriter(stderr), progressbar.OptionSetDescription("load "+*profile),

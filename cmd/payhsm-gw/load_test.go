@@ -69,6 +69,8 @@ func TestLoadUsageErrorsExit2(t *testing.T) {
 		{"load", "--target", "127.0.0.1:1", "--header-len", "-1"},
 		{"load", "--target", "127.0.0.1:1", "surplus"},
 		{"load", "--target", "127.0.0.1:1", "--profile", "max", "--max-concurrency", "0"},
+		{"load", "--target", "127.0.0.1:1", "--profile", "max", "--concurrency", "-1"},
+		{"load", "--target", "127.0.0.1:1", "--profile", "250", "--concurrency", "64"},
 	} {
 		var out, errb bytes.Buffer
 		if code := run(context.Background(), args, &out, &errb); code != exitUsage {
