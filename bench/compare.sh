@@ -14,8 +14,14 @@
 # starts is stopped on exit. HAProxy comes from the Debian package 'haproxy'
 # (installed with apt-get if missing).
 #
+# With FIXED set (shapes CONNSxCONCURRENCY, e.g. "64x512 256x256"), each
+# measurement is instead one step of 'load --profile max --concurrency': a
+# closed loop that keeps CONCURRENCY commands in flight over CONNS
+# connections for STEP, the same load on every path, which shows a 10%
+# difference on this noisy machine in fewer rounds than the search does.
+#
 # Environment: BASE_PORT (default 27500; uses BASE_PORT..BASE_PORT+4),
-# SHAPES (client connection counts, default "8 64 256"),
+# SHAPES (client connection counts, default "8 64 256"), FIXED (see above),
 # STEP (duration of each concurrency step of the max search, default 1s),
 # MAXC (highest concurrency the search tries, default 4096), ROUNDS (interleaved
 # rounds, default 3; the medians are quoted), MIX (default the load runner's),
@@ -110,24 +116,27 @@ wait_port "$HAP"
 ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 hz=$(getconf CLK_TCK)
 
-# measure NAME TARGET MID CONNS ROUND: the max search, bounded to 3 minutes;
-# appends "rate load-µs sims-µs mid-µs" (CPU per command over the whole
-# search) to $OUT/rates-CONNS-NAME. MID is the proxy's PID (0 for none).
+# measure NAME TARGET MID SHAPE ROUND: the max search (SHAPE is a number of
+# connections) or one fixed-concurrency step (SHAPE is CONNSxCONCURRENCY),
+# bounded to 3 minutes; appends "rate load-µs sims-µs mid-µs" (CPU per
+# command over the run) to $OUT/rates-SHAPE-NAME. MID is the proxy's PID
+# (0 for none).
 measure() {
-	local name=$1 target=$2 mid=$3 conns=$4 round=$5
-	local base=$OUT/compare-$conns-$name-$round
-	echo "$conns connections, round $round: measuring $name ($target)" >&2
+	local name=$1 target=$2 mid=$3 shape=$4 round=$5
+	local base=$OUT/compare-$shape-$name-$round conns=${shape%x*} how=(--max-concurrency "$MAXC")
+	[ "$shape" = "$conns" ] || how=(--concurrency "${shape#*x}")
+	echo "$shape, round $round: measuring $name ($target)" >&2
 	local s0=$(($(ticks "$sim_a") + $(ticks "$sim_b"))) m0=0
 	[ "$mid" = 0 ] || m0=$(ticks "$mid")
 	/usr/bin/time -f '%U %S' -o "$base.time" timeout 180 "$bin" load --target "$target" --profile max \
-		--duration "$STEP" --warmup 200ms --conns "$conns" --max-concurrency "$MAXC" --mix "$MIX" \
+		--duration "$STEP" --warmup 200ms --conns "$conns" "${how[@]}" --mix "$MIX" \
 		--json "$base.json" >"$base.txt" || true
 	local s1=$(($(ticks "$sim_a") + $(ticks "$sim_b"))) m1=0
 	[ "$mid" = 0 ] || m1=$(ticks "$mid")
 	awk -v rate="$(jq -r .achievedRate "$base.json")" -v sent="$(jq -r .sent "$base.json")" \
 		-v sims=$((s1 - s0)) -v mid=$((m1 - m0)) -v hz="$hz" '
 		{ us = 1e6 / sent; printf "%s %.3f %.3f %.3f\n", rate, ($1 + $2) * us, sims / hz * us, mid / hz * us }' \
-		"$base.time" >>"$OUT/rates-$conns-$name"
+		"$base.time" >>"$OUT/rates-$shape-$name"
 }
 
 # median of the numbers on stdin
@@ -137,30 +146,42 @@ median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] 
 col() { awk -v n="$2" '{ print $n }' "$1" | median; }
 
 # The paths are measured in interleaved rounds so that a change in the
-# machine's load (it is shared) falls on all three alike; medians are quoted.
-for conns in $SHAPES; do
-	rm -f "$OUT/rates-$conns-"*
+# machine's load (it is shared) falls on all three alike, in an order that
+# turns each round so that none is always first; medians are quoted, and
+# the median of each round's own gateway/HAProxy ratio.
+shapes=${FIXED:-$SHAPES}
+for shape in $shapes; do
+	rm -f "$OUT/rates-$shape-"*
 	for round in $(seq "$ROUNDS"); do
-		measure direct "$SIM_A,$SIM_B" 0 "$conns" "$round"
-		measure gateway "$GW" "$gw_pid" "$conns" "$round"
-		measure haproxy "$HAP" "$hap_pid" "$conns" "$round"
+		paths=("direct $SIM_A,$SIM_B 0" "gateway $GW $gw_pid" "haproxy $HAP $hap_pid")
+		for i in 0 1 2; do
+			# shellcheck disable=SC2086
+			measure ${paths[$(((i + round) % 3))]} "$shape" "$round"
+		done
 	done
 done
 
 echo
 echo "machine: $(nproc) CPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')), $(uname -sr), load average $(cut -d' ' -f1-3 /proc/loadavg); load generator, gateway and simulators share them"
-echo "max search: closed loop, concurrency doubling from 1 to ${MAXC}, ${STEP} per step, mix ${MIX}; ${ROUNDS} interleaved rounds; medians"
-echo "CPU: user+system µs per command over the whole search, from /proc (simulators, proxy) and time(1) (load runner)"
-printf '%-6s %-8s %12s %9s %9s %9s %9s   %s\n' conns path 'cmd/s' load-µs sims-µs proxy-µs total-µs 'rates of the rounds'
-for conns in $SHAPES; do
+if [ -n "${FIXED:-}" ]; then
+	echo "fixed concurrency: closed loop, CONNSxCONCURRENCY in flight, ${STEP} per run, mix ${MIX}; ${ROUNDS} interleaved rounds; medians"
+else
+	echo "max search: closed loop, concurrency doubling from 1 to ${MAXC}, ${STEP} per step, mix ${MIX}; ${ROUNDS} interleaved rounds; medians"
+fi
+echo "CPU: user+system µs per command over the run, from /proc (simulators, proxy) and time(1) (load runner)"
+printf '%-9s %-8s %12s %9s %9s %9s %9s   %s\n' shape path 'cmd/s' load-µs sims-µs proxy-µs total-µs 'rates of the rounds'
+for shape in $shapes; do
 	for name in direct gateway haproxy; do
-		f=$OUT/rates-$conns-$name
-		printf '%-6s %-8s %12.0f %9.2f %9.2f %9.2f %9.2f   %s\n' "$conns" "$name" "$(col "$f" 1)" "$(col "$f" 2)" \
+		f=$OUT/rates-$shape-$name
+		printf '%-9s %-8s %12.0f %9.2f %9.2f %9.2f %9.2f   %s\n' "$shape" "$name" "$(col "$f" 1)" "$(col "$f" 2)" \
 			"$(col "$f" 3)" "$(col "$f" 4)" "$(awk '{ print $2 + $3 + $4 }' "$f" | median)" "$(awk '{ printf "%.0f ", $1 }' "$f")"
 	done
-	awk -v c="$conns" -v g="$(col "$OUT/rates-$conns-gateway" 1)" -v h="$(col "$OUT/rates-$conns-haproxy" 1)" \
-		-v d="$(col "$OUT/rates-$conns-direct" 1)" 'BEGIN {
-		printf "%-6s gateway/haproxy %.2f   gateway/direct %.2f\n", c, g / h, g / d
+	# Each round's own ratios: the machine's load changes between rounds
+	# more than within one.
+	paired() { paste -d' ' "$OUT/rates-$shape-$1" "$OUT/rates-$shape-$2" | awk '{ print $1 / $5 }' | median; }
+	awk -v c="$shape" -v g="$(col "$OUT/rates-$shape-gateway" 1)" -v h="$(col "$OUT/rates-$shape-haproxy" 1)" \
+		-v d="$(col "$OUT/rates-$shape-direct" 1)" -v pg="$(paired gateway haproxy)" -v pd="$(paired direct haproxy)" 'BEGIN {
+		printf "%-9s gateway/haproxy %.2f (per round %.2f)   gateway/direct %.2f   direct/haproxy per round %.2f\n", c, g / h, pg, g / d, pd
 	}'
 done
 echo "reports: $OUT/compare-*.json" >&2
