@@ -8,6 +8,8 @@ import (
 	"syscall"
 	"time"
 	"unsafe"
+
+	"github.com/payhsm/payhsm-gw/internal/rawio"
 )
 
 // tcpInq is Linux's TCP_INQ socket option (tcp(7), since 4.18): with it
@@ -27,7 +29,8 @@ const tcpInq = 36
 // call, which clears the readiness state once, on entry; so each call's
 // first callback reads before it may wait. The callback never blocks
 // (Close waits for it to return): for the client's backlog or a full
-// pipeline it returns, and the loop waits outside.
+// pipeline it returns, and the loop waits outside. The reads are raw
+// calls (package rawio says why).
 func (c *client) readRaw(r *reading) bool {
 	var serr error
 	err := c.raw.Control(func(fd uintptr) {
@@ -49,7 +52,7 @@ func (c *client) readRaw(r *reading) bool {
 				next = readStop
 				return true
 			}
-			m, oobn, _, _, err := syscall.Recvmsg(int(fd), r.buf[r.end:], oob, 0)
+			m, oobn, err := rawio.Recvmsg(fd, r.buf[r.end:], oob)
 			if err == syscall.EINTR {
 				continue
 			}

@@ -2,7 +2,11 @@
 
 package gateway
 
-import "syscall"
+import (
+	"syscall"
+
+	"github.com/payhsm/payhsm-gw/internal/rawio"
+)
 
 // nbWrite is the state of one non-blocking write, kept in the client so
 // that the callback given to RawConn.Write is made once per connection and
@@ -34,7 +38,7 @@ func (c *client) writeNow(b []byte) (int, error) {
 
 func (w *nbWrite) write(fd uintptr) bool {
 	for w.n < len(w.buf) {
-		m, e := syscall.Write(int(fd), w.buf[w.n:])
+		m, e := rawio.Write(fd, w.buf[w.n:])
 		if m > 0 {
 			w.n += m
 		}

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/payhsm/payhsm-gw/hostcmd"
+	"github.com/payhsm/payhsm-gw/internal/rawio"
 )
 
 // Why a connection failed; the kind decides what it says about the HSM.
@@ -42,6 +43,7 @@ type conn struct {
 	p    *Pool
 	h    *hsm
 	nc   net.Conn
+	rw   io.ReadWriter // nc, or on Linux its descriptor through rawio
 	hl   int
 	mask uint64 // window-1, window a power of two
 	mod  uint64 // header ids are seq mod 16^hl (0: no reduction)
@@ -88,7 +90,7 @@ func (h *hsm) dial(ctx context.Context) (*conn, error) {
 		nc = tc
 	}
 	c := &conn{
-		p: h.p, h: h, nc: nc, hl: h.hl,
+		p: h.p, h: h, nc: nc, rw: nc, hl: h.hl,
 		slots: make([]*Request, maxWindow),
 		wake:  make(chan struct{}, 1),
 		done:  make(chan struct{}),
@@ -105,6 +107,9 @@ func (h *hsm) dial(ctx context.Context) (*conn, error) {
 		return nil, err
 	}
 	c.lmk = lmk
+	if r := rawio.New(nc); r != nil {
+		c.rw = r
+	}
 	c.next, c.tail, c.written = 1, 1, 1
 	h.p.connWG.Add(2)
 	go c.readLoop()
@@ -258,7 +263,7 @@ func (c *conn) writeLoop() {
 			armed = now // re-armed at a quarter of its span: see gateway
 			c.nc.SetWriteDeadline(now.Add(c.p.cfg.CommandTimeout))
 		}
-		if _, err := c.nc.Write(out); err != nil {
+		if _, err := c.rw.Write(out); err != nil {
 			c.fail(failConn, err)
 			return
 		}
@@ -274,7 +279,7 @@ func (c *conn) readLoop() {
 	var done []*Request
 	var sinks []Sink
 	for {
-		n, err := c.nc.Read(buf[end:])
+		n, err := c.rw.Read(buf[end:])
 		if err != nil {
 			c.fail(failConn, err)
 			return
