@@ -4,10 +4,13 @@ import (
 	"context"
 	"crypto/tls"
 	"errors"
+	"io"
 	"net"
 	"runtime"
 	"sync"
 	"time"
+
+	"github.com/payhsm/payhsm-gw/internal/rawio"
 )
 
 // ErrClientClosed is the error of every request in flight, and of every
@@ -39,6 +42,7 @@ type ClientOptions struct {
 // sends the queued frames, coalescing all that are waiting into one write.
 type Client struct {
 	conn      net.Conn
+	rw        io.ReadWriter // conn, or on Linux its descriptor through rawio
 	headerLen int
 	idLen     int    // header characters that carry the id (the rest are '0')
 	space     uint64 // number of distinct ids: 62^idLen
@@ -101,11 +105,15 @@ func NewClient(conn net.Conn, headerLen int) *Client {
 	checkHeaderLen(headerLen)
 	c := &Client{
 		conn:      conn,
+		rw:        conn,
 		headerLen: headerLen,
 		idLen:     min(headerLen, maxIDChars),
 		pending:   make(map[uint64]*call),
 		wake:      make(chan struct{}, 1),
 		done:      make(chan struct{}),
+	}
+	if r := rawio.New(conn); r != nil {
+		c.rw = r
 	}
 	c.space = 1
 	for range c.idLen {
@@ -269,7 +277,7 @@ func (c *Client) decodeHeader(h []byte) (uint64, bool) {
 
 func (c *Client) readLoop() {
 	defer c.wg.Done()
-	r := NewReader(c.conn, c.headerLen)
+	r := NewReader(c.rw, c.headerLen)
 	for {
 		f, err := r.ReadFrame()
 		if err != nil {
@@ -324,7 +332,7 @@ func (c *Client) writeLoop() {
 		if len(out) == 0 {
 			continue
 		}
-		if _, err := c.conn.Write(out); err != nil {
+		if _, err := c.rw.Write(out); err != nil {
 			c.fail(&ProtocolError{Msg: "write failed", Err: err})
 			return
 		}

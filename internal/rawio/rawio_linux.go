@@ -43,7 +43,7 @@ func New(nc net.Conn) *Conn {
 }
 
 // Read reads into p as the connection's Read does, deadlines included. It
-// must not be called concurrently with itself.
+// must not be called concurrently with itself; it may run alongside Write.
 func (c *Conn) Read(p []byte) (int, error) {
 	if len(p) == 0 {
 		return 0, nil
@@ -78,7 +78,7 @@ func (c *Conn) read(fd uintptr) bool {
 
 // Write writes all of p as the connection's Write does, deadlines
 // included: it returns early only with an error. It must not be called
-// concurrently with itself.
+// concurrently with itself; it may run alongside Read.
 func (c *Conn) Write(p []byte) (int, error) {
 	c.wbuf, c.wn, c.werr = p, 0, nil
 	err := c.rc.Write(c.wfn)
