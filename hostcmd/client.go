@@ -40,6 +40,8 @@ type ClientOptions struct {
 // header the client generates, and answers are matched to requests by that
 // header (in order when the header length is 0). A single writer goroutine
 // sends the queued frames, coalescing all that are waiting into one write.
+// When a write fails the client takes no new request, but answers already
+// on their way are still delivered before the rest fail.
 type Client struct {
 	conn      net.Conn
 	rw        io.ReadWriter // conn, or on Linux its descriptor through rawio
@@ -53,6 +55,7 @@ type Client struct {
 	fifo    []*call          // in request order; headerLen == 0
 	next    uint64
 	err     error // set once: the reason the client stopped
+	werr    error // a write failed: no new requests; the reader drains answers
 
 	wake chan struct{} // cap 1: frames are queued
 	done chan struct{} // closed when the client stops
@@ -139,8 +142,11 @@ func (c *Client) RoundTrip(ctx context.Context, body []byte) ([]byte, error) {
 	}
 	cl := &call{ready: make(chan struct{})}
 	c.mu.Lock()
-	if c.err != nil {
+	if c.err != nil || c.werr != nil {
 		err := c.err
+		if err == nil {
+			err = c.werr
+		}
 		c.mu.Unlock()
 		return nil, err
 	}
@@ -281,7 +287,13 @@ func (c *Client) readLoop() {
 	for {
 		f, err := r.ReadFrame()
 		if err != nil {
-			c.fail(&ProtocolError{Msg: "connection lost", Err: err})
+			c.mu.Lock()
+			werr := c.werr
+			c.mu.Unlock()
+			if werr == nil {
+				werr = &ProtocolError{Msg: "connection lost", Err: err}
+			}
+			c.fail(werr)
 			return
 		}
 		c.deliver(f)
@@ -333,13 +345,32 @@ func (c *Client) writeLoop() {
 			continue
 		}
 		if _, err := c.rw.Write(out); err != nil {
-			c.fail(&ProtocolError{Msg: "write failed", Err: err})
+			c.writeFailed(&ProtocolError{Msg: "write failed", Err: err})
 			return
 		}
 		if cap(out) > 1<<20 { // do not keep a burst's buffer forever
 			out = nil
 		}
 	}
+}
+
+// writeFailGrace bounds how long the reader goes on after a failed write.
+const writeFailGrace = 2 * time.Second
+
+// writeFailed stops new requests after a failed write, but does not fail
+// the requests in flight: their answers may already be in the socket. A
+// peer that answers and then closes with later requests unread resets the
+// connection, and the reset can fail a write before the reader has taken
+// the answers that came before it. The reader goes on until the stream
+// ends, for at most writeFailGrace, and then fails what is left with err.
+func (c *Client) writeFailed(err error) {
+	c.mu.Lock()
+	if c.err == nil && c.werr == nil {
+		c.werr = err
+		c.wbuf = nil
+	}
+	c.mu.Unlock()
+	c.conn.SetReadDeadline(time.Now().Add(writeFailGrace))
 }
 
 // fail stops the client once: it records err, closes the connection and

@@ -16,6 +16,7 @@ import (
 	"runtime"
 	"strconv"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -534,4 +535,75 @@ func TestClientTooManyInFlight(t *testing.T) {
 	cancel()
 	wg.Wait()
 	_ = s
+}
+
+// resetConn is a connection whose peer answers the first request, takes no
+// more (the second write fails, as after a reset), and whose answer the
+// client reads only after that failed write: the order a reset can give.
+type resetConn struct {
+	net.Conn   // nil: only the methods below are used
+	first      chan []byte
+	failed     chan struct{}
+	answer     []byte
+	writes     int
+	readCalled bool
+}
+
+func (r *resetConn) Write(b []byte) (int, error) {
+	r.writes++
+	if r.writes == 1 {
+		r.first <- append([]byte(nil), b...)
+		return len(b), nil
+	}
+	close(r.failed)
+	return 0, syscall.ECONNRESET
+}
+
+func (r *resetConn) Read(b []byte) (int, error) {
+	<-r.failed
+	if !r.readCalled {
+		r.readCalled = true
+		return copy(b, r.answer), nil
+	}
+	return 0, syscall.ECONNRESET
+}
+
+func (r *resetConn) SetReadDeadline(time.Time) error { return nil }
+func (r *resetConn) Close() error                    { return nil }
+
+// A failed write must not fail a request whose answer is already on its
+// way: the answer is delivered, the request not written fails with the
+// write error, and no new request is taken.
+func TestClientWriteFailureKeepsAnswersAlreadySent(t *testing.T) {
+	rc := &resetConn{first: make(chan []byte, 1), failed: make(chan struct{})}
+	c := NewClient(rc, 4)
+	defer c.Close()
+	type result struct {
+		resp []byte
+		err  error
+	}
+	a := make(chan result, 1)
+	go func() {
+		resp, err := c.RoundTrip(context.Background(), b2("first"))
+		a <- result{resp, err}
+	}()
+	req := <-rc.first
+	f, _, err := SplitFrame(req, 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rc.answer = AppendFrame(nil, f.Header(), []byte("B300first"))
+
+	_, err = c.RoundTrip(context.Background(), b2("second"))
+	var pe *ProtocolError
+	if !errors.As(err, &pe) || pe.Msg != "write failed" || !errors.Is(err, syscall.ECONNRESET) {
+		t.Errorf("second request: %v, want the write failure", err)
+	}
+	got := <-a
+	if got.err != nil || string(got.resp) != "B300first" {
+		t.Errorf("first request: %q, %v; want its answer, sent before the reset", got.resp, got.err)
+	}
+	if _, err := c.RoundTrip(context.Background(), b2("third")); !errors.As(err, &pe) {
+		t.Errorf("request after the failed write: %v, want the write failure", err)
+	}
 }
