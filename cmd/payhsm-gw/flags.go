@@ -5,6 +5,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
+	"strings"
 
 	"github.com/payhsm/payhsm-gw/hostcmd"
 )
@@ -61,6 +63,11 @@ func checkEndpoint(fs *flag.FlagSet, stderr io.Writer, target string, headerLen 
 	}
 	if target == "" {
 		return usageError(fs, stderr, "--target is required"), true
+	}
+	for _, a := range strings.Split(target, ",") {
+		if _, port, err := net.SplitHostPort(strings.TrimSpace(a)); err != nil || port == "" {
+			return usageError(fs, stderr, "--target %q: %q is not HOST:PORT", target, a), true
+		}
 	}
 	return checkHeaderLen(fs, stderr, headerLen)
 }
