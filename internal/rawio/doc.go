@@ -2,7 +2,10 @@
 //
 // The Go runtime marks a goroutine that enters a system call, and its
 // monitor thread hands that goroutine's processor to another thread when
-// the call lasts past its 20 µs tick. On a loaded machine a loopback write
+// the call lasts past its 20 µs tick while other goroutines wait to run.
+// A raw call is not marked: for its duration the goroutine holds its
+// processor as if it ran Go code, which is right for a call that cannot
+// block. On a loaded machine a loopback write
 // often does (it runs the receiver's TCP input too), so a relay that makes
 // a few hundred thousand such calls a second keeps the monitor ticking at
 // its fastest and pays thread wake-ups for hand-offs it does not need. The
