@@ -118,6 +118,7 @@ func (c *client) serve() {
 	defer func() {
 		close(c.quit)
 		<-c.wdone // every answer handed over is written (or the client is gone)
+		c.linger()
 	}()
 	c.read()
 	// Everything read is answered before the connection closes: the pool
@@ -126,6 +127,29 @@ func (c *client) serve() {
 		select {
 		case <-c.space:
 		case <-c.s.done:
+			return
+		}
+	}
+}
+
+// lingerTimeout bounds how long a closing connection waits for the client
+// to close its side.
+const lingerTimeout = time.Second
+
+// linger ends the stream after the last answer and discards what the
+// client still sends until it closes its side, for at most lingerTimeout.
+// Closing with the client's input unread would make TCP reset the
+// connection, and a client that writes again before it reads can then
+// fail requests whose answers it has already received.
+func (c *client) linger() {
+	cw, ok := c.nc.(interface{ CloseWrite() error })
+	if !ok || c.dead.Load() || cw.CloseWrite() != nil {
+		return
+	}
+	c.nc.SetReadDeadline(time.Now().Add(lingerTimeout))
+	var buf [4096]byte
+	for {
+		if _, err := c.nc.Read(buf[:]); err != nil {
 			return
 		}
 	}

@@ -424,6 +424,54 @@ func TestGatewayShutdownUnderLoadLosesNothing(t *testing.T) {
 	}
 }
 
+// At a graceful close the gateway ends its stream after the last answer and
+// goes on reading until the client closes, so that what the client sends
+// meanwhile does not make TCP reset the connection: a client that writes
+// again before it reads (hostcmd.Client did) would otherwise fail requests
+// whose answers it has received. The old close reset the connection at the
+// client's first write after it, which the second write then reported.
+func TestGatewayLingersAtCloseInsteadOfResetting(t *testing.T) {
+	_, _, p := pair(t, nil)
+	g := startGateway(t, Config{}, p)
+	c := dial(t, g.Addr())
+	r := hostcmd.NewReader(c, 4)
+	if _, err := c.Write(frame("0001", "B2000Bbefore-stop")); err != nil {
+		t.Fatal(err)
+	}
+	if _, body := readAnswer(t, r); body != "B300before-stop" {
+		t.Fatalf("answer %q", body)
+	}
+	done := make(chan error, 1)
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		done <- g.Shutdown(ctx)
+	}()
+	c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if _, err := r.ReadFrame(); err != io.EOF {
+		t.Fatalf("after Shutdown the client read %v, want the end of the stream", err)
+	}
+	for i := range 2 {
+		if _, err := c.Write(frame("0002", "B20005late!")); err != nil {
+			t.Fatalf("write %d after the gateway ended its stream: %v (the connection was reset)", i+1, err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	select {
+	case err := <-done:
+		t.Fatalf("Shutdown returned (%v) before the client closed, within the linger time", err)
+	default:
+	}
+	start := time.Now()
+	c.Close()
+	if err := <-done; err != nil {
+		t.Fatalf("Shutdown: %v", err)
+	}
+	if d := time.Since(start); d > lingerTimeout/2 {
+		t.Errorf("Shutdown took %v after the client closed, want it at once", d)
+	}
+}
+
 // A client that pipelines large commands and never reads its answers must
 // not hold up anyone else: answers are written to it without blocking the
 // pool's connection readers, so other clients' commands are answered and
