@@ -147,7 +147,7 @@ func (c *client) linger() {
 		return
 	}
 	c.nc.SetReadDeadline(time.Now().Add(lingerTimeout))
-	var buf [4096]byte
+	var buf [512]byte // small: every closing connection has one for up to lingerTimeout
 	for {
 		if _, err := c.nc.Read(buf[:]); err != nil {
 			return
