@@ -1,10 +1,12 @@
 package pool
 
 import (
+	"context"
 	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -67,6 +69,9 @@ type Config struct {
 	Logger *slog.Logger
 	// Registerer receives the pool's metrics (default: not registered).
 	Registerer prometheus.Registerer
+
+	// dial, when set (by this package's tests), replaces the TCP dialer.
+	dial func(ctx context.Context, addr string) (net.Conn, error)
 }
 
 const (

@@ -62,6 +62,7 @@ type conn struct {
 	wbuf     []byte
 	wakeSent bool
 	broken   bool
+	werr     error // a write failed: no new commands; the reader drains answers
 
 	wake chan struct{}
 	done chan struct{}
@@ -70,8 +71,14 @@ type conn struct {
 // dial opens a connection to h, asks it NC on the raw stream to learn its
 // LMK check value, and starts its reader and writer.
 func (h *hsm) dial(ctx context.Context) (*conn, error) {
-	d := net.Dialer{}
-	nc, err := d.DialContext(ctx, "tcp", h.cfg.Addr)
+	var nc net.Conn
+	var err error
+	if dial := h.p.cfg.dial; dial != nil {
+		nc, err = dial(ctx, h.cfg.Addr)
+	} else {
+		var d net.Dialer
+		nc, err = d.DialContext(ctx, "tcp", h.cfg.Addr)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -194,7 +201,7 @@ func probeReserve(window int) int { return max(1, window/64) }
 // how many it took. The caller has taken licence tokens for them.
 func (c *conn) send(batch []*Request, now int64) int {
 	c.mu.Lock()
-	if c.broken {
+	if c.broken || c.werr != nil {
 		c.mu.Unlock()
 		return 0
 	}
@@ -264,7 +271,7 @@ func (c *conn) writeLoop() {
 			c.nc.SetWriteDeadline(now.Add(c.p.cfg.CommandTimeout))
 		}
 		if _, err := c.rw.Write(out); err != nil {
-			c.fail(failConn, err)
+			c.writeFailed(err)
 			return
 		}
 	}
@@ -281,6 +288,11 @@ func (c *conn) readLoop() {
 	for {
 		n, err := c.rw.Read(buf[end:])
 		if err != nil {
+			c.mu.Lock()
+			if c.werr != nil {
+				err = c.werr // the cause
+			}
+			c.mu.Unlock()
 			c.fail(failConn, err)
 			return
 		}
@@ -399,6 +411,29 @@ func (c *conn) oldest() int64 {
 		}
 	}
 	return -1
+}
+
+// writeFailGrace bounds how long the reader goes on after a failed write.
+const writeFailGrace = time.Second
+
+// writeFailed takes the connection out of service after a failed write but
+// leaves its commands to the reader: answers to them may already be in the
+// socket. An HSM that answers and then resets the connection fails the
+// next write before the reader has taken those answers, and failing them
+// then would send commands the HSM executed to another HSM, or answer 41.
+// The reader goes on until the stream ends, at most writeFailGrace, and
+// then fail sends on what is left.
+func (c *conn) writeFailed(err error) {
+	c.mu.Lock()
+	if c.broken || c.werr != nil {
+		c.mu.Unlock()
+		return
+	}
+	c.werr = err
+	c.wbuf = nil
+	c.mu.Unlock()
+	c.h.removeConn(c)
+	c.nc.SetReadDeadline(time.Now().Add(writeFailGrace))
 }
 
 // fail closes the connection once and sends its pending commands on: the

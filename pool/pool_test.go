@@ -9,6 +9,8 @@ import (
 	"net"
 	"strings"
 	"sync"
+	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -606,5 +608,98 @@ func TestDoHSMNamesTheAnsweringHSM(t *testing.T) {
 	_, hsm, err = p.DoHSM(context.Background(), echo("x"))
 	if !is41(err) || hsm != "" {
 		t.Errorf("DoHSM on a closed pool: have HSM %q and %v, want no HSM and error 41", hsm, err)
+	}
+}
+
+// holdConn is a connection to an HSM whose reads, once hold is set, keep
+// the bytes they read until release is closed, and whose writes fail once
+// failWrites is set: the order in which a reset reaches a connection whose
+// reader has not yet taken the answers that came before it.
+type holdConn struct {
+	net.Conn
+	hold, failWrites atomic.Bool
+	held             chan struct{} // a read is holding bytes
+	release          chan struct{}
+}
+
+func (h *holdConn) Read(b []byte) (int, error) {
+	n, err := h.Conn.Read(b)
+	if n > 0 && h.hold.Load() {
+		select {
+		case h.held <- struct{}{}:
+		default:
+		}
+		<-h.release
+	}
+	return n, err
+}
+
+func (h *holdConn) Write(b []byte) (int, error) {
+	if h.failWrites.Load() {
+		return 0, syscall.ECONNRESET
+	}
+	return h.Conn.Write(b)
+}
+
+// A failed write must not fail the commands whose answers are already in
+// the connection: the HSM executed them. Before, the command answered
+// before the reset was failed with the connection and, its only HSM tried,
+// answered 41.
+func TestWriteFailureKeepsAnswersAlreadyReceived(t *testing.T) {
+	sim := startSim(t, simulator.Config{})
+	var hc *holdConn
+	cfg := testConfig(HSMConfig{Name: "a", Addr: sim.Addr(), Conns: 1})
+	cfg.HealthInterval = time.Hour // no probe on the held connection
+	cfg.CommandTimeout = 5 * time.Second
+	cfg.QueueTimeout = 2 * time.Second
+	cfg.dial = func(ctx context.Context, addr string) (net.Conn, error) {
+		var d net.Dialer
+		nc, err := d.DialContext(ctx, "tcp", addr)
+		if err != nil || hc != nil {
+			return nc, err
+		}
+		hc = &holdConn{Conn: nc, held: make(chan struct{}, 1), release: make(chan struct{})}
+		return hc, nil
+	}
+	p := newPool(t, cfg)
+	waitState(t, p, "a", Up)
+	hc.hold.Store(true)
+	var once sync.Once
+	release := func() { once.Do(func() { close(hc.release) }) }
+	t.Cleanup(release) // before the pool's Close, which waits for the reader
+
+	type result struct {
+		resp []byte
+		err  error
+	}
+	first := make(chan result, 1)
+	go func() {
+		resp, err := p.Do(context.Background(), echo("answered"))
+		first <- result{resp, err}
+	}()
+	select {
+	case <-hc.held: // the answer is in the connection, not yet taken
+	case <-time.After(5 * time.Second):
+		t.Fatal("the HSM's answer never arrived")
+	}
+	hc.failWrites.Store(true)
+	second := make(chan error, 1)
+	go func() {
+		_, err := p.Do(context.Background(), echo("after-reset"))
+		second <- err
+	}()
+	time.Sleep(100 * time.Millisecond) // the write of the second fails meanwhile
+	select {
+	case r := <-first:
+		t.Fatalf("the first command ended (%q, %v) before its answer was read", r.resp, r.err)
+	default:
+	}
+	release()
+	r := <-first
+	if r.err != nil || string(r.resp) != "B300answered" {
+		t.Errorf("first command: %q, %v; want the HSM's answer, which came before the reset", r.resp, r.err)
+	}
+	if err := <-second; err == nil {
+		t.Error("the command whose write failed was answered")
 	}
 }
