@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"os"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -271,7 +272,12 @@ func (c *conn) writeLoop() {
 			c.nc.SetWriteDeadline(now.Add(c.p.cfg.CommandTimeout))
 		}
 		if _, err := c.rw.Write(out); err != nil {
-			c.writeFailed(err)
+			if errors.Is(err, os.ErrDeadlineExceeded) {
+				// The HSM stopped reading: no answer is coming either.
+				c.fail(failConn, err)
+			} else {
+				c.writeFailed(err)
+			}
 			return
 		}
 	}
@@ -416,7 +422,8 @@ func (c *conn) oldest() int64 {
 // writeFailGrace bounds how long the reader goes on after a failed write.
 const writeFailGrace = time.Second
 
-// writeFailed takes the connection out of service after a failed write but
+// writeFailed takes the connection out of service after a write failed
+// other than by its timeout, but
 // leaves its commands to the reader: answers to them may already be in the
 // socket. An HSM that answers and then resets the connection fails the
 // next write before the reader has taken those answers, and failing them
