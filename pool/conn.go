@@ -423,9 +423,8 @@ func (c *conn) oldest() int64 {
 const writeFailGrace = time.Second
 
 // writeFailed takes the connection out of service after a write failed
-// other than by its timeout, but
-// leaves its commands to the reader: answers to them may already be in the
-// socket. An HSM that answers and then resets the connection fails the
+// other than by its timeout, but leaves its commands to the reader:
+// answers to them may already be in the socket. An HSM that answers and then resets the connection fails the
 // next write before the reader has taken those answers, and failing them
 // then would send commands the HSM executed to another HSM, or answer 41.
 // The reader goes on until the stream ends, at most writeFailGrace, and
