@@ -25,7 +25,10 @@
 # STEP (duration of each concurrency step of the max search, default 1s),
 # MAXC (highest concurrency the search tries, default 4096), ROUNDS (interleaved
 # rounds, default 3; the medians are quoted), MIX (default the load runner's),
-# OUT (directory for the reports, default a temporary directory).
+# OUT (directory for the reports, default a temporary directory), SIMS (2,
+# the default: an HA pair of simulators; 1: one simulator behind every path),
+# HAPROXY_THREADS (HAProxy's nbthread; default HAProxy's own, one thread per
+# CPU) and GW_PROCS (GOMAXPROCS of the gateway; default Go's, one per CPU).
 set -euo pipefail
 
 BASE_PORT=${BASE_PORT:-27500}
@@ -34,6 +37,21 @@ MAXC=${MAXC:-4096}
 ROUNDS=${ROUNDS:-3}
 SHAPES=${SHAPES:-8 64 256}
 MIX=${MIX:-CA:30,KQ:30,CY:20,EC:20}
+SIMS=${SIMS:-2}
+HAPROXY_THREADS=${HAPROXY_THREADS:-}
+GW_PROCS=${GW_PROCS:-}
+for v in "$HAPROXY_THREADS" "$GW_PROCS"; do
+	case $v in '' | [1-9] | [1-9][0-9]) ;; *)
+		echo "compare.sh: HAPROXY_THREADS and GW_PROCS take a number from 1 to 99" >&2
+		exit 2
+		;;
+	esac
+done
+case $SIMS in 1 | 2) ;; *)
+	echo "compare.sh: SIMS must be 1 or 2" >&2
+	exit 2
+	;;
+esac
 SIM_A=127.0.0.1:$((BASE_PORT))
 SIM_B=127.0.0.1:$((BASE_PORT + 1))
 GW=127.0.0.1:$((BASE_PORT + 2))
@@ -75,14 +93,23 @@ wait_port() {
 "$bin" sim --listen "$SIM_A" --log-level warn 2>"$work/sim-a.log" &
 pids+=($!)
 sim_a=$!
-"$bin" sim --listen "$SIM_B" --log-level warn 2>"$work/sim-b.log" &
-pids+=($!)
-sim_b=$!
 wait_port "$SIM_A"
-wait_port "$SIM_B"
+hsms=(--hsm "a=$SIM_A,pair=p")
+servers="server a $SIM_A"
+direct=$SIM_A
+sim_b=
+if [ "$SIMS" = 2 ]; then
+	"$bin" sim --listen "$SIM_B" --log-level warn 2>"$work/sim-b.log" &
+	pids+=($!)
+	sim_b=$!
+	wait_port "$SIM_B"
+	hsms+=(--hsm "b=$SIM_B,pair=p")
+	servers+=$'\n'"	server b $SIM_B"
+	direct+=,$SIM_B
+fi
 
-"$bin" serve --listen "$GW" --http "$GW_HTTP" --data "$work/data" \
-	--hsm "a=$SIM_A,pair=p" --hsm "b=$SIM_B,pair=p" 2>"$work/gateway.log" &
+GOMAXPROCS=$GW_PROCS "$bin" serve --listen "$GW" --http "$GW_HTTP" --data "$work/data" \
+	"${hsms[@]}" 2>"$work/gateway.log" &
 pids+=($!)
 gw_pid=$!
 wait_port "$GW"
@@ -91,9 +118,11 @@ for _ in $(seq 100); do
 	sleep 0.1
 done
 
+hap_threads=
+[ -z "$HAPROXY_THREADS" ] || hap_threads=$'\n\t'"nbthread $HAPROXY_THREADS"
 cat >"$work/haproxy.cfg" <<EOF
 global
-	maxconn 4096
+	maxconn 4096$hap_threads
 defaults
 	mode tcp
 	timeout connect 2s
@@ -104,8 +133,7 @@ frontend hostcmd
 	default_backend pair
 backend pair
 	balance roundrobin
-	server a $SIM_A
-	server b $SIM_B
+	$servers
 EOF
 haproxy -f "$work/haproxy.cfg" -db 2>"$work/haproxy.log" &
 pids+=($!)
@@ -114,6 +142,13 @@ wait_port "$HAP"
 
 # ticks PID: user+system CPU time of a process so far, in clock ticks.
 ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+# simticks: the simulators' ticks so far.
+simticks() {
+	local t
+	t=$(ticks "$sim_a")
+	[ -z "$sim_b" ] || t=$((t + $(ticks "$sim_b")))
+	echo "$t"
+}
 hz=$(getconf CLK_TCK)
 
 # measure NAME TARGET MID SHAPE ROUND: the max search (SHAPE is a number of
@@ -126,12 +161,14 @@ measure() {
 	local base=$OUT/compare-$shape-$name-$round conns=${shape%x*} how=(--max-concurrency "$MAXC")
 	[ "$shape" = "$conns" ] || how=(--concurrency "${shape#*x}")
 	echo "$shape, round $round: measuring $name ($target)" >&2
-	local s0=$(($(ticks "$sim_a") + $(ticks "$sim_b"))) m0=0
+	local s0 m0=0
+	s0=$(simticks)
 	[ "$mid" = 0 ] || m0=$(ticks "$mid")
 	/usr/bin/time -f '%U %S' -o "$base.time" timeout 180 "$bin" load --target "$target" --profile max \
 		--duration "$STEP" --warmup 200ms --conns "$conns" "${how[@]}" --mix "$MIX" \
 		--json "$base.json" >"$base.txt" || true
-	local s1=$(($(ticks "$sim_a") + $(ticks "$sim_b"))) m1=0
+	local s1 m1=0
+	s1=$(simticks)
 	[ "$mid" = 0 ] || m1=$(ticks "$mid")
 	awk -v rate="$(jq -r .achievedRate "$base.json")" -v sent="$(jq -r .sent "$base.json")" \
 		-v sims=$((s1 - s0)) -v mid=$((m1 - m0)) -v hz="$hz" '
@@ -153,7 +190,7 @@ shapes=${FIXED:-$SHAPES}
 for shape in $shapes; do
 	rm -f "$OUT/rates-$shape-"*
 	for round in $(seq "$ROUNDS"); do
-		paths=("direct $SIM_A,$SIM_B 0" "gateway $GW $gw_pid" "haproxy $HAP $hap_pid")
+		paths=("direct $direct 0" "gateway $GW $gw_pid" "haproxy $HAP $hap_pid")
 		for i in 0 1 2; do
 			# shellcheck disable=SC2086
 			measure ${paths[$(((i + round) % 3))]} "$shape" "$round"
@@ -162,7 +199,7 @@ for shape in $shapes; do
 done
 
 echo
-echo "machine: $(nproc) CPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')), $(uname -sr), load average $(cut -d' ' -f1-3 /proc/loadavg); load generator, gateway and simulators share them"
+echo "machine: $(nproc) CPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')), $(uname -sr), load average $(cut -d' ' -f1-3 /proc/loadavg); $SIMS simulator(s), HAProxy nbthread ${HAPROXY_THREADS:-default}, gateway GOMAXPROCS ${GW_PROCS:-default}; load generator, gateway and simulators share them"
 if [ -n "${FIXED:-}" ]; then
 	echo "fixed concurrency: closed loop, CONNSxCONCURRENCY in flight, ${STEP} per run, mix ${MIX}; ${ROUNDS} interleaved rounds; medians"
 else
