@@ -20,7 +20,7 @@
 # connections for STEP, the same load on every path, which shows a 10%
 # difference on this noisy machine in fewer rounds than the search does.
 #
-# Environment: BASE_PORT (default 27500; uses BASE_PORT..BASE_PORT+4),
+# Environment: BASE_PORT (default 27500; uses BASE_PORT..BASE_PORT+5),
 # SHAPES (client connection counts, default "8 64 256"), FIXED (see above),
 # STEP (duration of each concurrency step of the max search, default 1s),
 # MAXC (highest concurrency the search tries, default 4096), ROUNDS (interleaved
@@ -28,7 +28,10 @@
 # OUT (directory for the reports, default a temporary directory), SIMS (2,
 # the default: an HA pair of simulators; 1: one simulator behind every path),
 # HAPROXY_THREADS (HAProxy's nbthread; default HAProxy's own, one thread per
-# CPU) and GW_PROCS (GOMAXPROCS of the gateway; default Go's, one per CPU).
+# CPU), GW_PROCS (GOMAXPROCS of the gateway; default Go's, one per CPU) and
+# EVRELAY (1: also measure bench/evrelay, a bare one-thread epoll relay that
+# merges as the gateway does and has none of its features: a bound on what
+# any relay design could reach here).
 set -euo pipefail
 
 BASE_PORT=${BASE_PORT:-27500}
@@ -57,6 +60,8 @@ SIM_B=127.0.0.1:$((BASE_PORT + 1))
 GW=127.0.0.1:$((BASE_PORT + 2))
 GW_HTTP=127.0.0.1:$((BASE_PORT + 3))
 HAP=127.0.0.1:$((BASE_PORT + 4))
+EVR=127.0.0.1:$((BASE_PORT + 5))
+EVRELAY=${EVRELAY:-}
 
 cd "$(dirname "$0")/.."
 work=$(mktemp -d)
@@ -77,6 +82,7 @@ fi
 
 echo "building payhsm-gw" >&2
 go build -o "$work/payhsm-gw" ./cmd/payhsm-gw
+[ -z "$EVRELAY" ] || go build -o "$work/evrelay" ./bench/evrelay
 bin=$work/payhsm-gw
 
 # wait_port ADDR: wait up to 10 s for a TCP listener.
@@ -139,6 +145,14 @@ haproxy -f "$work/haproxy.cfg" -db 2>"$work/haproxy.log" &
 pids+=($!)
 hap_pid=$!
 wait_port "$HAP"
+names="direct gateway haproxy"
+if [ -n "$EVRELAY" ]; then
+	"$work/evrelay" -listen "$EVR" -backends "$direct" -conns 2 2>"$work/evrelay.log" &
+	pids+=($!)
+	evr_pid=$!
+	wait_port "$EVR"
+	names+=" evrelay"
+fi
 
 # ticks PID: user+system CPU time of a process so far, in clock ticks.
 ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
@@ -191,9 +205,10 @@ for shape in $shapes; do
 	rm -f "$OUT/rates-$shape-"*
 	for round in $(seq "$ROUNDS"); do
 		paths=("direct $direct 0" "gateway $GW $gw_pid" "haproxy $HAP $hap_pid")
-		for i in 0 1 2; do
+		[ -z "$EVRELAY" ] || paths+=("evrelay $EVR $evr_pid")
+		for i in "${!paths[@]}"; do
 			# shellcheck disable=SC2086
-			measure ${paths[$(((i + round) % 3))]} "$shape" "$round"
+			measure ${paths[$(((i + round) % ${#paths[@]}))]} "$shape" "$round"
 		done
 	done
 done
@@ -208,7 +223,7 @@ fi
 echo "CPU: user+system µs per command over the run, from /proc (simulators, proxy) and time(1) (load runner)"
 printf '%-9s %-8s %12s %9s %9s %9s %9s   %s\n' shape path 'cmd/s' load-µs sims-µs proxy-µs total-µs 'rates of the rounds'
 for shape in $shapes; do
-	for name in direct gateway haproxy; do
+	for name in $names; do
 		f=$OUT/rates-$shape-$name
 		printf '%-9s %-8s %12.0f %9.2f %9.2f %9.2f %9.2f   %s\n' "$shape" "$name" "$(col "$f" 1)" "$(col "$f" 2)" \
 			"$(col "$f" 3)" "$(col "$f" 4)" "$(awk '{ print $2 + $3 + $4 }' "$f" | median)" "$(awk '{ printf "%.0f ", $1 }' "$f")"
@@ -220,5 +235,11 @@ for shape in $shapes; do
 		-v d="$(col "$OUT/rates-$shape-direct" 1)" -v pg="$(paired gateway haproxy)" -v pd="$(paired direct haproxy)" 'BEGIN {
 		printf "%-9s gateway/haproxy %.2f (per round %.2f)   gateway/direct %.2f   direct/haproxy per round %.2f\n", c, g / h, pg, g / d, pd
 	}'
+	if [ -n "$EVRELAY" ]; then
+		awk -v c="$shape" -v e="$(col "$OUT/rates-$shape-evrelay" 1)" -v h="$(col "$OUT/rates-$shape-haproxy" 1)" \
+			-v pe="$(paired evrelay haproxy)" -v pg="$(paired gateway evrelay)" 'BEGIN {
+			printf "%-9s evrelay/haproxy %.2f (per round %.2f)   gateway/evrelay per round %.2f\n", c, e / h, pe, pg
+		}'
+	fi
 done
 echo "reports: $OUT/compare-*.json" >&2
