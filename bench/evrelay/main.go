@@ -19,6 +19,7 @@ package main
 import (
 	"flag"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"runtime"
@@ -41,6 +42,8 @@ type peer struct {
 }
 
 type relay struct {
+	addr     string     // where clients connect
+	files    []*os.File // own the descriptors
 	ep       int
 	lfd      int
 	backends []*peer
@@ -48,6 +51,7 @@ type relay struct {
 	dirty    []*peer
 	next     int
 	buf      []byte
+	err      error // a backend failed: the loop ends
 }
 
 func main() {
@@ -61,46 +65,58 @@ func main() {
 	}
 	// The loop is the only goroutine that works: keep it on one thread.
 	runtime.LockOSThread()
-	var keep []any // the Files own the descriptors: keep their finalizers away
-	defer runtime.KeepAlive(&keep)
+	r, err := newRelay(*listen, strings.Split(*backends, ","), *conns)
+	if err != nil {
+		fail(err)
+	}
+	fail(r.loop())
+}
+
+// newRelay connects to the backends and listens for clients.
+func newRelay(listen string, backends []string, conns int) (*relay, error) {
 	r := &relay{byFD: map[int]*peer{}, buf: make([]byte, 256<<10)}
 	var err error
 	if r.ep, err = syscall.EpollCreate1(syscall.EPOLL_CLOEXEC); err != nil {
-		fail(err)
+		return nil, err
 	}
-	for _, addr := range strings.Split(*backends, ",") {
-		for range *conns {
+	for _, addr := range backends {
+		for range conns {
 			nc, err := net.Dial("tcp", addr)
 			if err != nil {
-				fail(err)
+				return nil, err
 			}
 			f, err := nc.(*net.TCPConn).File()
 			if err != nil {
-				fail(err)
+				return nil, err
 			}
-			keep = append(keep, nc, f)
+			nc.Close() // f holds a duplicate of the descriptor
+			r.files = append(r.files, f)
 			b := &peer{fd: int(f.Fd()), backend: true}
 			r.backends = append(r.backends, b)
-			r.add(b)
+			if err := r.add(b); err != nil {
+				return nil, err
+			}
 		}
 	}
-	ln, err := net.Listen("tcp", *listen)
+	ln, err := net.Listen("tcp", listen)
 	if err != nil {
-		fail(err)
+		return nil, err
 	}
+	r.addr = ln.Addr().String()
 	lf, err := ln.(*net.TCPListener).File()
 	if err != nil {
-		fail(err)
+		return nil, err
 	}
-	keep = append(keep, ln, lf)
+	ln.Close()
+	r.files = append(r.files, lf)
 	r.lfd = int(lf.Fd())
 	if err := syscall.SetNonblock(r.lfd, true); err != nil {
-		fail(err)
+		return nil, err
 	}
 	if err := syscall.EpollCtl(r.ep, syscall.EPOLL_CTL_ADD, r.lfd, &syscall.EpollEvent{Events: syscall.EPOLLIN, Fd: int32(r.lfd)}); err != nil {
-		fail(err)
+		return nil, err
 	}
-	r.loop()
+	return r, nil
 }
 
 func fail(err error) {
@@ -108,19 +124,17 @@ func fail(err error) {
 	os.Exit(1)
 }
 
-func (r *relay) add(p *peer) {
+func (r *relay) add(p *peer) error {
 	if err := syscall.SetNonblock(p.fd, true); err != nil {
-		fail(err)
+		return err
 	}
 	r.byFD[p.fd] = p
-	if err := syscall.EpollCtl(r.ep, syscall.EPOLL_CTL_ADD, p.fd, &syscall.EpollEvent{Events: syscall.EPOLLIN, Fd: int32(p.fd)}); err != nil {
-		fail(err)
-	}
+	return syscall.EpollCtl(r.ep, syscall.EPOLL_CTL_ADD, p.fd, &syscall.EpollEvent{Events: syscall.EPOLLIN, Fd: int32(p.fd)})
 }
 
 // loop waits for readiness, handles every ready socket, then writes what
-// the round produced.
-func (r *relay) loop() {
+// the round produced; it returns when a backend fails.
+func (r *relay) loop() error {
 	events := make([]syscall.EpollEvent, 512)
 	for {
 		n, err := syscall.EpollWait(r.ep, events, -1)
@@ -128,7 +142,7 @@ func (r *relay) loop() {
 			continue
 		}
 		if err != nil {
-			fail(err)
+			return err
 		}
 		for _, ev := range events[:n] {
 			fd := int(ev.Fd)
@@ -154,6 +168,9 @@ func (r *relay) loop() {
 			}
 		}
 		r.dirty = r.dirty[:0]
+		if r.err != nil {
+			return r.err
+		}
 	}
 }
 
@@ -167,7 +184,9 @@ func (r *relay) accept() {
 			syscall.Close(fd)
 			continue
 		}
-		r.add(&peer{fd: fd})
+		if r.add(&peer{fd: fd}) != nil {
+			syscall.Close(fd)
+		}
 	}
 }
 
@@ -179,7 +198,8 @@ func (r *relay) read(p *peer) {
 		return
 	case e != 0 || m == 0:
 		if p.backend {
-			fail(fmt.Errorf("backend connection lost: %v", e))
+			r.err = fmt.Errorf("backend connection lost: %v", errnoOrEOF(e))
+			return
 		}
 		r.close(p)
 		return
@@ -204,7 +224,8 @@ func (r *relay) read(p *peer) {
 			continue
 		}
 		if p.head == len(p.pending) {
-			fail(fmt.Errorf("backend answered a command it was not sent"))
+			r.err = fmt.Errorf("backend answered a command it was not sent")
+			return
 		}
 		c := p.pending[p.head]
 		p.pending[p.head] = nil
@@ -253,7 +274,8 @@ func (r *relay) flush(p *peer) {
 		}
 		if e != 0 {
 			if p.backend {
-				fail(fmt.Errorf("backend write: %v", e))
+				r.err = fmt.Errorf("backend write: %v", e)
+				return
 			}
 			r.close(p)
 			return
@@ -267,7 +289,7 @@ func (r *relay) flush(p *peer) {
 			ev |= syscall.EPOLLOUT
 		}
 		if err := syscall.EpollCtl(r.ep, syscall.EPOLL_CTL_MOD, p.fd, &syscall.EpollEvent{Events: ev, Fd: int32(p.fd)}); err != nil {
-			fail(err)
+			r.err = err
 		}
 	}
 }
@@ -277,6 +299,13 @@ func (r *relay) close(p *peer) {
 	delete(r.byFD, p.fd)
 	syscall.EpollCtl(r.ep, syscall.EPOLL_CTL_DEL, p.fd, nil)
 	syscall.Close(p.fd)
+}
+
+func errnoOrEOF(e syscall.Errno) error {
+	if e == 0 {
+		return io.EOF
+	}
+	return e
 }
 
 // rawCall is read(2) or write(2) on a non-blocking descriptor without the
