@@ -95,7 +95,12 @@ const (
 // *Log is valid and discards every record, so callers need no checks when
 // auditing is off.
 type Log struct {
-	mu      sync.Mutex
+	mu sync.Mutex
+	// fileMu is held by the batch writer around each write and by Reopen
+	// around the swap, so a batch never goes to a file being closed.
+	// Lock order: mu, then fileMu.
+	fileMu  sync.Mutex
+	path    string // set by Open; what Reopen opens again
 	w       io.Writer
 	closer  io.Closer
 	syncer  interface{ Sync() error }
@@ -140,7 +145,7 @@ func Open(path string, opt Options) (*Log, error) {
 		f.Close()
 		return nil, err
 	}
-	l.closer, l.syncer = f, f
+	l.closer, l.syncer, l.path = f, f, path
 	return l, nil
 }
 
@@ -345,7 +350,10 @@ func (l *Log) writer() {
 		l.room = make(chan struct{})
 		l.mu.Unlock()
 		if n > 0 {
-			if _, err := l.w.Write(batch); err != nil {
+			l.fileMu.Lock()
+			_, err := l.w.Write(batch)
+			l.fileMu.Unlock()
+			if err != nil {
 				l.fail(err, n)
 			} else {
 				l.records.Add(float64(n))

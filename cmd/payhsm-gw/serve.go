@@ -156,6 +156,7 @@ func runServe(ctx context.Context, args []string, _, stderr io.Writer) int {
 		return exitFailed
 	}
 	defer al.Close()
+	reopenOnHangup(ctx, al, log)
 	log.Info("serve: durable state", "data", cfg.Data, "audit", cfg.Audit.Path)
 
 	pcfg, err := poolConfig(cfg.Pools[0], log, promReg)
