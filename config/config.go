@@ -180,6 +180,13 @@ type HSM struct {
 	HeaderLen *int `yaml:"header_len"`
 	// TLS, when set, makes connections to it use TLS (default plain TCP).
 	TLS *ClientTLS `yaml:"tls"`
+	// Probes is its health-probe command set: [NC, NO] (the default) or
+	// [NC] for an HSM that does not implement NO.
+	Probes []string `yaml:"probes"`
+	// MaxInFlight bounds the commands in flight on each connection to it,
+	// 1..256, for an HSM that takes fewer pipelined commands than the
+	// window (default 0: no bound but the window).
+	MaxInFlight int `yaml:"max_in_flight"`
 }
 
 // ServerTLS is the TLS configuration of a listener, by file name.

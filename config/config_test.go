@@ -84,7 +84,9 @@ pools:
     hsms:
       - {name: a, addr: "10.0.0.1"}
       - {name: a, addr: "10.0.0.2:99999", conns: 100, header_len: -1, tls: {cert: c.pem}}
-      - {name: "b c", addr: "h:1", cps: -5}
+      - {name: "b c", addr: "h:1", cps: -5, probes: [NO], max_in_flight: 257}
+      - {name: d, addr: "h:1", probes: [NC, NC]}
+      - {name: e, addr: "h:1", probes: [NC, XX], max_in_flight: -1}
 `))
 	if err != nil {
 		t.Fatal(err)
@@ -111,6 +113,11 @@ pools:
 		"pools[0].hsms[1].tls: cert and key go together",
 		"pools[0].hsms[2].name",
 		"pools[0].hsms[2].cps",
+		"pools[0].hsms[2].probes: NC is required",
+		"pools[0].hsms[2].max_in_flight: must be 0..256",
+		"pools[0].hsms[3].probes: probe NC given twice",
+		"pools[0].hsms[4].probes: unknown probe",
+		"pools[0].hsms[4].max_in_flight",
 	} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error lacks %q:\n%v", want, err)
@@ -240,6 +247,9 @@ func TestParseHSMSpec(t *testing.T) {
 	}{
 		{spec: "a=10.0.0.1:1500", want: HSM{Name: "a", Addr: "10.0.0.1:1500"}},
 		{spec: "b=h:2,pair=p,cps=250,conns=3,header-len=2", want: HSM{Name: "b", Addr: "h:2", Pair: "p", CPS: 250, Conns: 3, HeaderLen: Int(2)}},
+		{spec: "c=h:3,inflight=1,probes=NC", want: HSM{Name: "c", Addr: "h:3", MaxInFlight: 1, Probes: []string{"NC"}}},
+		{spec: "c=h:3,probes=NC+NO", want: HSM{Name: "c", Addr: "h:3", Probes: []string{"NC", "NO"}}},
+		{spec: "c=h:3,inflight=one", wantErr: "inflight: not a number"},
 		{spec: "h:1", wantErr: "want NAME=HOST:PORT"},
 		{spec: "a=h:1,cps=x", wantErr: "cps: not a number"},
 		{spec: "a=h:1,speed=3", wantErr: "unknown option"},
@@ -258,7 +268,8 @@ func TestParseHSMSpec(t *testing.T) {
 			continue
 		}
 		same := h.Name == tt.want.Name && h.Addr == tt.want.Addr && h.Pair == tt.want.Pair &&
-			h.CPS == tt.want.CPS && h.Conns == tt.want.Conns &&
+			h.CPS == tt.want.CPS && h.Conns == tt.want.Conns && h.MaxInFlight == tt.want.MaxInFlight &&
+			strings.Join(h.Probes, "+") == strings.Join(tt.want.Probes, "+") &&
 			(h.HeaderLen == nil) == (tt.want.HeaderLen == nil) &&
 			(h.HeaderLen == nil || *h.HeaderLen == *tt.want.HeaderLen)
 		if !same {

@@ -34,13 +34,13 @@ func Parse(data []byte) (*Config, error) {
 }
 
 // ParseHSMSpec parses the value of a --hsm flag (docs/spec/cli.md):
-// NAME=HOST:PORT[,pair=P][,cps=N][,conns=N][,header-len=N]. The result is
+// NAME=HOST:PORT[,pair=P][,cps=N][,conns=N][,header-len=N][,inflight=N][,probes=NC|NC+NO]. The result is
 // checked by Validate like any HSM of the file.
 func ParseHSMSpec(spec string) (HSM, error) {
 	var h HSM
 	name, rest, ok := strings.Cut(spec, "=")
 	if !ok || name == "" {
-		return h, errors.New("config: --hsm: want NAME=HOST:PORT[,pair=P][,cps=N][,conns=N][,header-len=N]")
+		return h, errors.New("config: --hsm: want NAME=HOST:PORT[,pair=P][,cps=N][,conns=N][,header-len=N][,inflight=N][,probes=NC|NC+NO]")
 	}
 	h.Name = name
 	parts := strings.Split(rest, ",")
@@ -50,8 +50,12 @@ func ParseHSMSpec(spec string) (HSM, error) {
 		if !ok {
 			return h, fmt.Errorf("config: --hsm %s: option %q: want KEY=VALUE", name, k)
 		}
-		if k == "pair" {
+		switch k {
+		case "pair":
 			h.Pair = v
+			continue
+		case "probes":
+			h.Probes = strings.Split(v, "+")
 			continue
 		}
 		n, err := strconv.Atoi(v)
@@ -65,6 +69,8 @@ func ParseHSMSpec(spec string) (HSM, error) {
 			h.Conns = n
 		case "header-len":
 			h.HeaderLen = Int(n)
+		case "inflight":
+			h.MaxInFlight = n
 		default:
 			return h, fmt.Errorf("config: --hsm %s: unknown option %q", name, k)
 		}

@@ -141,6 +141,12 @@ func (p *Pool) validate(add addFunc, path string) {
 			add(hp+".conns", "must be 1..64")
 		}
 		checkHeaderLen(add, hp+".header_len", h.HeaderLen)
+		if err := CheckProbes(h.Probes); err != nil {
+			add(hp+".probes", "%v", err)
+		}
+		if h.MaxInFlight < 0 || h.MaxInFlight > MaxInFlight {
+			add(hp+".max_in_flight", "must be 0..%d", MaxInFlight)
+		}
 		if h.TLS != nil && (h.TLS.Cert == "") != (h.TLS.Key == "") {
 			add(hp+".tls", "cert and key go together")
 		}
@@ -275,4 +281,35 @@ func validName(s string) bool {
 		}
 	}
 	return true
+}
+
+// MaxInFlight is the largest HSM max_in_flight: a pool connection's window.
+const MaxInFlight = 256
+
+// Probe commands an HSM's probes list may name.
+const (
+	ProbeNC = "NC" // diagnostics: the LMK check value; always probed
+	ProbeNO = "NO" // HSM status; leave it out for an HSM without NO
+)
+
+// CheckProbes checks an HSM's probes list: NC is required (it carries the
+// LMK check value), NO is optional, nothing else is known, nothing
+// repeats. An empty list is the default, NC and NO.
+func CheckProbes(probes []string) error {
+	seen := map[string]bool{}
+	for _, p := range probes {
+		switch p {
+		case ProbeNC, ProbeNO:
+		default:
+			return fmt.Errorf("unknown probe %q: want NC or NO", p)
+		}
+		if seen[p] {
+			return fmt.Errorf("probe %s given twice", p)
+		}
+		seen[p] = true
+	}
+	if len(probes) > 0 && !seen[ProbeNC] {
+		return errors.New("NC is required: it carries the LMK check value")
+	}
+	return nil
 }

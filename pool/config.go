@@ -34,6 +34,37 @@ type HSMConfig struct {
 	HeaderLen int
 	// TLS, if not nil, is used for its connections (default plain TCP).
 	TLS *tls.Config
+	// Probes is the health-probe command set (default ProbeNC|ProbeNO).
+	// NC is always sent: it carries the LMK check value.
+	Probes ProbeSet
+	// MaxInFlight bounds the commands in flight on each of its connections,
+	// probes included, 1..256 (default 0: the connection's full window,
+	// with a few slots kept for probes).
+	MaxInFlight int
+}
+
+// ProbeSet is a set of health-probe commands.
+type ProbeSet uint8
+
+// The probe commands. NC (diagnostics) returns the LMK check value; NO (HSM
+// status) asks whether the HSM is able to work. An HSM that does not
+// implement NO is probed with ProbeNC alone.
+const (
+	ProbeNC ProbeSet = 1 << iota
+	ProbeNO
+)
+
+// String returns the set as the configuration writes it ("NC+NO").
+func (s ProbeSet) String() string {
+	switch s {
+	case ProbeNC:
+		return "NC"
+	case ProbeNC | ProbeNO:
+		return "NC+NO"
+	case 0:
+		return "default"
+	}
+	return fmt.Sprintf("ProbeSet(%d)", uint8(s))
 }
 
 // Config configures a Pool. Zero values take the stated defaults.
@@ -155,6 +186,15 @@ func (c Config) withDefaults() (Config, error) {
 		}
 		if h.Conns < 1 || h.Conns > 64 || h.CPS < 0 {
 			bad("hsms[%d]: conns want 1..64, cps not negative", i)
+		}
+		if h.Probes == 0 {
+			h.Probes = ProbeNC | ProbeNO
+		}
+		if h.Probes != ProbeNC && h.Probes != ProbeNC|ProbeNO {
+			bad("hsms[%d].probes: want NC or NC+NO", i)
+		}
+		if h.MaxInFlight < 0 || h.MaxInFlight > maxWindow {
+			bad("hsms[%d].max in flight: want 0..%d", i, maxWindow)
 		}
 	}
 	return c, errors.Join(errs...)

@@ -53,6 +53,13 @@ type conn struct {
 	// only such connections carry commands.
 	lmkOK atomic.Bool
 	infl  atomic.Int32
+	// limit is HSMConfig.MaxInFlight (0: the window). probeOut is set while
+	// a probe written on the connection is unanswered, so probes never pile
+	// up; probeWait counts probes waiting for a slot of a limited
+	// connection, which commands then leave to them.
+	limit     int
+	probeOut  atomic.Bool
+	probeWait atomic.Int32
 
 	mu       sync.Mutex
 	slots    []*Request
@@ -98,7 +105,7 @@ func (h *hsm) dial(ctx context.Context) (*conn, error) {
 		nc = tc
 	}
 	c := &conn{
-		p: h.p, h: h, nc: nc, rw: nc, hl: h.hl,
+		p: h.p, h: h, nc: nc, rw: nc, hl: h.hl, limit: h.cfg.MaxInFlight,
 		slots: make([]*Request, maxWindow),
 		wake:  make(chan struct{}, 1),
 		done:  make(chan struct{}),
@@ -207,7 +214,15 @@ func (c *conn) send(batch []*Request, now int64) int {
 		return 0
 	}
 	window := int(c.mask + 1)
-	if !batch[0].probe {
+	switch {
+	case c.limit > 0:
+		// An HSM that takes few commands at once gets exactly that;
+		// a waiting probe goes before further commands.
+		window = min(window, c.limit)
+		if !batch[0].probe && c.probeWait.Load() > 0 {
+			window = 0
+		}
+	case !batch[0].probe:
 		window -= probeReserve(window)
 	}
 	k := max(0, min(len(batch), window-c.inflight))
@@ -486,4 +501,11 @@ func addSink(sinks []Sink, s Sink) []Sink {
 		}
 	}
 	return append(sinks, s)
+}
+
+// isBroken reports whether c takes no more commands.
+func (c *conn) isBroken() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.broken || c.werr != nil
 }

@@ -101,7 +101,7 @@ func (p *Pool) round() {
 
 // probe fills h's missing connections (after their backoff), asks NC on
 // every connection, so that each one's own LMK check value is checked
-// every round, then NO on one of them.
+// every round, then NO on one of them when h's probe set has it.
 func (h *hsm) probe() probeResult {
 	p := h.p
 	ctx, cancel := context.WithTimeout(p.ctx, p.cfg.ProbeTimeout)
@@ -118,7 +118,7 @@ func (h *hsm) probe() probeResult {
 	conns := *v
 	waits := make([]probeSink, len(conns))
 	for i, c := range conns {
-		waits[i] = h.send(c, []byte("NC"))
+		waits[i] = h.send(ctx, c, []byte("NC"))
 	}
 	var first *conn
 	var res probeResult
@@ -143,7 +143,10 @@ func (h *hsm) probe() probeResult {
 	if first == nil {
 		return probeResult{err: res.err}
 	}
-	body, err := h.await(ctx, h.send(first, []byte("NO00")))
+	if h.cfg.Probes&ProbeNO == 0 {
+		return res
+	}
+	body, err := h.await(ctx, h.send(ctx, first, []byte("NO00")))
 	if err != nil {
 		return probeResult{err: "NO: " + err.Error()}
 	}
@@ -200,34 +203,67 @@ func (h *hsm) dialMissing(ctx context.Context) error {
 	return nil
 }
 
-// probeSink hands a probe's answer back to the waiting prober.
-type probeSink chan *Request
+// probeSink hands a probe's answer back to the waiting prober, and marks
+// its connection free for the next probe.
+type probeSink struct {
+	ch chan *Request
+	c  *conn
+}
 
-func (s probeSink) Complete(r *Request) { s <- r }
-func (s probeSink) Flush()              {}
+func (s probeSink) Complete(r *Request) {
+	s.c.probeOut.Store(false)
+	s.ch <- r
+}
+func (s probeSink) Flush() {}
 
-// send sends one probe command on c; await waits for its answer.
-func (h *hsm) send(c *conn, body []byte) probeSink {
-	ch := make(probeSink, 1)
-	r := &Request{Body: body, probe: true, sink: ch, code: [2]byte{body[0], body[1]}}
+// probeSlotPoll is how often a probe retries a limited connection whose
+// slots are all taken; commands stop taking slots while it waits.
+const probeSlotPoll = 200 * time.Microsecond
+
+// send sends one probe command on c; await waits for its answer. A probe
+// is not written while c's previous probe is unanswered: the new one
+// fails at once instead.
+func (h *hsm) send(ctx context.Context, c *conn, body []byte) probeSink {
+	s := probeSink{ch: make(chan *Request, 1), c: c}
+	r := &Request{Body: body, probe: true, sink: s, code: [2]byte{body[0], body[1]}}
+	if !c.probeOut.CompareAndSwap(false, true) {
+		r.err = errProbePending
+		s.ch <- r
+		return s
+	}
 	now := nanotime()
 	r.start = now
 	h.lim.force(1, now)
-	if c.send([]*Request{r}, now) == 0 {
-		r.err = errNoSlot
-		ch <- r
+	sent := c.send([]*Request{r}, now) > 0
+	if !sent && c.limit > 0 {
+		c.probeWait.Add(1)
+		for !sent && ctx.Err() == nil && !c.isBroken() {
+			time.Sleep(probeSlotPoll)
+			sent = c.send([]*Request{r}, nanotime()) > 0
+		}
+		c.probeWait.Add(-1)
 	}
-	return ch
+	if !sent {
+		c.probeOut.Store(false)
+		r.err = errNoSlot
+		s.ch <- r
+	}
+	return s
 }
 
-// errNoSlot is a probe's failure when its connection had no window slot
-// left, not even the probes' reserve, or was closed.
-var errNoSlot = errors.New("connection closed or its window full")
+var (
+	// errNoSlot is a probe's failure when its connection had no window
+	// slot left, not even the probes' reserve, or was closed.
+	errNoSlot = errors.New("connection closed or its window full")
+	// errProbePending is a probe's failure when the connection's previous
+	// probe is still unanswered.
+	errProbePending = errors.New("previous probe still unanswered")
+)
 
-func (h *hsm) await(ctx context.Context, ch probeSink) ([]byte, error) {
+func (h *hsm) await(ctx context.Context, s probeSink) ([]byte, error) {
 	select {
-	case r := <-ch:
-		if r.err == errNoSlot {
+	case r := <-s.ch:
+		if r.err == errNoSlot || r.err == errProbePending {
 			return nil, r.err
 		}
 		if r.err != nil {
@@ -249,6 +285,12 @@ func (p *Pool) applyProbe(h *hsm, res probeResult) {
 	if !res.ok {
 		h.passes = 0
 		h.fails++
+		if res.err != h.lastErr {
+			// The first failure and each change of reason, not every
+			// round: an HSM that stays Down says why once.
+			p.log.Warn("pool: HSM probe failed", "hsm", h.cfg.Name, "pair", h.cfg.Pair, "addr", h.cfg.Addr,
+				"state", h.State().String(), "reason", res.err)
+		}
 		h.lastErr = res.err
 		if h.State() == Up && h.fails >= p.cfg.Fails {
 			p.setState(h, Down, res.err)

@@ -51,7 +51,8 @@ func runServe(ctx context.Context, args []string, _, stderr io.Writer) int {
 	httpAddr := fs.String("http", config.DefaultHTTP, "`ADDR` of the REST API, /metrics, /healthz, /readyz")
 	headerLen := fs.Int("header-len", config.DefaultHeaderLen, "message header length `N` on the host-command front (0..16)")
 	var hsms hsmFlags
-	fs.Var(&hsms, "hsm", "an HSM, repeatable: `NAME=HOST:PORT[,pair=P][,cps=N][,conns=N][,header-len=N]`")
+	fs.Var(&hsms, "hsm", "an HSM, repeatable: `NAME=HOST:PORT[,pair=P][,cps=N][,conns=N][,header-len=N][,inflight=N][,probes=NC|NC+NO]`")
+	lmkCheck := fs.String("lmk-check", "", "the LMK check value `HEX` (16H, as NC reports it) every HSM of the pool must report (default: the pool's configuration, else adopted from the first HSM that answers)")
 	data := fs.String("data", config.DefaultData, "`DIR` of durable state: the key registry and, by default, the audit log (created if missing)")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "Usage: payhsm-gw serve [flags]")
@@ -98,6 +99,13 @@ func runServe(ctx context.Context, args []string, _, stderr io.Writer) int {
 			cfg.Pools = []config.Pool{{}}
 		}
 		cfg.Pools[0].HSMs = hsms
+	}
+	if set["lmk-check"] {
+		if len(cfg.Pools) == 0 {
+			fmt.Fprintln(stderr, "payhsm-gw serve: --lmk-check needs HSMs (--hsm or --config)")
+			return exitUsage
+		}
+		cfg.Pools[0].LMKCheckValue = *lmkCheck
 	}
 	cfg.SetDefaults()
 	if err := cfg.Validate(); err != nil {
@@ -321,7 +329,8 @@ func poolConfig(c config.Pool, log *slog.Logger, reg prometheus.Registerer) (poo
 		Registerer:     reg,
 	}
 	for i, h := range c.HSMs {
-		hc := pool.HSMConfig{Name: h.Name, Addr: h.Addr, Pair: h.Pair, CPS: h.CPS, Conns: h.Conns, HeaderLen: *h.HeaderLen}
+		hc := pool.HSMConfig{Name: h.Name, Addr: h.Addr, Pair: h.Pair, CPS: h.CPS, Conns: h.Conns, HeaderLen: *h.HeaderLen,
+			MaxInFlight: h.MaxInFlight, Probes: probeSet(h.Probes)}
 		if hc.HeaderLen == 0 {
 			hc.HeaderLen = pool.NoHeader
 		}
@@ -363,4 +372,18 @@ func gatewayConfig(c *config.Config, log *slog.Logger, reg prometheus.Registerer
 		gc.TLS = t
 	}
 	return gc, nil
+}
+
+// probeSet turns a validated probes list into the pool's set.
+func probeSet(probes []string) pool.ProbeSet {
+	var s pool.ProbeSet
+	for _, p := range probes {
+		switch p {
+		case config.ProbeNC:
+			s |= pool.ProbeNC
+		case config.ProbeNO:
+			s |= pool.ProbeNO
+		}
+	}
+	return s // 0, from an empty list, is the pool's default
 }
