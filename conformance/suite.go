@@ -5,6 +5,7 @@ import (
 	"crypto/subtle"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/payhsm/payhsm-gw/hostcmd"
@@ -103,28 +104,31 @@ type Results struct {
 // only when ctx ends; the cases not run are then failed with the context's
 // error.
 func (s *Suite) Run(ctx context.Context, rt RoundTripper) Results {
+	return s.RunOn(ctx, []RoundTripper{rt})
+}
+
+// RunOn runs the cases over several round trippers (connections) at once:
+// worker i takes the cases i, i+n, i+2n, ... in order. The results are in
+// case order whatever the interleaving.
+func (s *Suite) RunOn(ctx context.Context, rts []RoundTripper) Results {
 	timeout := s.Timeout
 	if timeout <= 0 {
 		timeout = 5 * time.Second
 	}
-	var rs Results
-	for i := range s.Cases {
-		c := &s.Cases[i]
-		r := Result{Name: c.Name, Command: c.Command, Source: c.Source}
-		switch {
-		case c.ClearPIN && s.ClearPIN == ClearPINSkip:
-			r.Status = Skip
-			r.Detail = "clear-PIN command skipped by policy"
-		default:
-			start := time.Now()
-			err := s.runCase(ctx, rt, c, timeout)
-			r.Micros = time.Since(start).Microseconds()
-			if err != nil {
-				r.Status, r.Detail = Fail, err.Error()
-			} else {
-				r.Status = Pass
+	results := make([]Result, len(s.Cases))
+	var wg sync.WaitGroup
+	for w, rt := range rts {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := w; i < len(s.Cases); i += len(rts) {
+				results[i] = s.runOne(ctx, rt, &s.Cases[i], timeout)
 			}
-		}
+		}()
+	}
+	wg.Wait()
+	var rs Results
+	for _, r := range results {
 		switch r.Status {
 		case Pass:
 			rs.Passed++
@@ -136,6 +140,24 @@ func (s *Suite) Run(ctx context.Context, rt RoundTripper) Results {
 		rs.Cases = append(rs.Cases, r)
 	}
 	return rs
+}
+
+// runOne runs case c on rt.
+func (s *Suite) runOne(ctx context.Context, rt RoundTripper, c *Case, timeout time.Duration) Result {
+	r := Result{Name: c.Name, Command: c.Command, Source: c.Source}
+	if c.ClearPIN && s.ClearPIN == ClearPINSkip {
+		r.Status, r.Detail = Skip, "clear-PIN command skipped by policy"
+		return r
+	}
+	start := time.Now()
+	err := s.runCase(ctx, rt, c, timeout)
+	r.Micros = time.Since(start).Microseconds()
+	if err != nil {
+		r.Status, r.Detail = Fail, err.Error()
+	} else {
+		r.Status = Pass
+	}
+	return r
 }
 
 func (s *Suite) runCase(ctx context.Context, rt RoundTripper, c *Case, timeout time.Duration) error {

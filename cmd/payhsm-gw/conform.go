@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/payhsm/payhsm-gw/conformance"
@@ -25,6 +26,10 @@ func runConform(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	jsonFile := fs.String("json", "", "write machine-readable results to `FILE`")
 	clearPIN := fs.String("clear-pin", "run", "clear-PIN cases (BA, NG) `POLICY`: run (an HSM), refused (a gateway: expect 68) or skip")
 	seed := fs.Uint64("seed", conformance.DefaultSeed, "`SEED` of the generated cases")
+	lmkFlag := fs.String("lmk", "test", "the target's variant LMK `test|FILE` (as for sim --lmk): generated cases are wrapped under it; with a FILE the public vectors (under the test LMK) are left out")
+	only := fs.String("only", "", "run only the cases of these command `CODES` (comma-separated, e.g. CA,JG)")
+	skip := fs.String("skip", "", "leave out the cases of these command `CODES` (comma-separated), e.g. those the target lacks")
+	conns := fs.Int("conns", 1, "`N` connections to the target; cases are spread over them")
 	fs.Usage = func() {
 		w := fs.Output()
 		fmt.Fprintln(w, "Usage: payhsm-gw conform --target ADDR [flags]")
@@ -45,21 +50,40 @@ func runConform(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	if err != nil {
 		return usageErr("--clear-pin: %v", err)
 	}
-	suite, err := conformance.New(conformance.Options{Seed: *seed, ClearPIN: policy})
+	if *conns < 1 || *conns > 64 {
+		return usageErr("--conns: want 1..64")
+	}
+	lmk, err := loadLMK(*lmkFlag)
+	if err != nil {
+		return usageErr("--lmk: %v", err)
+	}
+	suite, err := conformance.New(conformance.Options{Seed: *seed, ClearPIN: policy, LMK: lmk})
 	if err != nil {
 		fmt.Fprintf(stderr, "payhsm-gw conform: %v\n", err)
 		return exitFailed
 	}
-	dctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	client, err := hostcmd.Dial(dctx, *target, hostcmd.ClientOptions{HeaderLen: *headerLen})
-	cancel()
-	if err != nil {
-		fmt.Fprintf(stderr, "payhsm-gw conform: connecting to the target: %v\n", err)
-		return exitFailed
+	if err := suite.Select(codeList(*only), codeList(*skip)); err != nil {
+		return usageErr("--only/--skip: %v", err)
 	}
-	defer client.Close()
+	// Each connection is redialled after a failed case, so that a target
+	// that drops or resets a connection fails that case alone.
+	dial := func(ctx context.Context) (conformance.RoundTripCloser, error) {
+		dctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		defer cancel()
+		return hostcmd.Dial(dctx, *target, hostcmd.ClientOptions{HeaderLen: *headerLen})
+	}
+	rts := make([]conformance.RoundTripper, *conns)
+	for i := range rts {
+		rd := &conformance.Redialer{Dial: dial}
+		defer rd.Close()
+		if err := rd.Connect(ctx); err != nil {
+			fmt.Fprintf(stderr, "payhsm-gw conform: connecting to the target: %v\n", err)
+			return exitFailed
+		}
+		rts[i] = rd
+	}
 
-	rs := suite.Run(ctx, client)
+	rs := suite.RunOn(ctx, rts)
 	for _, r := range rs.Cases {
 		switch r.Status {
 		case conformance.Pass:
@@ -90,4 +114,15 @@ func writeJSON(name string, v any) error {
 		return err
 	}
 	return os.WriteFile(name, append(b, '\n'), 0o644)
+}
+
+// codeList splits a comma-separated list of command codes.
+func codeList(s string) []string {
+	var out []string
+	for _, c := range strings.Split(s, ",") {
+		if c = strings.ToUpper(strings.TrimSpace(c)); c != "" {
+			out = append(out, c)
+		}
+	}
+	return out
 }
