@@ -43,6 +43,7 @@ type vectorFile struct {
 	Thales     []blockVector  `json:"thales"`
 	Headers    []headerVector `json:"headers"`
 	BadHeaders []headerVector `json:"bad_headers"`
+	Fixtures   []headerVector `json:"thales_fixtures"`
 }
 
 var sentinels = map[string]error{
@@ -227,6 +228,18 @@ func TestHeaderVectors(t *testing.T) {
 		_, _, _, err := ParseHeader(v.Input)
 		if !errors.Is(err, sentinels[v.Err]) {
 			t.Errorf("%s (%s): err %v, want %s", v.Input, v.Source, err, v.Err)
+		}
+	}
+}
+
+// TestThalesFixtures: real payShield key fields parse (after the S tag) and
+// declare their own length.
+func TestThalesFixtures(t *testing.T) {
+	for _, v := range loadVectors(t).Fixtures {
+		kb := strings.TrimPrefix(v.Input, "S")
+		h, n, declared, err := ParseHeader(kb)
+		if err != nil || n != HeaderLen || declared != len(kb) || h.LMKID != v.Want || !h.Version.Thales() {
+			t.Errorf("%s: n %d, declared %d of %d, LMK ID %q, %v", v.Source, n, declared, len(kb), h.LMKID, err)
 		}
 	}
 }
