@@ -2,6 +2,7 @@ package tr31
 
 import (
 	"errors"
+	"fmt"
 	"strconv"
 )
 
@@ -14,6 +15,10 @@ var (
 	// does not fit, a repeated block, a header that is not a multiple of
 	// the cipher block).
 	ErrHeader = errors.New("tr31: malformed key block header")
+	// ErrRepeatedBlock: an optional block ID appears twice. It wraps
+	// ErrHeader, so errors.Is(err, ErrHeader) holds too (payShield answers
+	// a repeated block with its own error code, BC).
+	ErrRepeatedBlock = fmt.Errorf("%w: repeated optional block", ErrHeader)
 	// ErrLength: the block's length field does not match its length, or
 	// the encrypted part is not a whole number of cipher blocks, or the
 	// key length inside the payload does not fit the payload or is not a

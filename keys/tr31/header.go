@@ -197,7 +197,7 @@ func ParseHeader(kb string) (h Header, n, declared int, err error) {
 		}
 		for _, prev := range h.Blocks {
 			if prev.ID == b.ID {
-				return h, 0, 0, headerErr("optional block "+b.ID, n, "repeated")
+				return h, 0, 0, &Error{Err: ErrRepeatedBlock, Field: "optional block " + b.ID, Offset: n}
 			}
 		}
 		h.Blocks = append(h.Blocks, b)

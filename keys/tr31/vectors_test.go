@@ -48,7 +48,7 @@ type vectorFile struct {
 
 var sentinels = map[string]error{
 	"ErrHeader": ErrHeader, "ErrLength": ErrLength, "ErrVersion": ErrVersion,
-	"ErrMAC": ErrMAC, "ErrKBPK": ErrKBPK, "ErrEncoding": ErrEncoding, "ErrKey": ErrKey,
+	"ErrMAC": ErrMAC, "ErrRepeatedBlock": ErrRepeatedBlock, "ErrKBPK": ErrKBPK, "ErrEncoding": ErrEncoding, "ErrKey": ErrKey,
 }
 
 func loadVectors(t testing.TB) vectorFile {
