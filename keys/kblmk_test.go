@@ -75,7 +75,11 @@ func TestKeyBlockLMKRedacts(t *testing.T) {
 	var logged bytes.Buffer
 	slog.New(slog.NewTextHandler(&logged, nil)).Info("x", "lmk", l)
 	js, _ := json.Marshal(l)
-	for _, s := range []string{fmt.Sprint(l), fmt.Sprintf("%x", l), fmt.Sprintf("%#v", l), fmt.Sprintf("%+v", holder{l}), fmt.Sprintf("%x", *l), logged.String(), string(js)} {
+	printed := []string{}
+	for _, verb := range []string{"%s", "%x", "%q", "%d"} {
+		printed = append(printed, fmt.Sprintf(verb, holder{l}))
+	}
+	for _, s := range append(printed, fmt.Sprint(l), fmt.Sprintf("%x", l), fmt.Sprintf("%#v", l), fmt.Sprintf("%+v", holder{l}), fmt.Sprintf("%x", *l), logged.String(), string(js)) {
 		if strings.Contains(strings.ToUpper(s), "9B71333A") || strings.Contains(s, "\x9b\x71") {
 			t.Errorf("LMK printed: %q", s)
 		}

@@ -33,4 +33,18 @@
 // keys.ClearKey; errors (*Error, wrapping one sentinel) name a field and
 // its offset, never a key, a payload or the encrypted part. MACs are
 // compared with crypto/subtle.
+//
+// # Errors
+//
+// The HSM error code each sentinel maps to (payShield key-block codes; the
+// assignment is ours, docs/spec/hostcmd-keyblocks.md §3):
+//
+//	ErrVersion        A9  version not A-D (TR-31) or 0-1 (Thales)
+//	ErrMAC            A4  MAC does not verify
+//	ErrLength         A5  length field, whole cipher blocks, key length in the payload
+//	ErrHeader         AC  malformed header or optional block
+//	ErrRepeatedBlock  BC  optional block given twice (also matches ErrHeader)
+//	ErrKBPK           BB  KBPK algorithm or length does not fit the version
+//	ErrKey            A7  key does not fit the header's algorithm
+//	ErrEncoding       15  encrypted part or MAC not hex
 package tr31

@@ -279,7 +279,11 @@ func TestKBPKRedacts(t *testing.T) {
 	type holder struct{ k *KBPK }
 	var logged bytes.Buffer
 	slog.New(slog.NewTextHandler(&logged, nil)).Info("x", "kbpk", p)
-	for _, s := range []string{fmt.Sprint(p), fmt.Sprintf("%x", p), fmt.Sprintf("%#v", p), fmt.Sprintf("%+v", holder{p}), fmt.Sprintf("%v", *p), logged.String()} {
+	printed := []string{}
+	for _, verb := range []string{"%s", "%x", "%q", "%d"} {
+		printed = append(printed, fmt.Sprintf(verb, holder{p}))
+	}
+	for _, s := range append(printed, fmt.Sprint(p), fmt.Sprintf("%x", p), fmt.Sprintf("%#v", p), fmt.Sprintf("%+v", holder{p}), fmt.Sprintf("%v", *p), logged.String()) {
 		if strings.Contains(strings.ToUpper(s), a721KBPK[:6]) {
 			t.Errorf("KBPK printed: %s", s)
 		}
