@@ -2,12 +2,14 @@ package conformance
 
 import (
 	"bytes"
+	"crypto/cipher"
 	"encoding/hex"
 	"errors"
 	"strings"
 	"sync"
 	"testing"
 
+	"github.com/payhsm/payhsm-gw/internal/tdes"
 	"github.com/payhsm/payhsm-gw/keys"
 	"github.com/payhsm/payhsm-gw/keys/dukpt"
 	"github.com/payhsm/payhsm-gw/pin"
@@ -148,3 +150,66 @@ func TestDUKPTTerminal(t *testing.T) {
 		t.Errorf("exhausted terminal: err %v", err)
 	}
 }
+
+// TestDUKPTWireVectorCrypto recomputes the answers of the CI and G0 wire
+// vectors that docs/spec/hostcmd-dukpt.md carries, under the public test
+// LMK: the BDK (009) and ZPK (001) cryptograms unwrap, the DUKPT PIN block
+// decrypts under the PIN key of its KSN, and the ISO-0 block of the same
+// PIN under the ZPK is the block of the response. CI: nickntg's
+// ThalesSim TestTranslatePINFromDukptoZPK (also with KSN ...E00010 and
+// ...EFFC00); G0: the same inputs as its TestTranslatePINFromDukptToZPK3DES
+// with the ZPK of its CU test. The BDK cryptogram decrypts to the X9.24-1
+// A.4 BDK (KCV 08D7B4).
+func TestDUKPTWireVectorCrypto(t *testing.T) {
+	lmk := keys.TestLMK()
+	unwrap := func(kt keys.KeyType, field string) keys.ClearKey {
+		t.Helper()
+		ct, err := hex.DecodeString(field[1:])
+		if err != nil {
+			t.Fatal(err)
+		}
+		k, err := lmk.Decrypt(kt, keys.Scheme(field[0]), ct)
+		if err != nil {
+			t.Fatalf("unwrap %s: %v", kt, err)
+		}
+		return k
+	}
+	bdk := unwrap(keys.BDK, "U8E3D3E2FD5919657F05A1AA90D32A014")
+	if kcv, _ := keys.CheckValue(bdk); hex.EncodeToString(kcv[:3]) != "08d7b4" {
+		t.Fatalf("BDK KCV %X", kcv[:3])
+	}
+	tests := []struct {
+		name, zpk, ksn, in, out string
+	}{
+		{"CI", "U9D961F6AF1D24B38AB37B320022FF57D", "FFFF9876543210E00001", "1B9C1845EB993A7A", "7D26134E85E7DADF"},
+		{"CI", "U9D961F6AF1D24B38AB37B320022FF57D", "FFFF9876543210E00010", "D5D9638559EF53D6", "7D26134E85E7DADF"},
+		{"CI", "U9D961F6AF1D24B38AB37B320022FF57D", "FFFF9876543210EFFC00", "DEFC6F09F8927B71", "7D26134E85E7DADF"},
+		{"G0", "U1EF828AA8F6B80EB83E19FBC373F3A85", "FFFF9876543210E00008", "50E55547A5027551", "AC623CC691B16CBF"},
+	}
+	const acct = "401234567890"
+	want, _ := pin.ParsePIN("1234")
+	for _, tc := range tests {
+		desc, _ := dukpt.ParseKSNDescriptor("605")
+		ksn, err := desc.ParseTDES(tc.ksn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pk, err := dukpt.DeriveTDES(bdk, ksn, dukpt.VariantPIN)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pc, _ := tdesCipher(pk.Bytes())
+		in, _ := hex.DecodeString(tc.in)
+		p, err := pin.DecryptBlock(pc, pin.ISO0, in, acct)
+		if err != nil || !p.Equal(want) {
+			t.Fatalf("%s %s: DUKPT block does not decrypt to the PIN: %v", tc.name, tc.ksn, err)
+		}
+		zc, _ := tdesCipher(unwrap(keys.ZPK, tc.zpk).Bytes())
+		out, err := pin.EncryptBlock(nil, zc, pin.ISO0, p, acct, nil)
+		if err != nil || strings.ToUpper(hex.EncodeToString(out)) != tc.out {
+			t.Errorf("%s %s: block under ZPK %X, %v; want %s", tc.name, tc.ksn, out, err, tc.out)
+		}
+	}
+}
+
+func tdesCipher(k []byte) (cipher.Block, error) { return tdes.New(k) }
