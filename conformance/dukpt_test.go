@@ -179,12 +179,12 @@ func TestDUKPTWireVectorCrypto(t *testing.T) {
 		t.Fatalf("BDK KCV %X", kcv[:3])
 	}
 	tests := []struct {
-		name, zpk, ksn, in, out string
+		name, zpk, kcv, ksn, in, out string
 	}{
-		{"CI", "U9D961F6AF1D24B38AB37B320022FF57D", "FFFF9876543210E00001", "1B9C1845EB993A7A", "7D26134E85E7DADF"},
-		{"CI", "U9D961F6AF1D24B38AB37B320022FF57D", "FFFF9876543210E00010", "D5D9638559EF53D6", "7D26134E85E7DADF"},
-		{"CI", "U9D961F6AF1D24B38AB37B320022FF57D", "FFFF9876543210EFFC00", "DEFC6F09F8927B71", "7D26134E85E7DADF"},
-		{"G0", "U1EF828AA8F6B80EB83E19FBC373F3A85", "FFFF9876543210E00008", "50E55547A5027551", "AC623CC691B16CBF"},
+		{"CI", "U9D961F6AF1D24B38AB37B320022FF57D", "77800C", "FFFF9876543210E00001", "1B9C1845EB993A7A", "7D26134E85E7DADF"},
+		{"CI", "U9D961F6AF1D24B38AB37B320022FF57D", "77800C", "FFFF9876543210E00010", "D5D9638559EF53D6", "7D26134E85E7DADF"},
+		{"CI", "U9D961F6AF1D24B38AB37B320022FF57D", "77800C", "FFFF9876543210EFFC00", "DEFC6F09F8927B71", "7D26134E85E7DADF"},
+		{"G0", "U1EF828AA8F6B80EB83E19FBC373F3A85", "6F1E3F", "FFFF9876543210E00008", "50E55547A5027551", "AC623CC691B16CBF"},
 	}
 	const acct = "401234567890"
 	want, _ := pin.ParsePIN("1234")
@@ -204,7 +204,11 @@ func TestDUKPTWireVectorCrypto(t *testing.T) {
 		if err != nil || !p.Equal(want) {
 			t.Fatalf("%s %s: DUKPT block does not decrypt to the PIN: %v", tc.name, tc.ksn, err)
 		}
-		zc, _ := tdesCipher(unwrap(keys.ZPK, tc.zpk).Bytes())
+		zpk := unwrap(keys.ZPK, tc.zpk)
+		if kcv, _ := keys.CheckValue(zpk); strings.ToUpper(hex.EncodeToString(kcv[:3])) != tc.kcv {
+			t.Errorf("%s: ZPK KCV %X, want %s", tc.name, kcv[:3], tc.kcv)
+		}
+		zc, _ := tdesCipher(zpk.Bytes())
 		out, err := pin.EncryptBlock(nil, zc, pin.ISO0, p, acct, nil)
 		if err != nil || strings.ToUpper(hex.EncodeToString(out)) != tc.out {
 			t.Errorf("%s %s: block under ZPK %X, %v; want %s", tc.name, tc.ksn, out, err, tc.out)
