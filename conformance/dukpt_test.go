@@ -2,6 +2,7 @@ package conformance
 
 import (
 	"bytes"
+	"crypto/aes"
 	"crypto/cipher"
 	"encoding/hex"
 	"errors"
@@ -217,3 +218,65 @@ func TestDUKPTWireVectorCrypto(t *testing.T) {
 }
 
 func tdesCipher(k []byte) (cipher.Block, error) { return tdes.New(k) }
+
+// TestDUKPTContractCrypto recomputes the rows of hostcmd-dukpt.md §5 that
+// depend on cryptography beyond the public vectors: the AES form of G0
+// (ours: layout and answer; BDK and source block from the X9.24-3:2017
+// supplement) and the error cases decided by parity or by the PIN block.
+func TestDUKPTContractCrypto(t *testing.T) {
+	lmk := keys.TestLMK()
+	decrypt := func(kt keys.KeyType, field string) (keys.ClearKey, error) {
+		ct, err := hex.DecodeString(field[1:])
+		if err != nil {
+			t.Fatal(err)
+		}
+		return lmk.Decrypt(kt, keys.Scheme(field[0]), ct)
+	}
+
+	// G0, AES form.
+	bdk, err := decrypt(keys.BDK, "UC0106228334ECB2E12B49BA556660547")
+	if err != nil || strings.ToUpper(hex.EncodeToString(bdk.Bytes())) != "FEDCBA9876543210F1F1F1F1F1F1F1F1" {
+		t.Fatalf("AES BDK cryptogram: %v", err)
+	}
+	ksn, err := dukpt.ParseAESKSN("123456789012345600000001")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pk, err := dukpt.DeriveAES(bdk, ksn, dukpt.UsagePIN, dukpt.AES128)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ac, _ := aesCipher(pk.Bytes())
+	src, _ := hex.DecodeString("A912150391AB65A67E52883D81CE2D15")
+	p, err := pin.DecryptBlock(ac, pin.ISO4, src, "4111111111111111")
+	if want, _ := pin.ParsePIN("1234"); err != nil || !p.Equal(want) {
+		t.Fatalf("AES source block: %v", err)
+	}
+	zpk, _ := decrypt(keys.ZPK, "U1EF828AA8F6B80EB83E19FBC373F3A85")
+	zc, _ := tdesCipher(zpk.Bytes())
+	acct, _ := pin.AccountFromPAN("4111111111111111")
+	out, err := pin.EncryptBlock(nil, zc, pin.ISO0, p, acct, nil)
+	if err != nil || strings.ToUpper(hex.EncodeToString(out)) != "F6052A5891953D75" {
+		t.Errorf("G0 AES answer %X, %v", out, err)
+	}
+
+	// CJ10 and CJ11: one hex digit changed in the BDK and ZPK cryptograms.
+	if _, err := decrypt(keys.BDK, "U8E3D3E2FD5919657F05A1AA90D32A015"); !errors.Is(err, keys.ErrParity) {
+		t.Errorf("altered BDK: %v, want a parity error (10)", err)
+	}
+	if _, err := decrypt(keys.ZPK, "U9D961F6AF1D24B38AB37B320022FF57C"); !errors.Is(err, keys.ErrParity) {
+		t.Errorf("altered ZPK: %v, want a parity error (11)", err)
+	}
+
+	// CJ20: the E00001 block sent with KSN E00002.
+	tbdk, _ := decrypt(keys.BDK, "U8E3D3E2FD5919657F05A1AA90D32A014")
+	k2, _ := dukpt.ParseKSN("FFFF9876543210E00002")
+	pk2, _ := dukpt.DeriveTDES(tbdk, k2, dukpt.VariantPIN)
+	c2, _ := tdesCipher(pk2.Bytes())
+	b1, _ := hex.DecodeString("1B9C1845EB993A7A")
+	if _, err := pin.DecryptBlock(c2, pin.ISO0, b1, "401234567890"); !errors.Is(err, pin.ErrInvalidBlock) {
+		t.Errorf("block under the wrong KSN: %v, want ErrInvalidBlock (20)", err)
+	}
+}
+
+func aesCipher(k []byte) (cipher.Block, error) { return aes.NewCipher(k) }
