@@ -460,3 +460,43 @@ func TestAES256Vectors(t *testing.T) {
 		}
 	}
 }
+
+// TestAESIssue1: the block of github.com/openemv/dukpt/issues/1, made by a
+// terminal tool with counter 0 (which ParseAESKSN refuses, so the working
+// key is derived with the unexported step directly). It decrypts to the
+// PIN under the PIN working key, not under the transaction key.
+func TestAESIssue1(t *testing.T) {
+	var v struct {
+		AESIssue1 struct{ InitialKey, KSN, PAN, PIN, PinBlock string }
+	}
+	b, err := os.ReadFile("testdata/vectors.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &v); err != nil {
+		t.Fatal(err)
+	}
+	tc := v.AESIssue1
+	var ksn AESKSN
+	copy(ksn[:], unhex(t, tc.KSN))
+	if _, err := ParseAESKSN(tc.KSN); !errors.Is(err, ErrCounter) {
+		t.Errorf("counter 0 accepted: %v", err)
+	}
+	ik := unhex(t, tc.InitialKey)
+	want, _ := pin.ParsePIN(tc.PIN)
+	block := unhex(t, tc.PinBlock)
+	var pk [16]byte
+	if err := aesWorkingKey(pk[:], ik, &ksn, UsagePIN, AES128); err != nil {
+		t.Fatal(err)
+	}
+	c, _ := aes.NewCipher(pk[:])
+	p, err := pin.DecryptBlock(c, pin.ISO4, block, tc.PAN)
+	if err != nil || !p.Equal(want) {
+		t.Errorf("under the PIN key: %v", err)
+	}
+	// Under the transaction key (here the initial key, counter 0) it does not.
+	c, _ = aes.NewCipher(ik)
+	if _, err := pin.DecryptBlock(c, pin.ISO4, block, tc.PAN); err == nil {
+		t.Errorf("decodes under the transaction key too")
+	}
+}
