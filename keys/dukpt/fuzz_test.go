@@ -23,6 +23,18 @@ func FuzzParseKSN(f *testing.F) {
 		checkParse(t, s, k.String(), err, k.Check)
 		a, err := ParseAESKSN(s)
 		checkParse(t, s, a.String(), err, a.Check)
+		// The binary forms take the raw bytes: same sentinels, and an
+		// accepted KSN is the input.
+		if kb, err := KSNFromBytes([]byte(s)); err == nil && string(kb[:]) != s {
+			t.Fatalf("KSNFromBytes changed the bytes")
+		} else if err != nil && !errors.Is(err, ErrKSNLength) && !errors.Is(err, ErrCounter) {
+			t.Fatalf("KSNFromBytes error %v", err)
+		}
+		if ab, err := AESKSNFromBytes([]byte(s)); err == nil && string(ab[:]) != s {
+			t.Fatalf("AESKSNFromBytes changed the bytes")
+		} else if err != nil && !errors.Is(err, ErrKSNLength) && !errors.Is(err, ErrCounter) {
+			t.Fatalf("AESKSNFromBytes error %v", err)
+		}
 	})
 }
 

@@ -48,6 +48,20 @@ func ParseKSN(s string) (KSN, error) {
 	return k, nil
 }
 
+// KSNFromBytes returns the TDES KSN of b, which must be exactly 10 bytes
+// (a binary KSN, as some ISO 8583 fields carry it), with the counter
+// checks of ParseKSN. Errors wrap ErrKSNLength or ErrCounter.
+func KSNFromBytes(b []byte) (KSN, error) {
+	if len(b) != len(KSN{}) {
+		return KSN{}, fmt.Errorf("%w: TDES KSN has %d bytes, want 10", ErrKSNLength, len(b))
+	}
+	k := KSN(b)
+	if err := k.Check(); err != nil {
+		return KSN{}, err
+	}
+	return k, nil
+}
+
 // Counter returns the 21-bit transaction counter.
 func (k KSN) Counter() uint32 {
 	return uint32(k[7])<<16&0x1F0000 | uint32(k[8])<<8 | uint32(k[9])
@@ -108,6 +122,20 @@ func ParseAESKSN(s string) (AESKSN, error) {
 	if err := decodeHex(k[:], s, "AES", 24); err != nil {
 		return AESKSN{}, err
 	}
+	if err := k.Check(); err != nil {
+		return AESKSN{}, err
+	}
+	return k, nil
+}
+
+// AESKSNFromBytes returns the AES KSN of b, which must be exactly 12
+// bytes, with the counter checks of ParseAESKSN. Errors wrap ErrKSNLength
+// or ErrCounter.
+func AESKSNFromBytes(b []byte) (AESKSN, error) {
+	if len(b) != len(AESKSN{}) {
+		return AESKSN{}, fmt.Errorf("%w: AES KSN has %d bytes, want 12", ErrKSNLength, len(b))
+	}
+	k := AESKSN(b)
 	if err := k.Check(); err != nil {
 		return AESKSN{}, err
 	}

@@ -142,3 +142,30 @@ func TestKSNAccessors(t *testing.T) {
 		t.Errorf("NewAESKSN does not rebuild the KSN")
 	}
 }
+
+func TestKSNFromBytes(t *testing.T) {
+	for _, n := range []int{0, 9, 11, 12} {
+		if _, err := KSNFromBytes(make([]byte, n)); !errors.Is(err, ErrKSNLength) {
+			t.Errorf("KSNFromBytes(%d bytes): %v", n, err)
+		}
+	}
+	for _, n := range []int{0, 10, 11, 13} {
+		if _, err := AESKSNFromBytes(make([]byte, n)); !errors.Is(err, ErrKSNLength) {
+			t.Errorf("AESKSNFromBytes(%d bytes): %v", n, err)
+		}
+	}
+	if _, err := KSNFromBytes(make([]byte, 10)); !errors.Is(err, ErrCounter) {
+		t.Errorf("zero TDES KSN: %v", err)
+	}
+	if _, err := AESKSNFromBytes(make([]byte, 12)); !errors.Is(err, ErrCounter) {
+		t.Errorf("zero AES KSN: %v", err)
+	}
+	k := mustKSN(t, "FFFF9876543210E00015")
+	if b, err := KSNFromBytes(k[:]); err != nil || b != k {
+		t.Errorf("KSNFromBytes round trip: %v", err)
+	}
+	a := mustAESKSN(t, "1234567890123456FFFF0000")
+	if b, err := AESKSNFromBytes(a[:]); err != nil || b != a {
+		t.Errorf("AESKSNFromBytes round trip: %v", err)
+	}
+}

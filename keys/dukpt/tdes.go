@@ -83,7 +83,7 @@ func ipek(out *[16]byte, bdk keys.ClearKey, ksn *KSN) error {
 	if bdk.Len() != 16 {
 		return fmt.Errorf("%w: TDES DUKPT takes a 16-byte BDK, have %d bytes", ErrBDK, bdk.Len())
 	}
-	init := ksn.Initial()
+	iksn := ksn.Initial()
 	var k [16]byte
 	defer clear(k[:])
 	copy(k[:], bdk.Bytes())
@@ -92,7 +92,7 @@ func ipek(out *[16]byte, bdk keys.ClearKey, ksn *KSN) error {
 		if err != nil {
 			return err
 		}
-		c.Encrypt(out[8*half:8*half+8], init[:8])
+		c.Encrypt(out[8*half:8*half+8], iksn[:8])
 		for i := range k {
 			k[i] ^= keyRegisterMask[i]
 		}
@@ -125,8 +125,8 @@ func TDESTransactionKey(ipek keys.ClearKey, ksn KSN) (keys.ClearKey, error) {
 // transactionKey turns the initial key in k into the transaction key for
 // ksn, in place.
 func transactionKey(k *[16]byte, ksn *KSN) error {
-	init := ksn.Initial()
-	r := binary.BigEndian.Uint64(init[2:])
+	iksn := ksn.Initial()
+	r := binary.BigEndian.Uint64(iksn[2:])
 	c := ksn.Counter()
 	for bit := uint32(1) << (tdesCounterBits - 1); bit != 0; bit >>= 1 {
 		if c&bit == 0 {
