@@ -14,8 +14,9 @@
 //   - the key serial numbers of both (KSN, AESKSN) with the counter rules
 //     of each standard, and the payShield KSN descriptor (KSNDescriptor).
 //
-// This package derives keys only; PIN blocks are package pin's, MACs
-// package mac's. A DUKPT PIN block is a PIN block enciphered under the
+// This package derives keys only, which is why it sits under keys and not
+// pin: the same derivation yields PIN, MAC, data and key-encryption keys.
+// PIN blocks are package pin's, MACs package mac's. A DUKPT PIN block is a PIN block enciphered under the
 // PIN working key of the transaction: ISO 9564-1 format 0 under the TDES
 // key (TDES-ECB), format 4 under the AES key. Never under the transaction
 // key itself.
