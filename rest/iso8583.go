@@ -96,6 +96,7 @@ func (s *server) iso8583Authorize(rc *reqCtx, body []byte) (int, any, *apiError)
 	if e != nil {
 		return 0, nil, e
 	}
+	defer clear(raw) // the message holds the PAN, track data and PIN block
 	m, err := iso8583.Unpack(spec, raw)
 	if err != nil {
 		return 0, nil, messageError(err)
