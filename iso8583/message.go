@@ -68,7 +68,8 @@ func (m *Message) Pack(s *Spec) ([]byte, error) {
 	return m.AppendPack(make([]byte, 0, 256), s)
 }
 
-// AppendPack appends the message encoded with spec s to dst.
+// AppendPack appends the message encoded with spec s to dst. The spec must
+// be valid (Validate); Lookup and ParseSpec return only valid specs.
 func (m *Message) AppendPack(dst []byte, s *Spec) ([]byte, error) {
 	var err error
 	if dst, err = appendMTI(dst, s.MTIEncoding, m.MTI); err != nil {
@@ -151,7 +152,8 @@ func isDigits(s string) bool {
 	return true
 }
 
-// Unpack decodes a whole message with spec s. Values of ascii and binary
+// Unpack decodes a whole message with spec s, which must be valid
+// (Validate). Values of ascii and binary
 // fields alias b. Every failure is a *FieldError: a message cut short, a
 // length prefix past the message or over the field's maximum, a bitmap that
 // is not hex, an all-zero secondary or tertiary bitmap, a field the spec

@@ -287,3 +287,49 @@ func TestDescribeMasks(t *testing.T) {
 		}
 	}
 }
+
+// TestLengthPrefixes checks each length form on known bytes, and that
+// Unpack reads it back.
+func TestLengthPrefixes(t *testing.T) {
+	cases := []struct {
+		field string // the JSON declaration of field 2
+		value string
+		want  string // field 2 as packed, hex
+	}{
+		{`{"type":"ans","length":99,"prefix":"LL","lengthEncoding":"ascii","encoding":"ascii"}`, "abc", "3033" + "616263"},
+		{`{"type":"ans","length":999,"prefix":"LLL","lengthEncoding":"ascii","encoding":"ascii"}`, "abc", "303033" + "616263"},
+		{`{"type":"ans","length":9999,"prefix":"LLLL","lengthEncoding":"ascii","encoding":"ascii"}`, "ab", "30303032" + "6162"},
+		{`{"type":"ans","length":9,"prefix":"L","lengthEncoding":"ascii","encoding":"ascii"}`, "ab", "32" + "6162"},
+		{`{"type":"ans","length":99,"prefix":"LL","lengthEncoding":"bcd","encoding":"ascii"}`, "abc", "03" + "616263"},
+		{`{"type":"ans","length":999,"prefix":"LLL","lengthEncoding":"bcd","encoding":"ascii"}`, strings.Repeat("x", 123), "0123" + strings.Repeat("78", 123)},
+		{`{"type":"b","length":255,"prefix":"L","lengthEncoding":"binary","encoding":"binary"}`, "\x01\x02", "02" + "0102"},
+		{`{"type":"b","length":999,"prefix":"LL","lengthEncoding":"binary","encoding":"binary"}`, strings.Repeat("\xAA", 300), "012C" + strings.Repeat("AA", 300)},
+		{`{"type":"b","length":8,"prefix":"LL","lengthEncoding":"ascii","encoding":"hex"}`, "\x01\xAB", "3032" + hex.EncodeToString([]byte("01AB"))},
+		{`{"type":"n","length":19,"prefix":"LL","lengthEncoding":"bcd","encoding":"lbcd"}`, "123", "03" + "1230"},
+		{`{"type":"n","length":5,"encoding":"bcd","padLeft":"0"}`, "12", "000012"},
+		{`{"type":"an","length":5,"encoding":"ascii","padRight":" "}`, "ab", "6162202020"},
+	}
+	for _, c := range cases {
+		s, err := ParseSpec([]byte(`{"name":"t","mtiEncoding":"ascii","bitmapEncoding":"binary","fields":{"2":` + c.field + `}}`))
+		if err != nil {
+			t.Fatalf("%s: %v", c.field, err)
+		}
+		m := NewMessage("0100")
+		m.SetString(2, c.value)
+		b, err := m.Pack(s)
+		if err != nil {
+			t.Fatalf("%s: %v", c.field, err)
+		}
+		if got := strings.ToUpper(hex.EncodeToString(b[12:])); got != strings.ToUpper(c.want) {
+			t.Errorf("%s:\nhave %s\nwant %s", c.field, got, strings.ToUpper(c.want))
+			continue
+		}
+		u, err := Unpack(s, b)
+		if err != nil {
+			t.Fatalf("%s: unpack: %v", c.field, err)
+		}
+		if v := u.FieldString(2); strings.TrimSpace(strings.TrimLeft(v, "0")) != strings.TrimLeft(c.value, "0") && v != c.value {
+			t.Errorf("%s: unpacked %q", c.field, v)
+		}
+	}
+}

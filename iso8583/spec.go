@@ -252,7 +252,10 @@ func (f *Field) validate(n int) error {
 func prefixMax(p Prefix, enc Encoding) int {
 	d := p.digits()
 	if enc == EncodingBinary {
-		return min(1<<(8*d)-1, 9999)
+		if d == 1 {
+			return 255
+		}
+		return 9999 // the largest Length, below what two bytes carry
 	}
 	m := 1
 	for range d {
