@@ -144,7 +144,10 @@ func messageBytes(v, enc string) ([]byte, *apiError) {
 		return nil, badField("messageEncoding", "must be one of hex, base64")
 	}
 	if err != nil {
-		return nil, badField("message", "is not "+map[bool]string{true: "base64", false: "hex"}[enc == "base64"])
+		if enc == "base64" {
+			return nil, badField("message", "is not base64")
+		}
+		return nil, badField("message", "is not hex")
 	}
 	if len(b) > maxISO8583Message {
 		return nil, badField("message", "is over "+strconv.Itoa(maxISO8583Message)+" bytes")
