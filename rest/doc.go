@@ -17,6 +17,7 @@
 //	POST /v1/cryptogram/verify  KQ or KW, as the profile (emv.LookupProfile) says;
 //	                            the gateway adds the profile's padding
 //	POST /v1/3ds/cavv/verify    CY with the CAVV mapping (Visa CAVV algorithm 2)
+//	POST /v1/iso8583/authorize  the checks above for an ISO 8583 message's fields 52, 55, 35
 //	POST /v1/mac/generate       M6
 //	POST /v1/mac/verify         M8
 //	POST /v1/keys               A0 (generate) or BU (import, KCV checked)

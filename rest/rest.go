@@ -160,6 +160,7 @@ func (s *server) routeTable(metricsHandler http.Handler) []route {
 		api("card.generate", http.MethodPost, "/v1/card/generate", s.cardGenerate),
 		api("cryptogram.verify", http.MethodPost, "/v1/cryptogram/verify", s.cryptogramVerify),
 		api("cavv.verify", http.MethodPost, "/v1/3ds/cavv/verify", s.cavvVerify),
+		api("iso8583.authorize", http.MethodPost, "/v1/iso8583/authorize", s.iso8583Authorize),
 		api("mac.generate", http.MethodPost, "/v1/mac/generate", s.macGenerate),
 		api("mac.verify", http.MethodPost, "/v1/mac/verify", s.macVerify),
 		api("keys.create", http.MethodPost, "/v1/keys", s.keyCreate),

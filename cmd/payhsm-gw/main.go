@@ -37,6 +37,7 @@ func commands() []command {
 		{"sim", "run a simulated payment HSM", runSim},
 		{"conform", "run the known-answer conformance suite against an endpoint", runConform},
 		{"load", "drive a throughput profile against an endpoint and report it", runLoad},
+		{"iso8583", "decode an ISO 8583 message (iso8583 decode --spec NAME < hex)", runISO8583},
 		{"version", "print the version", runVersion},
 	}
 }
