@@ -250,6 +250,18 @@ type Envelope struct {
 	Trailer Trailer // "" absent
 }
 
+// envelope lets EnvelopeOf reach the Envelope every typed request embeds.
+func (e *Envelope) envelope() *Envelope { return e }
+
+// EnvelopeOf returns the LMK identifier and trailer of req, or nil if req
+// is not one of this package's typed requests.
+func EnvelopeOf(req Request) *Envelope {
+	if r, ok := req.(interface{ envelope() *Envelope }); ok {
+		return r.envelope()
+	}
+	return nil
+}
+
 // appendEnvelope appends "%nn" and the trailer when present.
 func (e *Envelope) appendEnvelope(dst []byte) []byte {
 	if e.LMKID != "" {

@@ -191,7 +191,7 @@ func (p *Pool) submit(batch []*Request, s Sink, deadline int64) {
 			continue
 		}
 		r.code = [2]byte{r.Body[0], r.Body[1]}
-		r.cmd = int(p.m.cmdIdx[int(r.code[0])<<8|int(r.code[1])])
+		r.cmd = cmdIndex(r.code)
 		if good != nil {
 			good = append(good, r)
 		}
