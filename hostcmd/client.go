@@ -6,7 +6,6 @@ import (
 	"errors"
 	"io"
 	"net"
-	"runtime"
 	"sync"
 	"time"
 
@@ -328,41 +327,23 @@ func (c *Client) deliver(f Frame) {
 
 func (c *Client) writeLoop() {
 	defer c.wg.Done()
-	var out []byte
-	for {
-		select {
-		case <-c.wake:
-		case <-c.done:
-			return
-		}
-		// Yield first so that requests made meanwhile by other goroutines
-		// join this write: on loopback the cost is per write, not per byte.
-		runtime.Gosched()
+	err := WriteLoop(c.rw, c.wake, c.done, func(buf []byte) []byte {
 		c.mu.Lock()
-		out, c.wbuf = c.wbuf, out[:0]
-		c.mu.Unlock()
-		if len(out) == 0 {
-			continue
-		}
-		if _, err := c.rw.Write(out); err != nil {
-			c.writeFailed(&ProtocolError{Msg: "write failed", Err: err})
-			return
-		}
-		if cap(out) > 1<<20 { // do not keep a burst's buffer forever
-			out = nil
-		}
+		defer c.mu.Unlock()
+		buf, c.wbuf = c.wbuf, buf
+		return buf
+	})
+	if err != nil {
+		c.writeFailed(&ProtocolError{Msg: "write failed", Err: err})
 	}
 }
-
-// writeFailGrace bounds how long the reader goes on after a failed write.
-const writeFailGrace = 2 * time.Second
 
 // writeFailed stops new requests after a failed write, but does not fail
 // the requests in flight: their answers may already be in the socket. A
 // peer that answers and then closes with later requests unread resets the
 // connection, and the reset can fail a write before the reader has taken
 // the answers that came before it. The reader goes on until the stream
-// ends, for at most writeFailGrace, and then fails what is left with err.
+// ends, for at most WriteFailDrain, and then fails what is left with err.
 func (c *Client) writeFailed(err error) {
 	c.mu.Lock()
 	if c.err == nil && c.werr == nil {
@@ -370,7 +351,7 @@ func (c *Client) writeFailed(err error) {
 		c.wbuf = nil
 	}
 	c.mu.Unlock()
-	c.conn.SetReadDeadline(time.Now().Add(writeFailGrace))
+	c.conn.SetReadDeadline(time.Now().Add(WriteFailDrain))
 }
 
 // fail stops the client once: it records err, closes the connection and

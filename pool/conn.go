@@ -8,7 +8,6 @@ import (
 	"io"
 	"net"
 	"os"
-	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -132,10 +131,8 @@ func (c *conn) handshake(ctx context.Context) (string, error) {
 		defer c.nc.SetDeadline(time.Time{})
 	}
 	c.h.lim.force(1, nanotime())
-	frame := c.appendHeader(make([]byte, 2, 2+c.hl+2), 0)
-	frame = append(frame, 'N', 'C')
-	frame[0], frame[1] = byte((len(frame)-2)>>8), byte(len(frame)-2)
-	if _, err := c.nc.Write(frame); err != nil {
+	hdr := c.appendHeader(make([]byte, 0, hostcmd.MaxHeaderLen), 0)
+	if _, err := c.nc.Write(hostcmd.AppendFrame(nil, hdr, []byte("NC"))); err != nil {
 		return "", err
 	}
 	f, err := hostcmd.NewReader(c.nc, c.hl).ReadFrame()
@@ -145,7 +142,7 @@ func (c *conn) handshake(ctx context.Context) (string, error) {
 		}
 		return "", err
 	}
-	if c.hl > 0 && string(f.Header()) != string(frame[2:2+c.hl]) {
+	if string(f.Header()) != string(hdr) {
 		return "", errors.New("NC answer carries another header")
 	}
 	return parseND(f.Body())
@@ -211,6 +208,7 @@ func (c *conn) send(batch []*Request, now int64) int {
 		window -= probeReserve(window)
 	}
 	k := max(0, min(len(batch), window-c.inflight))
+	var hdr [hostcmd.MaxHeaderLen]byte
 	for _, r := range batch[:k] {
 		seq := c.next
 		c.next++
@@ -221,10 +219,7 @@ func (c *conn) send(batch []*Request, now int64) int {
 			r.attempts++
 		}
 		c.slots[seq&c.mask] = r
-		n := c.hl + len(r.Body)
-		c.wbuf = append(c.wbuf, byte(n>>8), byte(n))
-		c.wbuf = c.appendHeader(c.wbuf, seq)
-		c.wbuf = append(c.wbuf, r.Body...)
+		c.wbuf = hostcmd.AppendFrame(c.wbuf, c.appendHeader(hdr[:0], seq), r.Body)
 	}
 	c.inflight += k
 	wake := k > 0 && !c.wakeSent
@@ -245,41 +240,31 @@ func (c *conn) send(batch []*Request, now int64) int {
 	return k
 }
 
-// writeLoop writes what send queued. It yields before taking the buffer so
-// that frames from many clients merge into one write: on this workload the
-// number of writes, not the bytes, decides the CPU cost.
+// writeLoop writes what send queued, many clients' frames in one write
+// (hostcmd.WriteLoop): on this workload the number of writes, not the
+// bytes, decides the CPU cost.
 func (c *conn) writeLoop() {
 	defer c.p.connWG.Done()
-	var out []byte
 	var armed time.Time
-	for {
-		select {
-		case <-c.wake:
-		case <-c.done:
-			return
-		}
-		runtime.Gosched()
+	err := hostcmd.WriteLoop(c.rw, c.wake, c.done, func(buf []byte) []byte {
 		c.mu.Lock()
 		c.wakeSent = false
-		out, c.wbuf = c.wbuf, out[:0]
+		buf, c.wbuf = c.wbuf, buf
 		c.written = c.next
 		c.mu.Unlock()
-		if len(out) == 0 {
-			continue
-		}
-		if now := time.Now(); now.Sub(armed) > c.p.cfg.CommandTimeout/4 {
+		if now := time.Now(); len(buf) > 0 && now.Sub(armed) > c.p.cfg.CommandTimeout/4 {
 			armed = now // re-armed at a quarter of its span: see gateway
 			c.nc.SetWriteDeadline(now.Add(c.p.cfg.CommandTimeout))
 		}
-		if _, err := c.rw.Write(out); err != nil {
-			if errors.Is(err, os.ErrDeadlineExceeded) {
-				// The HSM stopped reading: no answer is coming either.
-				c.fail(failConn, err)
-			} else {
-				c.writeFailed(err)
-			}
-			return
-		}
+		return buf
+	})
+	switch {
+	case err == nil:
+	case errors.Is(err, os.ErrDeadlineExceeded):
+		// The HSM stopped reading: no answer is coming either.
+		c.fail(failConn, err)
+	default:
+		c.writeFailed(err)
 	}
 }
 
@@ -419,15 +404,13 @@ func (c *conn) oldest() int64 {
 	return -1
 }
 
-// writeFailGrace bounds how long the reader goes on after a failed write.
-const writeFailGrace = time.Second
-
 // writeFailed takes the connection out of service after a write failed
 // other than by its timeout, but leaves its commands to the reader:
 // answers to them may already be in the socket. An HSM that answers and then resets the connection fails the
 // next write before the reader has taken those answers, and failing them
 // then would send commands the HSM executed to another HSM, or answer 41.
-// The reader goes on until the stream ends, at most writeFailGrace, and
+// The reader goes on until the stream ends, at most
+// hostcmd.WriteFailDrain, and
 // then fail sends on what is left.
 func (c *conn) writeFailed(err error) {
 	c.mu.Lock()
@@ -439,7 +422,7 @@ func (c *conn) writeFailed(err error) {
 	c.wbuf = nil
 	c.mu.Unlock()
 	c.h.removeConn(c)
-	c.nc.SetReadDeadline(time.Now().Add(writeFailGrace))
+	c.nc.SetReadDeadline(time.Now().Add(hostcmd.WriteFailDrain))
 }
 
 // fail closes the connection once and sends its pending commands on: the
