@@ -76,7 +76,7 @@ func BenchmarkLookup(b *testing.B) {
 	_ = n
 }
 
-// BenchmarkClientRoundTrip is one B2 echo through Client and the tests' in-order server over
+// BenchmarkClientRoundTrip is one B2 echo through Client and ServeConn over
 // an in-memory net.Pipe: "serial" waits for each answer, "parallel" keeps
 // GOMAXPROCS*8 requests in flight on the one connection.
 func BenchmarkClientRoundTrip(b *testing.B) {
@@ -84,7 +84,7 @@ func BenchmarkClientRoundTrip(b *testing.B) {
 	setup := func(b *testing.B) *Client {
 		a, s := net.Pipe()
 		done := make(chan struct{})
-		go func() { serveInOrder(s, 4, echoHandler); close(done) }()
+		go func() { ServeConn(context.Background(), s, 4, echoHandler); close(done) }()
 		c := NewClient(a, 4)
 		b.Cleanup(func() { c.Close(); <-done })
 		return c
@@ -142,7 +142,7 @@ func BenchmarkClientLoopback(b *testing.B) {
 			if err != nil {
 				return
 			}
-			go serveInOrder(s, 4, echoHandler)
+			go ServeConn(context.Background(), s, 4, echoHandler)
 		}
 	}()
 	nc, err := net.Dial("tcp", ln.Addr().String())

@@ -69,31 +69,7 @@ func echoAnswer(dst []byte, body []byte) []byte {
 }
 
 // echoHandler serves echoAnswer.
-func echoHandler(dst []byte, f Frame) []byte { return echoAnswer(dst, f.Body()) }
-
-// serveInOrder is the tests' HSM: it answers each frame read with h, in
-// order, the request's header copied back, one write per batch of requests
-// read together, until the stream ends; then it closes conn.
-func serveInOrder(conn net.Conn, headerLen int, h func(dst []byte, req Frame) []byte) {
-	defer conn.Close()
-	r := NewReader(conn, headerLen)
-	var out, body []byte
-	for {
-		f, err := r.ReadFrame()
-		if err != nil {
-			conn.Write(out)
-			return
-		}
-		body = h(body[:0], f)
-		out = AppendFrame(out, f.Header(), body)
-		if r.Buffered() == 0 {
-			if _, err := conn.Write(out); err != nil {
-				return
-			}
-			out = out[:0]
-		}
-	}
-}
+var echoHandler = HandlerFunc(func(dst []byte, f Frame) []byte { return echoAnswer(dst, f.Body()) })
 
 func b2(data string) []byte { return (&B2{Data: []byte(data)}).AppendBody(nil) }
 
@@ -169,7 +145,7 @@ func (g *gateConn) Write(p []byte) (int, error) {
 // TestClientCoalescesQueuedFrames: frames queued while the writer is busy go
 // out in one write.
 func TestClientCoalescesQueuedFrames(t *testing.T) {
-	addr := listen(t, func(c net.Conn) { serveInOrder(c, 4, echoHandler) })
+	addr := listen(t, func(c net.Conn) { ServeConn(context.Background(), c, 4, echoHandler) })
 	raw, err := net.Dial("tcp", addr)
 	if err != nil {
 		t.Fatal(err)
@@ -426,7 +402,7 @@ func typedHandler(dst []byte, f Frame) []byte {
 }
 
 func TestClientDo(t *testing.T) {
-	addr := listen(t, func(c net.Conn) { serveInOrder(c, 4, typedHandler) })
+	addr := listen(t, func(c net.Conn) { ServeConn(context.Background(), c, 4, HandlerFunc(typedHandler)) })
 	c := dial(t, addr, 4)
 	ctx := context.Background()
 
@@ -488,7 +464,7 @@ func TestDialTLS(t *testing.T) {
 		if err != nil {
 			return
 		}
-		serveInOrder(conn, 2, echoHandler)
+		ServeConn(context.Background(), conn, 2, echoHandler)
 	}()
 	pool := x509.NewCertPool()
 	leaf, _ := x509.ParseCertificate(cert.Certificate[0])
@@ -630,23 +606,4 @@ func TestClientWriteFailureKeepsAnswersAlreadySent(t *testing.T) {
 	if _, err := c.RoundTrip(context.Background(), b2("third")); !errors.As(err, &pe) {
 		t.Errorf("request after the failed write: %v, want the write failure", err)
 	}
-}
-
-// Client and an in-order server together with a 0-length header: answers matched by
-// order.
-func TestClientWithoutHeader(t *testing.T) {
-	addr := listen(t, func(c net.Conn) { serveInOrder(c, 0, echoHandler) })
-	c := dial(t, addr, 0)
-	var wg sync.WaitGroup
-	for i := range 200 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			data := string(rune('A'+i%26)) + string(rune('a'+i/26))
-			if resp, err := c.RoundTrip(context.Background(), b2(data)); err != nil || string(resp) != "B300"+data {
-				t.Errorf("%d: %q %v", i, resp, err)
-			}
-		}()
-	}
-	wg.Wait()
 }

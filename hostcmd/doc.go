@@ -42,13 +42,15 @@
 // every command but BA and NG (A0 included: a lost answer's key was never
 // delivered).
 //
-// # Client
+// # Client and server
 //
 // Client pipelines requests from many goroutines on one connection, tags
 // each with a generated header and matches answers by it (by order when the
 // header length is 0); one writer goroutine (WriteLoop, shared with the
 // gateway's HSM pool) coalesces queued frames into one write. After a
 // failed write the reader drains answers already sent for WriteFailDrain.
+// ServeConn reads frames, calls a Handler in order and writes the answers
+// in request order, one write per batch of requests read together.
 //
 // # Errors
 //
