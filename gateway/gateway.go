@@ -18,8 +18,9 @@ import (
 	"github.com/payhsm/payhsm-gw/pool"
 )
 
-// NoHeader is the Config.HeaderLen of a front with no message header.
-const NoHeader = -1
+// NoHeader is the Config.HeaderLen of a front with no message header:
+// hostcmd.NoHeader.
+const NoHeader = hostcmd.NoHeader
 
 // Backend is what the front relays to: *pool.Pool.
 type Backend interface {
@@ -76,7 +77,6 @@ type Config struct {
 
 const (
 	defaultAddr         = "127.0.0.1:1500"
-	defaultHeaderLen    = 4
 	defaultMaxConns     = 1024
 	defaultIdleTimeout  = 5 * time.Minute
 	defaultWriteTimeout = 10 * time.Second
@@ -122,14 +122,11 @@ func Start(cfg Config, backend Backend) (*Server, error) {
 	if cfg.Addr == "" {
 		cfg.Addr = defaultAddr
 	}
-	switch {
-	case cfg.HeaderLen == 0:
-		cfg.HeaderLen = defaultHeaderLen
-	case cfg.HeaderLen == NoHeader:
-		cfg.HeaderLen = 0
-	case cfg.HeaderLen < 0 || cfg.HeaderLen > hostcmd.MaxHeaderLen:
-		return nil, errors.New("gateway: header length: want 1..16 or NoHeader")
+	hl, err := hostcmd.WireHeaderLen(cfg.HeaderLen)
+	if err != nil {
+		return nil, fmt.Errorf("gateway: %w", err)
 	}
+	cfg.HeaderLen = hl
 	if cfg.MaxConns <= 0 {
 		cfg.MaxConns = defaultMaxConns
 	}

@@ -23,9 +23,10 @@ var ErrTooManyInFlight = errors.New("hostcmd: too many requests in flight for th
 
 // ClientOptions configures Dial.
 type ClientOptions struct {
-	// HeaderLen is the message-header length configured on the HSM, 0..16
-	// (the contract's default is 4; zero means no header, and answers are
-	// then matched to requests by order, hostcmd.md §1).
+	// HeaderLen is the message-header length on the wire, 0..16; 0 (or
+	// NoHeader) is no header, and answers are then matched to requests by
+	// order (hostcmd.md §1). Unlike the servers' configurations it has no
+	// default: a client must match its peer.
 	HeaderLen int
 	// TLS, when set, makes Dial use TLS with this configuration.
 	TLS *tls.Config
@@ -78,7 +79,8 @@ const maxIDChars = 10
 
 // Dial connects to an HSM (or gateway) at addr and returns a Client.
 func Dial(ctx context.Context, addr string, opts ClientOptions) (*Client, error) {
-	if opts.HeaderLen < 0 || opts.HeaderLen > MaxHeaderLen {
+	hl := max(opts.HeaderLen, 0) // NoHeader is 0 here
+	if opts.HeaderLen < NoHeader || hl > MaxHeaderLen {
 		return nil, errors.New("hostcmd: header length outside 0..16")
 	}
 	timeout := opts.DialTimeout
@@ -97,7 +99,7 @@ func Dial(ctx context.Context, addr string, opts ClientOptions) (*Client, error)
 	if err != nil {
 		return nil, err
 	}
-	return NewClient(conn, opts.HeaderLen), nil
+	return NewClient(conn, hl), nil
 }
 
 // NewClient returns a Client over conn, which it owns from then on, and

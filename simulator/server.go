@@ -15,13 +15,13 @@ import (
 )
 
 // NoHeader is the Config.HeaderLen value for a zero-length message header
-// (a zero HeaderLen means the default, 4).
-const NoHeader = -1
+// (a zero HeaderLen means the default, 4): hostcmd.NoHeader.
+const NoHeader = hostcmd.NoHeader
 
 // Defaults of Config.
 const (
 	DefaultAddr        = "127.0.0.1:0"
-	DefaultHeaderLen   = 4
+	DefaultHeaderLen   = hostcmd.DefaultHeaderLen
 	DefaultMaxInFlight = 256
 )
 
@@ -67,14 +67,11 @@ func (c Config) withDefaults() (Config, error) {
 	if c.Addr == "" {
 		c.Addr = DefaultAddr
 	}
-	switch {
-	case c.HeaderLen == 0:
-		c.HeaderLen = DefaultHeaderLen
-	case c.HeaderLen == NoHeader:
-		c.HeaderLen = 0
-	case c.HeaderLen < 0 || c.HeaderLen > hostcmd.MaxHeaderLen:
-		errs = append(errs, fmt.Errorf("simulator: header length %d outside 0..%d", c.HeaderLen, hostcmd.MaxHeaderLen))
+	hl, err := hostcmd.WireHeaderLen(c.HeaderLen)
+	if err != nil {
+		errs = append(errs, fmt.Errorf("simulator: %w", err))
 	}
+	c.HeaderLen = hl
 	if c.LMK == nil {
 		c.LMK = keys.TestLMK()
 	}

@@ -18,6 +18,7 @@ import (
 	"github.com/payhsm/payhsm-gw/audit"
 	"github.com/payhsm/payhsm-gw/config"
 	"github.com/payhsm/payhsm-gw/gateway"
+	"github.com/payhsm/payhsm-gw/hostcmd"
 	"github.com/payhsm/payhsm-gw/pool"
 	"github.com/payhsm/payhsm-gw/registry"
 	"github.com/payhsm/payhsm-gw/rest"
@@ -165,7 +166,7 @@ func runServe(ctx context.Context, args []string, _, stderr io.Writer) int {
 	}
 	// The pool outlives the signal: it must keep answering while the
 	// front drains, and is closed explicitly after it.
-	p, err := pool.New(context.WithoutCancel(ctx), pcfg)
+	p, err := pool.New(ctx, pcfg)
 	if err != nil {
 		fmt.Fprintf(stderr, "payhsm-gw serve: %v\n", err)
 		return exitUsage
@@ -320,10 +321,7 @@ func poolConfig(c config.Pool, log *slog.Logger, reg prometheus.Registerer) (poo
 		Registerer:     reg,
 	}
 	for i, h := range c.HSMs {
-		hc := pool.HSMConfig{Name: h.Name, Addr: h.Addr, Pair: h.Pair, CPS: h.CPS, Conns: h.Conns, HeaderLen: *h.HeaderLen}
-		if hc.HeaderLen == 0 {
-			hc.HeaderLen = pool.NoHeader
-		}
+		hc := pool.HSMConfig{Name: h.Name, Addr: h.Addr, Pair: h.Pair, CPS: h.CPS, Conns: h.Conns, HeaderLen: hostcmd.ConfigHeaderLen(*h.HeaderLen)}
 		if h.TLS != nil {
 			t, err := h.TLS.Load(h.Addr)
 			if err != nil {
@@ -340,7 +338,7 @@ func poolConfig(c config.Pool, log *slog.Logger, reg prometheus.Registerer) (poo
 func gatewayConfig(c *config.Config, log *slog.Logger, reg prometheus.Registerer) (gateway.Config, error) {
 	gc := gateway.Config{
 		Addr:          c.Listen,
-		HeaderLen:     *c.HeaderLen,
+		HeaderLen:     hostcmd.ConfigHeaderLen(*c.HeaderLen),
 		MaxConns:      c.Limits.MaxConns,
 		IdleTimeout:   c.Limits.IdleTimeout,
 		FrameTimeout:  c.Limits.FrameTimeout,
@@ -350,9 +348,6 @@ func gatewayConfig(c *config.Config, log *slog.Logger, reg prometheus.Registerer
 		AllowClearPIN: c.Policy.AllowClearPIN,
 		Logger:        log,
 		Registerer:    reg,
-	}
-	if gc.HeaderLen == 0 {
-		gc.HeaderLen = gateway.NoHeader
 	}
 	if c.TLS != nil {
 		t, err := c.TLS.Load()
