@@ -195,7 +195,7 @@ func (c *Client) RoundTrip(ctx context.Context, body []byte) ([]byte, error) {
 // Do sends a typed request and returns its typed response. An answer with
 // an error code other than 00 or 01 also returns an *Error carrying it; a
 // verification failure (01) is an outcome, reported by the response's
-// ErrorCode with a nil error (style.md rule 7).
+// ErrorCode with a nil error.
 func (c *Client) Do(ctx context.Context, req Request) (Response, error) {
 	resp, err := c.RoundTrip(ctx, req.AppendBody(nil))
 	if err != nil {

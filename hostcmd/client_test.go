@@ -416,7 +416,7 @@ func TestClientDo(t *testing.T) {
 		t.Fatalf("have %#v", resp)
 	}
 
-	// 01 is an outcome, not an error (style.md rule 7).
+	// 01 is an outcome, not an error.
 	cy, _ := ParseRequest([]byte(with(cyParts, 2, "562")))
 	resp, err = c.Do(ctx, cy)
 	if err != nil || resp.ErrorCode() != VerifyFailed {

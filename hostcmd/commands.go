@@ -1,7 +1,7 @@
 package hostcmd
 
 // The command table: every host command of the contract (hostcmd.md §4),
-// declared once as data (style.md rule 4). The typed parsers read their
+// declared once as data. The typed parsers read their
 // fields through these FieldSpecs, so names, lengths and error codes live
 // here only; TestParsersFollowTable checks that each parser reads the
 // table's fields in the table's order.
@@ -135,7 +135,7 @@ type CommandSpec struct {
 	Response string // response code: second character + 1, e.g. "CB"
 	Name     string // what the command does
 	// RetrySafe: a request that was written but got no answer may be sent
-	// again, to the same or another HSM (style.md rule 14). True for every
+	// again, to the same or another HSM. True for every
 	// stateless verification, translation, generation and health command;
 	// A0 too (ours): a lost answer's key was never delivered, so generating
 	// another one is harmless. False for BA and NG (ours): a clear PIN

@@ -11,7 +11,7 @@ import (
 )
 
 // Key cryptograms and field values from the ThalesSim test suite and
-// payshield.md §5.5/§7 (nickntg/thalessimulatorlibrary HostCommandTests.vb).
+// hsm-protocol.md §5.5/§7 (nickntg/thalessimulatorlibrary HostCommandTests.vb).
 const (
 	tpkU   = "U8463435FC4B4DAA0C49025272C29B12C"
 	zpkU   = "U1EF828AA8F6B80EB83E19FBC373F3A85"
@@ -583,7 +583,7 @@ func TestKeyField(t *testing.T) {
 			t.Errorf("%q: Ciphertext %d bytes, %v", tt.in, len(ct), err)
 		}
 	}
-	// payshield.md §5.5: U1EF8... ZPK cryptogram bytes.
+	// hsm-protocol.md §5.5: U1EF8... ZPK cryptogram bytes.
 	k, _, _ := ParseKeyField([]byte(zpkU), keysGeneric)
 	ct, _ := k.Ciphertext()
 	if fmt.Sprintf("%X", ct) != zpkU[1:] {

@@ -60,7 +60,7 @@ func (s KeyForms) Has(f KeyForms) bool { return s&f == f }
 
 // FieldSpec declares one field of a request or response: its wire name (as
 // used in errors), type, length, whether it is secret, and the error code a
-// bad value yields. It is part of the command table (style.md rule 4).
+// bad value yields. It is part of the command table.
 type FieldSpec struct {
 	Name   string    // lowerCamel name used in errors, e.g. "pinBlock"
 	Type   FieldType // A, N, H, B, key or ';'

@@ -181,7 +181,7 @@ func codeOf(b []byte) Code {
 
 // ProtocolError reports a conversation that broke: a response that does not
 // follow the contract, a framing error, or a connection lost with requests
-// in flight (style.md rule 7b). It never carries a value or a frame.
+// in flight. It never carries a value or a frame.
 type ProtocolError struct {
 	Cmd   string // command code, when known
 	Field string // response field at fault, when known

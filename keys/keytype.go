@@ -52,7 +52,7 @@ func (kt KeyType) LMKPair() int {
 		return -1
 	}
 	// Thales key type table (ThalesSim KeyTypeTable.ParseKeyTypeCode;
-	// crypto.md §8.1): 00 -> 04-05, 01 -> 06-07, then 02..0E -> 14-15..38-39.
+	// payment-crypto.md §8.1): 00 -> 04-05, 01 -> 06-07, then 02..0E -> 14-15..38-39.
 	// Pairs 00-01, 02-03 and 08-09..12-13 are not addressed by a key type.
 	if kt.PairCode < 2 {
 		return int(kt.PairCode) + 2

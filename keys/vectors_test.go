@@ -269,7 +269,7 @@ func TestEncryptAdjustsParityOfACopy(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// jPOS JCESecurityModuleTest "zpk" (crypto.md §8.1).
+	// jPOS JCESecurityModuleTest "zpk" (payment-crypto.md §8.1).
 	if want := unhex(t, "34E2FC8EAD7CD07BFA2B7ED5FE4D8212"); !bytes.Equal(have, want) {
 		t.Errorf("Encrypt(001, U, %s): have %X, want %X", raw, have, want)
 	}

@@ -197,7 +197,7 @@ func TestPoolRefusesEveryHSMWhenNoneMatchesTheConfiguredLMK(t *testing.T) {
 }
 
 func TestPoolNeverRetriesAnAnswer(t *testing.T) {
-	// An answer with an HSM error code is final (style.md rule 14): it
+	// An answer with an HSM error code is final: it
 	// reaches the caller and is not sent again.
 	a, b := startSim(t, simulator.Config{}), startSim(t, simulator.Config{})
 	p := newPool(t, testConfig(HSMConfig{Name: "a", Addr: a.Addr()}, HSMConfig{Name: "b", Addr: b.Addr()}))

@@ -12,7 +12,7 @@ import (
 )
 
 // Test keys under the test LMK, wrapped from the clear key
-// 0123456789ABCDEFFEDCBA9876543210 (KCV 08D7B4, crypto.md §1).
+// 0123456789ABCDEFFEDCBA9876543210 (KCV 08D7B4, payment-crypto.md §1).
 const testClear = "0123456789ABCDEFFEDCBA9876543210"
 
 // validBodies returns a valid request for every POST operation.
