@@ -15,6 +15,7 @@ import (
 
 	"github.com/payhsm/payhsm-gw/audit"
 	"github.com/payhsm/payhsm-gw/hostcmd"
+	"github.com/payhsm/payhsm-gw/internal/waitctx"
 	"github.com/payhsm/payhsm-gw/pool"
 )
 
@@ -253,19 +254,12 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		c.stopReading()
 	}
 	s.mu.Unlock()
-	finished := make(chan struct{})
-	go func() {
-		s.wg.Wait()
-		close(finished)
-	}()
-	select {
-	case <-finished:
-		s.finish()
-		return nil
-	case <-ctx.Done():
+	if err := waitctx.Wait(ctx, &s.wg); err != nil {
 		s.Close()
-		return fmt.Errorf("gateway: shutdown: %w", ctx.Err())
+		return fmt.Errorf("gateway: shutdown: %w", err)
 	}
+	s.finish()
+	return nil
 }
 
 // Close stops the front at once: connections are closed with whatever is

@@ -3,24 +3,18 @@ package keys
 import (
 	"bytes"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/payhsm/payhsm-gw/internal/testvec"
 )
 
 // loadJSON decodes testdata/name into v.
 func loadJSON(t testing.TB, name string, v any) {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := json.Unmarshal(b, v); err != nil {
-		t.Fatalf("%s: %v", name, err)
-	}
+	testvec.LoadJSON(t, filepath.Join("testdata", name), v)
 }
 
 func unhex(t testing.TB, s string) []byte {

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/payhsm/payhsm-gw/hostcmd"
+	"github.com/payhsm/payhsm-gw/internal/hexdigit"
 	"github.com/payhsm/payhsm-gw/internal/rawio"
 )
 
@@ -360,15 +361,8 @@ func (c *conn) match(hdr []byte) *Request {
 	}
 	var id uint64
 	for _, ch := range hdr {
-		var v byte
-		switch {
-		case ch >= '0' && ch <= '9':
-			v = ch - '0'
-		case ch >= 'A' && ch <= 'F':
-			v = ch - 'A' + 10
-		case ch >= 'a' && ch <= 'f':
-			v = ch - 'a' + 10
-		default:
+		v, ok := hexdigit.Value(ch)
+		if !ok {
 			return nil
 		}
 		id = id<<4 | uint64(v)

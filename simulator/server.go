@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/payhsm/payhsm-gw/hostcmd"
+	"github.com/payhsm/payhsm-gw/internal/waitctx"
 	"github.com/payhsm/payhsm-gw/keys"
 )
 
@@ -255,27 +256,20 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	}
 	s.mu.Unlock()
 
-	idle := make(chan struct{})
-	go func() {
-		s.wg.Wait()
-		close(idle)
-	}()
-	select {
-	case <-idle:
-		s.mu.Lock()
-		s.closed = true
-		select {
-		case <-s.done:
-		default:
-			close(s.done)
-		}
-		s.mu.Unlock()
-		s.log.Info("simulator stopped", "addr", s.Addr())
-		return err
-	case <-ctx.Done():
+	if werr := waitctx.Wait(ctx, &s.wg); werr != nil {
 		s.Close()
-		return ctx.Err()
+		return werr
 	}
+	s.mu.Lock()
+	s.closed = true
+	select {
+	case <-s.done:
+	default:
+		close(s.done)
+	}
+	s.mu.Unlock()
+	s.log.Info("simulator stopped", "addr", s.Addr())
+	return err
 }
 
 // DropConnections closes every open connection at once, as a crashed or
