@@ -253,7 +253,10 @@ func (c *conn) writeLoop() {
 		buf, c.wbuf = c.wbuf, buf
 		c.written = c.next
 		c.mu.Unlock()
-		if now := time.Now(); len(buf) > 0 && now.Sub(armed) > c.p.cfg.CommandTimeout/4 {
+		if len(buf) == 0 {
+			return buf
+		}
+		if now := time.Now(); now.Sub(armed) > c.p.cfg.CommandTimeout/4 {
 			armed = now // re-armed at a quarter of its span: see gateway
 			c.nc.SetWriteDeadline(now.Add(c.p.cfg.CommandTimeout))
 		}
