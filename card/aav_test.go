@@ -95,7 +95,7 @@ func TestVerifyAAVHMACRejects(t *testing.T) {
 }
 
 // TestAAVHMACPANPadding checks the F padding of odd and short PANs against
-// an HMAC input written out by hand (crypto.md 6.2: PAN BCD right-padded
+// an HMAC input written out by hand (payment-crypto.md 6.2: PAN BCD right-padded
 // with F to 10 bytes, then AAV bytes 1-15).
 func TestAAVHMACPANPadding(t *testing.T) {
 	const aav = "8C7CA7FBB6058B511401110000002F3547BA1EFF"

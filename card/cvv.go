@@ -135,7 +135,7 @@ func checkCVVInput(pan, expiry, serviceCode string) error {
 // value runs the CVV algorithm over the packed input D (32 digits, zero
 // padded on the right) and returns the three decimal digits:
 // X = DES_KA(B1) XOR B2; Y = E_KA(D_KB(E_KA(X))); Visa-decimalise Y and keep
-// the leftmost three digits (reference crypto.md §4). Y holds 16 nibbles,
+// the leftmost three digits (reference payment-crypto.md §4). Y holds 16 nibbles,
 // so decimalisation always yields at least three digits.
 func (k *CVK) value(d *[16]byte) [ValueLen]byte {
 	// One array for the input and the working block: whatever goes through

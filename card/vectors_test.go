@@ -1,10 +1,9 @@
 package card
 
 import (
-	"encoding/hex"
-	"encoding/json"
-	"os"
 	"testing"
+
+	"github.com/payhsm/payhsm-gw/internal/testvec"
 )
 
 // vectorFile is testdata/vectors.json; every row names its source.
@@ -70,28 +69,15 @@ type vectorFile struct {
 
 func loadVectors(t testing.TB) *vectorFile {
 	t.Helper()
-	b, err := os.ReadFile("testdata/vectors.json")
-	if err != nil {
-		t.Fatal(err)
-	}
 	var v vectorFile
-	if err := json.Unmarshal(b, &v); err != nil {
-		t.Fatal(err)
-	}
+	testvec.LoadJSON(t, "testdata/vectors.json", &v)
 	if len(v.CVV) == 0 || len(v.VisaCAVV) == 0 || len(v.JPOSCAVV) == 0 || len(v.AAVHMAC) == 0 || len(v.AAVCVC2) == 0 {
 		t.Fatal("testdata/vectors.json: a group is empty")
 	}
 	return &v
 }
 
-func unhex(t testing.TB, s string) []byte {
-	t.Helper()
-	b, err := hex.DecodeString(s)
-	if err != nil {
-		t.Fatalf("bad hex %q: %v", s, err)
-	}
-	return b
-}
+func unhex(t testing.TB, s string) []byte { return testvec.Unhex(t, s) }
 
 func newCVK(t testing.TB, key string) *CVK {
 	t.Helper()

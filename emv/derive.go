@@ -180,7 +180,7 @@ func MastercardSessionKey(mk Key, atc [2]byte, un [4]byte) Key {
 }
 
 // VisaSMSessionKey derives the Visa secure-messaging session key (Visa CVN
-// 10/18 issuer scripts; crypto.md §5.3 after PYEMV kd.py): no encryption,
+// 10/18 issuer scripts; payment-crypto.md §5.3 after PYEMV kd.py): no encryption,
 // SKL = MK_L XOR (00..00 || ATC), SKR = MK_R XOR (00..00 || ATC XOR FFFF),
 // odd parity.
 func VisaSMSessionKey(mk Key, atc [2]byte) Key {

@@ -57,7 +57,7 @@ func (k ARPCKey) String() string {
 }
 
 // Profile fixes how one card scheme version (cryptogram version number,
-// CVN) computes its cryptograms, after crypto.md §5.4 (transcribed from PYEMV
+// CVN) computes its cryptograms, after payment-crypto.md §5.4 (transcribed from PYEMV
 // cvn.py), and which payShield host command carries it (hostcmd.md, KQ/KW).
 // The transaction data layout itself is the caller's: the profile only
 // documents what the card appends after the terminal data (CardData).

@@ -93,7 +93,7 @@ func TestProfileVectors(t *testing.T) {
 	}
 }
 
-// TestProfileTable pins the table to crypto.md §5.4 and to the KQ/KW
+// TestProfileTable pins the table to payment-crypto.md §5.4 and to the KQ/KW
 // schemes of hostcmd.md.
 func TestProfileTable(t *testing.T) {
 	type row struct {

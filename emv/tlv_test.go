@@ -43,7 +43,7 @@ func TestParseTLVField55(t *testing.T) {
 		t.Errorf("Find(9F18) = %X, %v", f.Value, ok)
 	}
 	// The Visa CVN 18 cryptogram input: the recommended tags, then the
-	// whole 9F10 value (crypto.md §5.4), checked against the vector.
+	// whole 9F10 value (payment-crypto.md §5.4), checked against the vector.
 	data, err := Concat(tlvs, append(ACTags(), 0x9F10)...)
 	if err != nil {
 		t.Fatal(err)

@@ -3,12 +3,11 @@ package emv
 import (
 	"crypto/cipher"
 	"encoding/hex"
-	"encoding/json"
-	"os"
 	"strings"
 	"testing"
 
 	"github.com/payhsm/payhsm-gw/internal/tdes"
+	"github.com/payhsm/payhsm-gw/internal/testvec"
 	"github.com/payhsm/payhsm-gw/mac"
 )
 
@@ -104,14 +103,8 @@ type profileRow struct {
 
 func loadVectors(t testing.TB) *vectorFile {
 	t.Helper()
-	b, err := os.ReadFile("testdata/vectors.json")
-	if err != nil {
-		t.Fatal(err)
-	}
 	var v vectorFile
-	if err := json.Unmarshal(b, &v); err != nil {
-		t.Fatal(err)
-	}
+	testvec.LoadJSON(t, "testdata/vectors.json", &v)
 	if len(v.Shared.MKD) == 0 || len(v.Shared.CVN.Visa) == 0 || len(v.Shared.CVN.Mastercard) == 0 ||
 		len(v.ICCMK) == 0 || len(v.Chains) == 0 || len(v.Profiles) == 0 || len(v.VisaSM) == 0 {
 		t.Fatal("testdata/vectors.json: a group is empty")
@@ -119,14 +112,7 @@ func loadVectors(t testing.TB) *vectorFile {
 	return &v
 }
 
-func unhex(t testing.TB, s string) []byte {
-	t.Helper()
-	b, err := hex.DecodeString(s)
-	if err != nil {
-		t.Fatalf("bad hex %q: %v", s, err)
-	}
-	return b
-}
+func unhex(t testing.TB, s string) []byte { return testvec.Unhex(t, s) }
 
 // unhexN decodes s, which must be exactly n bytes; convert the result to
 // the array type needed, e.g. [8]byte(unhexN(t, s, 8)).

@@ -10,6 +10,7 @@ import (
 
 	"github.com/payhsm/payhsm-gw/audit"
 	"github.com/payhsm/payhsm-gw/hostcmd"
+	"github.com/payhsm/payhsm-gw/internal/rawio"
 	"github.com/payhsm/payhsm-gw/pool"
 )
 
@@ -84,7 +85,7 @@ func newClient(s *Server, nc net.Conn) *client {
 	if s.cfg.Audit != nil {
 		c.remote = nc.RemoteAddr().String()
 	}
-	if tc, ok := nc.(*net.TCPConn); ok {
+	if tc, ok := nc.(*net.TCPConn); ok && rawio.Enabled {
 		if raw, err := tc.SyscallConn(); err == nil {
 			c.raw = raw
 		}

@@ -15,11 +15,13 @@ import (
 
 	"github.com/payhsm/payhsm-gw/audit"
 	"github.com/payhsm/payhsm-gw/hostcmd"
+	"github.com/payhsm/payhsm-gw/internal/waitctx"
 	"github.com/payhsm/payhsm-gw/pool"
 )
 
-// NoHeader is the Config.HeaderLen of a front with no message header.
-const NoHeader = -1
+// NoHeader is the Config.HeaderLen of a front with no message header:
+// hostcmd.NoHeader.
+const NoHeader = hostcmd.NoHeader
 
 // Backend is what the front relays to: *pool.Pool.
 type Backend interface {
@@ -76,7 +78,6 @@ type Config struct {
 
 const (
 	defaultAddr         = "127.0.0.1:1500"
-	defaultHeaderLen    = 4
 	defaultMaxConns     = 1024
 	defaultIdleTimeout  = 5 * time.Minute
 	defaultWriteTimeout = 10 * time.Second
@@ -122,14 +123,11 @@ func Start(cfg Config, backend Backend) (*Server, error) {
 	if cfg.Addr == "" {
 		cfg.Addr = defaultAddr
 	}
-	switch {
-	case cfg.HeaderLen == 0:
-		cfg.HeaderLen = defaultHeaderLen
-	case cfg.HeaderLen == NoHeader:
-		cfg.HeaderLen = 0
-	case cfg.HeaderLen < 0 || cfg.HeaderLen > hostcmd.MaxHeaderLen:
-		return nil, errors.New("gateway: header length: want 1..16 or NoHeader")
+	hl, err := hostcmd.WireHeaderLen(cfg.HeaderLen)
+	if err != nil {
+		return nil, fmt.Errorf("gateway: %w", err)
 	}
+	cfg.HeaderLen = hl
 	if cfg.MaxConns <= 0 {
 		cfg.MaxConns = defaultMaxConns
 	}
@@ -256,19 +254,12 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		c.stopReading()
 	}
 	s.mu.Unlock()
-	finished := make(chan struct{})
-	go func() {
-		s.wg.Wait()
-		close(finished)
-	}()
-	select {
-	case <-finished:
-		s.finish()
-		return nil
-	case <-ctx.Done():
+	if err := waitctx.Wait(ctx, &s.wg); err != nil {
 		s.Close()
-		return fmt.Errorf("gateway: shutdown: %w", ctx.Err())
+		return fmt.Errorf("gateway: shutdown: %w", err)
 	}
+	s.finish()
+	return nil
 }
 
 // Close stops the front at once: connections are closed with whatever is

@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	dto "github.com/prometheus/client_model/go"
 
 	"github.com/payhsm/payhsm-gw/hostcmd"
 	"github.com/payhsm/payhsm-gw/internal/simtest"
@@ -266,8 +265,6 @@ func metricValue(t testing.TB, g prometheus.Gatherer, name string, labels map[st
 	t.Helper()
 	return simtest.MetricValue(t, g, name, labels)
 }
-
-func hasLabel(m *dto.Metric, k, v string) bool { return simtest.HasLabel(m, k, v) }
 
 // rawLen writes a frame with a declared length of n and no body.
 func rawLen(n int) []byte { return binary.BigEndian.AppendUint16(nil, uint16(n)) }

@@ -8,7 +8,7 @@ import (
 	"testing"
 )
 
-// caVector is the ThalesSim CA request (payshield.md §7.1).
+// caVector is the ThalesSim CA request (hsm-protocol.md §7.1).
 const caVector = "CAU8463435FC4B4DAA0C49025272C29B12CU1EF828AA8F6B80EB83E19FBC373F3A85126428EB94035AF53B0101550000025321"
 
 // loopReader serves the same bytes forever, without allocating.

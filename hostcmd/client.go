@@ -6,7 +6,6 @@ import (
 	"errors"
 	"io"
 	"net"
-	"runtime"
 	"sync"
 	"time"
 
@@ -24,9 +23,10 @@ var ErrTooManyInFlight = errors.New("hostcmd: too many requests in flight for th
 
 // ClientOptions configures Dial.
 type ClientOptions struct {
-	// HeaderLen is the message-header length configured on the HSM, 0..16
-	// (the contract's default is 4; zero means no header, and answers are
-	// then matched to requests by order, hostcmd.md §1).
+	// HeaderLen is the message-header length on the wire, 0..16; 0 (or
+	// NoHeader) is no header, and answers are then matched to requests by
+	// order (hostcmd.md §1). Unlike the servers' configurations it has no
+	// default: a client must match its peer.
 	HeaderLen int
 	// TLS, when set, makes Dial use TLS with this configuration.
 	TLS *tls.Config
@@ -79,7 +79,8 @@ const maxIDChars = 10
 
 // Dial connects to an HSM (or gateway) at addr and returns a Client.
 func Dial(ctx context.Context, addr string, opts ClientOptions) (*Client, error) {
-	if opts.HeaderLen < 0 || opts.HeaderLen > MaxHeaderLen {
+	hl := max(opts.HeaderLen, 0) // NoHeader is 0 here
+	if opts.HeaderLen < NoHeader || hl > MaxHeaderLen {
 		return nil, errors.New("hostcmd: header length outside 0..16")
 	}
 	timeout := opts.DialTimeout
@@ -98,7 +99,7 @@ func Dial(ctx context.Context, addr string, opts ClientOptions) (*Client, error)
 	if err != nil {
 		return nil, err
 	}
-	return NewClient(conn, opts.HeaderLen), nil
+	return NewClient(conn, hl), nil
 }
 
 // NewClient returns a Client over conn, which it owns from then on, and
@@ -194,7 +195,7 @@ func (c *Client) RoundTrip(ctx context.Context, body []byte) ([]byte, error) {
 // Do sends a typed request and returns its typed response. An answer with
 // an error code other than 00 or 01 also returns an *Error carrying it; a
 // verification failure (01) is an outcome, reported by the response's
-// ErrorCode with a nil error (style.md rule 7).
+// ErrorCode with a nil error.
 func (c *Client) Do(ctx context.Context, req Request) (Response, error) {
 	resp, err := c.RoundTrip(ctx, req.AppendBody(nil))
 	if err != nil {
@@ -328,41 +329,23 @@ func (c *Client) deliver(f Frame) {
 
 func (c *Client) writeLoop() {
 	defer c.wg.Done()
-	var out []byte
-	for {
-		select {
-		case <-c.wake:
-		case <-c.done:
-			return
-		}
-		// Yield first so that requests made meanwhile by other goroutines
-		// join this write: on loopback the cost is per write, not per byte.
-		runtime.Gosched()
+	err := WriteLoop(c.rw, c.wake, c.done, func(buf []byte) []byte {
 		c.mu.Lock()
-		out, c.wbuf = c.wbuf, out[:0]
-		c.mu.Unlock()
-		if len(out) == 0 {
-			continue
-		}
-		if _, err := c.rw.Write(out); err != nil {
-			c.writeFailed(&ProtocolError{Msg: "write failed", Err: err})
-			return
-		}
-		if cap(out) > 1<<20 { // do not keep a burst's buffer forever
-			out = nil
-		}
+		defer c.mu.Unlock()
+		buf, c.wbuf = c.wbuf, buf
+		return buf
+	})
+	if err != nil {
+		c.writeFailed(&ProtocolError{Msg: "write failed", Err: err})
 	}
 }
-
-// writeFailGrace bounds how long the reader goes on after a failed write.
-const writeFailGrace = 2 * time.Second
 
 // writeFailed stops new requests after a failed write, but does not fail
 // the requests in flight: their answers may already be in the socket. A
 // peer that answers and then closes with later requests unread resets the
 // connection, and the reset can fail a write before the reader has taken
 // the answers that came before it. The reader goes on until the stream
-// ends, for at most writeFailGrace, and then fails what is left with err.
+// ends, for at most WriteFailDrain, and then fails what is left with err.
 func (c *Client) writeFailed(err error) {
 	c.mu.Lock()
 	if c.err == nil && c.werr == nil {
@@ -370,7 +353,7 @@ func (c *Client) writeFailed(err error) {
 		c.wbuf = nil
 	}
 	c.mu.Unlock()
-	c.conn.SetReadDeadline(time.Now().Add(writeFailGrace))
+	c.conn.SetReadDeadline(time.Now().Add(WriteFailDrain))
 }
 
 // fail stops the client once: it records err, closes the connection and

@@ -293,10 +293,9 @@ func TestClientDeadline(t *testing.T) {
 	}
 }
 
-func TestClientServerCloseFailsInFlight(t *testing.T) {
-	s, addr := newScriptServer(t, 4)
-	c := dial(t, addr, 4)
-	const n = 5
+// sendWaiting sends n requests on c from n goroutines and returns once s
+// has read them all; each request's error arrives on the channel.
+func sendWaiting(c *Client, s *scriptServer, n int) <-chan error {
 	errs := make(chan error, n)
 	for i := range n {
 		go func() {
@@ -307,6 +306,14 @@ func TestClientServerCloseFailsInFlight(t *testing.T) {
 	for range n {
 		<-s.frames
 	}
+	return errs
+}
+
+func TestClientServerCloseFailsInFlight(t *testing.T) {
+	s, addr := newScriptServer(t, 4)
+	c := dial(t, addr, 4)
+	const n = 5
+	errs := sendWaiting(c, s, n)
 	s.out <- nil // close the server side
 	for range n {
 		err := <-errs
@@ -339,16 +346,7 @@ func TestClientCloseFailsInFlightAndWaits(t *testing.T) {
 	s, addr := newScriptServer(t, 4)
 	c := dial(t, addr, 4)
 	const n = 5
-	errs := make(chan error, n)
-	for i := range n {
-		go func() {
-			_, err := c.RoundTrip(context.Background(), b2(strconv.Itoa(i)))
-			errs <- err
-		}()
-	}
-	for range n {
-		<-s.frames
-	}
+	errs := sendWaiting(c, s, n)
 	if err := c.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -416,7 +414,7 @@ func TestClientDo(t *testing.T) {
 		t.Fatalf("have %#v", resp)
 	}
 
-	// 01 is an outcome, not an error (style.md rule 7).
+	// 01 is an outcome, not an error.
 	cy, _ := ParseRequest([]byte(with(cyParts, 2, "562")))
 	resp, err = c.Do(ctx, cy)
 	if err != nil || resp.ErrorCode() != VerifyFailed {

@@ -1,7 +1,7 @@
 package hostcmd
 
 // The command table: every host command of the contract (hostcmd.md §4),
-// declared once as data (style.md rule 4). The typed parsers read their
+// declared once as data. The typed parsers read their
 // fields through these FieldSpecs, so names, lengths and error codes live
 // here only; TestParsersFollowTable checks that each parser reads the
 // table's fields in the table's order.
@@ -135,7 +135,7 @@ type CommandSpec struct {
 	Response string // response code: second character + 1, e.g. "CB"
 	Name     string // what the command does
 	// RetrySafe: a request that was written but got no answer may be sent
-	// again, to the same or another HSM (style.md rule 14). True for every
+	// again, to the same or another HSM. True for every
 	// stateless verification, translation, generation and health command;
 	// A0 too (ours): a lost answer's key was never delivered, so generating
 	// another one is harmless. False for BA and NG (ours): a clear PIN
@@ -144,7 +144,9 @@ type CommandSpec struct {
 	// ClearPIN: the command carries a clear PIN (BA in, NG out); the gateway
 	// refuses it with 68 unless configured to allow it (hostcmd.md §4).
 	ClearPIN bool
-	// Binary: the body carries raw bytes (KQ, KW), so it is not text.
+	// Binary: the request and response bodies carry raw bytes (B2, KQ,
+	// KW), so a 0x19 in them may be data: their trailer cannot be found by
+	// looking for the first 0x19.
 	Binary bool
 	// RequestFields are the fields after the command code, in wire order,
 	// before the optional %nn and trailer.
@@ -155,170 +157,186 @@ type CommandSpec struct {
 	// Errors lists the error codes the contract names for the command,
 	// besides 00 and the 13/15/68 any command may answer.
 	Errors []Code
+
+	// parseRequest reads the fields after the command code and the
+	// envelope; a failure is left in p.err.
+	parseRequest func(p *parser) Request
+	// parseResponse reads the fields after ERR; st carries ERR, and when it
+	// is not 00 the parser reads nothing. h is what the request said about
+	// the response's shape (h.known false: parse without it).
+	parseResponse func(p *parser, st Status, h *respHint) Response
 }
 
-// Indexes into commandTable, in contract order.
-const (
-	iNC = iota
-	iNO
-	iB2
-	iA0
-	iBU
-	iCA
-	iCC
-	iJE
-	iJG
-	iBA
-	iNG
-	iDC
-	iEC
-	iDA
-	iEA
-	iCW
-	iCY
-	iKQ
-	iKW
-	iM6
-	iM8
-	numCommands
-	iUnknown = -1
-)
+// Adapters from the typed parsers to the table's two signatures.
+
+func request[R Request](f func(*parser) R) func(*parser) Request {
+	return func(p *parser) Request { return f(p) }
+}
+
+func noHint[R Response](f func(*parser, Status) R) func(*parser, Status, *respHint) Response {
+	return func(p *parser, st Status, _ *respHint) Response { return f(p, st) }
+}
+
+func withHint[R Response](f func(*parser, Status, *respHint) R) func(*parser, Status, *respHint) Response {
+	return func(p *parser, st Status, h *respHint) Response { return f(p, st, h) }
+}
+
+// statusOnly parses a response with no fields (a verification's).
+func statusOnly[T any, R interface {
+	*T
+	Response
+	status() *Status
+}](_ *parser, st Status, _ *respHint) Response {
+	r := R(new(T))
+	*r.status() = st
+	return r
+}
 
 var pinErrors = []Code{SourceKeyParity, DestKeyParity, InvalidLMKPIN, InvalidInput, InvalidPINBlock, InvalidAccount, InvalidPINFormat, InvalidPINLength}
 var verifyErrors = []Code{VerifyFailed, SourceKeyParity, DestKeyParity, InvalidPINBlock, InvalidAccount, InvalidPINFormat, InvalidPINLength, IncompatibleKeyLength}
 
 // commandTable is never modified: Lookup hands out pointers into it that
 // callers must treat as read-only.
-var commandTable = [numCommands]CommandSpec{
-	iNC: {Code: "NC", Response: "ND", Name: "perform diagnostics", RetrySafe: true,
+var commandTable = [...]CommandSpec{
+	{Code: "NC", Response: "ND", Name: "perform diagnostics",
+		parseRequest: request(parseNC), parseResponse: noHint(parseND), RetrySafe: true,
 		ResponseFields: []FieldSpec{fLMKCheck, fFirmware}},
-	iNO: {Code: "NO", Response: "NP", Name: "HSM status", RetrySafe: true,
+	{Code: "NO", Response: "NP", Name: "HSM status",
+		parseRequest: request(parseNO), parseResponse: noHint(parseNP), RetrySafe: true,
 		RequestFields:  []FieldSpec{fNOMode},
 		ResponseFields: []FieldSpec{fIOBuffer, fEthernet, fTCPSockets, fFirmware, fReservedNP1, fReservedNP2}},
-	iB2: {Code: "B2", Response: "B3", Name: "echo", RetrySafe: true,
+	{Code: "B2", Response: "B3", Name: "echo",
+		parseRequest: request(parseB2), parseResponse: withHint(parseB3), RetrySafe: true, Binary: true,
 		RequestFields:  []FieldSpec{fEchoLen, fEchoData},
 		ResponseFields: []FieldSpec{fEchoData}},
-	iA0: {Code: "A0", Response: "A1", Name: "generate a key", RetrySafe: true,
+	{Code: "A0", Response: "A1", Name: "generate a key",
+		parseRequest: request(parseA0), parseResponse: withHint(parseA1), RetrySafe: true,
 		RequestFields:  []FieldSpec{fA0Mode, fKeyType, fSchemeLMK, fA0Delim, fZMKFlag, fZMK, fSchemeZMK},
 		ResponseFields: []FieldSpec{fKeyLMK, fKeyZMK, fKCV6},
 		Errors:         []Code{InvalidKeyTypeCode, SourceKeyParity, InvalidKeyScheme}},
-	iBU: {Code: "BU", Response: "BV", Name: "generate a key check value", RetrySafe: true,
+	{Code: "BU", Response: "BV", Name: "generate a key check value",
+		parseRequest: request(parseBU), parseResponse: withHint(parseBV), RetrySafe: true,
 		RequestFields:  []FieldSpec{fKeyTypeCode, fKeyLenFlag, fBUKey, fBUDelimType, fBUKeyType, fBUDelimOpt, fReserved1, fReserved2, fKCVType},
 		ResponseFields: []FieldSpec{fKCV},
 		Errors:         []Code{InvalidKeyTypeCode, InvalidKeyLengthFlag, SourceKeyParity, IncompatibleKeyLength}},
-	iCA: {Code: "CA", Response: "CB", Name: "translate a PIN from TPK to ZPK", RetrySafe: true,
+	{Code: "CA", Response: "CB", Name: "translate a PIN from TPK to ZPK",
+		parseRequest: request(parseCA), parseResponse: noHint(parseCB), RetrySafe: true,
 		RequestFields:  []FieldSpec{fTPK, fZPK, fMaxPINLen, fPINBlock, fSrcFormat, fDstFormat, fAccount},
 		ResponseFields: []FieldSpec{fPINLen, fPINBlock, fDstFormat},
 		Errors:         pinErrors},
-	iCC: {Code: "CC", Response: "CD", Name: "translate a PIN from ZPK to ZPK", RetrySafe: true,
+	{Code: "CC", Response: "CD", Name: "translate a PIN from ZPK to ZPK",
+		parseRequest: request(parseCC), parseResponse: noHint(parseCD), RetrySafe: true,
 		RequestFields:  []FieldSpec{fSrcZPK, fDstZPK, fMaxPINLen, fPINBlock, fSrcFormat, fDstFormat, fAccount},
 		ResponseFields: []FieldSpec{fPINLen, fPINBlock, fDstFormat},
 		Errors:         pinErrors},
-	iJE: {Code: "JE", Response: "JF", Name: "translate a PIN from ZPK to LMK", RetrySafe: true,
+	{Code: "JE", Response: "JF", Name: "translate a PIN from ZPK to LMK",
+		parseRequest: request(parseJE), parseResponse: noHint(parseJF), RetrySafe: true,
 		RequestFields:  []FieldSpec{fZPK, fPINBlock, fFormat, fAccount},
 		ResponseFields: []FieldSpec{fPINUnderLMK},
 		Errors:         pinErrors},
-	iJG: {Code: "JG", Response: "JH", Name: "translate a PIN from LMK to ZPK", RetrySafe: true,
+	{Code: "JG", Response: "JH", Name: "translate a PIN from LMK to ZPK",
+		parseRequest: request(parseJG), parseResponse: noHint(parseJH), RetrySafe: true,
 		RequestFields:  []FieldSpec{fZPK, fFormat, fAccount, fPINUnderLMK},
 		ResponseFields: []FieldSpec{fPINBlock},
 		Errors:         pinErrors},
-	iBA: {Code: "BA", Response: "BB", Name: "encrypt a clear PIN", ClearPIN: true,
+	{Code: "BA", Response: "BB", Name: "encrypt a clear PIN",
+		parseRequest: request(parseBA), parseResponse: noHint(parseBB), ClearPIN: true,
 		RequestFields:  []FieldSpec{fClearPIN, fAccount},
 		ResponseFields: []FieldSpec{fPINUnderLMK},
 		Errors:         pinErrors},
-	iNG: {Code: "NG", Response: "NH", Name: "decrypt an encrypted PIN", ClearPIN: true,
+	{Code: "NG", Response: "NH", Name: "decrypt an encrypted PIN",
+		parseRequest: request(parseNG), parseResponse: noHint(parseNH), ClearPIN: true,
 		RequestFields:  []FieldSpec{fAccount, fPINUnderLMK},
 		ResponseFields: []FieldSpec{fClearPIN, fReference},
 		Errors:         pinErrors},
-	iDC: {Code: "DC", Response: "DD", Name: "verify a terminal PIN by Visa PVV", RetrySafe: true,
+	{Code: "DC", Response: "DD", Name: "verify a terminal PIN by Visa PVV",
+		parseRequest: request(parseDC), parseResponse: statusOnly[DD], RetrySafe: true,
 		RequestFields: []FieldSpec{fTPK, fPVKPVV, fPINBlock, fFormat, fAccount, fPVKI, fPVV},
 		Errors:        verifyErrors},
-	iEC: {Code: "EC", Response: "ED", Name: "verify an interchange PIN by Visa PVV", RetrySafe: true,
+	{Code: "EC", Response: "ED", Name: "verify an interchange PIN by Visa PVV",
+		parseRequest: request(parseEC), parseResponse: statusOnly[ED], RetrySafe: true,
 		RequestFields: []FieldSpec{fZPK, fPVKPVV, fPINBlock, fFormat, fAccount, fPVKI, fPVV},
 		Errors:        verifyErrors},
-	iDA: {Code: "DA", Response: "DB", Name: "verify a terminal PIN by IBM 3624 offset", RetrySafe: true,
+	{Code: "DA", Response: "DB", Name: "verify a terminal PIN by IBM 3624 offset",
+		parseRequest: request(parseDA), parseResponse: statusOnly[DB], RetrySafe: true,
 		RequestFields: []FieldSpec{fTPK, fPVKIBM, fMaxPINLen, fPINBlock, fFormat, fCheckLen, fAccount, fDecTable, fValidation, fOffset},
 		Errors:        append(verifyErrors[:len(verifyErrors):len(verifyErrors)], DecimalizationError)},
-	iEA: {Code: "EA", Response: "EB", Name: "verify an interchange PIN by IBM 3624 offset", RetrySafe: true,
+	{Code: "EA", Response: "EB", Name: "verify an interchange PIN by IBM 3624 offset",
+		parseRequest: request(parseEA), parseResponse: statusOnly[EB], RetrySafe: true,
 		RequestFields: []FieldSpec{fZPK, fPVKIBM, fMaxPINLen, fPINBlock, fFormat, fCheckLen, fAccount, fDecTable, fValidation, fOffset},
 		Errors:        append(verifyErrors[:len(verifyErrors):len(verifyErrors)], DecimalizationError)},
-	iCW: {Code: "CW", Response: "CX", Name: "generate a card verification value", RetrySafe: true,
+	{Code: "CW", Response: "CX", Name: "generate a card verification value",
+		parseRequest: request(parseCW), parseResponse: noHint(parseCX), RetrySafe: true,
 		RequestFields:  []FieldSpec{fCVK, fPAN, fDelim, fExpiry, fServiceCode},
 		ResponseFields: []FieldSpec{fCVV},
 		Errors:         []Code{SourceKeyParity, IncompatibleKeyLength}},
-	iCY: {Code: "CY", Response: "CZ", Name: "verify a card verification value", RetrySafe: true,
+	{Code: "CY", Response: "CZ", Name: "verify a card verification value",
+		parseRequest: request(parseCY), parseResponse: statusOnly[CZ], RetrySafe: true,
 		RequestFields: []FieldSpec{fCVK, fCVV, fPAN, fDelim, fExpiry, fServiceCode},
 		Errors:        []Code{VerifyFailed, SourceKeyParity, IncompatibleKeyLength}},
-	iKQ: {Code: "KQ", Response: "KR", Name: "verify an ARQC and/or generate an ARPC (Visa CVN 10, Mastercard)", RetrySafe: true, Binary: true,
+	{Code: "KQ", Response: "KR", Name: "verify an ARQC and/or generate an ARPC (Visa CVN 10, Mastercard)",
+		parseRequest: request(parseKQ), parseResponse: withHint(parseKR), RetrySafe: true, Binary: true,
 		RequestFields:  []FieldSpec{fKQMode, fKQScheme, fMKAC, fPANPSN, fATC, fUN, fKQDataLen, fKQData, fDelimMode, fARQC, fARC},
 		ResponseFields: []FieldSpec{fARPC8},
 		Errors:         []Code{VerifyFailed, InvalidKeyTypeCode, InvalidKeyLengthFlag, SourceKeyParity, DataLengthError}},
-	iKW: {Code: "KW", Response: "KX", Name: "verify an ARQC and/or generate an ARPC (EMV common session key)", RetrySafe: true, Binary: true,
+	{Code: "KW", Response: "KX", Name: "verify an ARQC and/or generate an ARPC (EMV common session key)",
+		parseRequest: request(parseKW), parseResponse: withHint(parseKX), RetrySafe: true, Binary: true,
 		RequestFields:  []FieldSpec{fKWMode, fKWScheme, fMKAC, fPANPSNA, fPANLenB, fPANB, fDelimOptB, fATC, fKWDataLen, fKWData, fDataDelim, fARQC, fARC, fCSU, fPADLen, fPAD},
 		ResponseFields: []FieldSpec{fARPC8, fARPC4},
 		Errors:         []Code{VerifyFailed, InvalidKeyTypeCode, InvalidKeyLengthFlag, SourceKeyParity, DataLengthError}},
-	iM6: {Code: "M6", Response: "M7", Name: "generate a MAC", RetrySafe: true,
+	{Code: "M6", Response: "M7", Name: "generate a MAC",
+		parseRequest: request(parseM6), parseResponse: withHint(parseM7), RetrySafe: true,
 		RequestFields:  []FieldSpec{fMACMode, fInputFmt, fMACSize, fMACAlg, fPadding, fMACKeyType, fMACKey, fMsgLen, fMsg},
 		ResponseFields: []FieldSpec{fMAC},
 		Errors:         []Code{SourceKeyParity, DataLengthError}},
-	iM8: {Code: "M8", Response: "M9", Name: "verify a MAC", RetrySafe: true,
+	{Code: "M8", Response: "M9", Name: "verify a MAC",
+		parseRequest: request(parseM8), parseResponse: statusOnly[M9], RetrySafe: true,
 		RequestFields: []FieldSpec{fMACMode, fInputFmt, fMACSize, fMACAlg, fPadding, fMACKeyType, fMACKey, fMsgLen, fMsg, fMAC},
 		Errors:        []Code{VerifyFailed, SourceKeyParity, DataLengthError}},
 }
 
-// commandIndex maps a command code to its table index without allocating.
-func commandIndex(c [2]byte) int {
-	switch uint16(c[0])<<8 | uint16(c[1]) {
-	case 'N'<<8 | 'C':
-		return iNC
-	case 'N'<<8 | 'O':
-		return iNO
-	case 'B'<<8 | '2':
-		return iB2
-	case 'A'<<8 | '0':
-		return iA0
-	case 'B'<<8 | 'U':
-		return iBU
-	case 'C'<<8 | 'A':
-		return iCA
-	case 'C'<<8 | 'C':
-		return iCC
-	case 'J'<<8 | 'E':
-		return iJE
-	case 'J'<<8 | 'G':
-		return iJG
-	case 'B'<<8 | 'A':
-		return iBA
-	case 'N'<<8 | 'G':
-		return iNG
-	case 'D'<<8 | 'C':
-		return iDC
-	case 'E'<<8 | 'C':
-		return iEC
-	case 'D'<<8 | 'A':
-		return iDA
-	case 'E'<<8 | 'A':
-		return iEA
-	case 'C'<<8 | 'W':
-		return iCW
-	case 'C'<<8 | 'Y':
-		return iCY
-	case 'K'<<8 | 'Q':
-		return iKQ
-	case 'K'<<8 | 'W':
-		return iKW
-	case 'M'<<8 | '6':
-		return iM6
-	case 'M'<<8 | '8':
-		return iM8
+// commandIdx maps a command code (first byte << 8 | second) to its
+// position in commandTable plus one; 0 is a code the table does not know.
+// It is built once from the table, which is the only list of codes.
+var commandIdx = indexCommands()
+
+func indexCommands() *[1 << 16]uint8 {
+	if len(commandTable) > 255 {
+		panic("hostcmd: command table longer than its index")
 	}
-	return iUnknown
+	var idx [1 << 16]uint8
+	for i := range commandTable {
+		c := &commandTable[i]
+		k := codeKey(c.Code)
+		if len(c.Code) != 2 || idx[k] != 0 || c.parseRequest == nil || c.parseResponse == nil {
+			panic("hostcmd: command table: bad or repeated entry " + c.Code)
+		}
+		idx[k] = uint8(i + 1)
+	}
+	return &idx
 }
+
+func codeKey(code string) int {
+	if len(code) != 2 {
+		return 0
+	}
+	return int(code[0])<<8 | int(code[1])
+}
+
+// CommandIndex returns the position of code in the command table (and in
+// Commands()), or -1 for a code the table does not know. It does not
+// allocate: callers keep per-command state in a slice indexed by it.
+func CommandIndex(code [2]byte) int {
+	return int(commandIdx[int(code[0])<<8|int(code[1])]) - 1
+}
+
+// NumCommands is the number of commands in the table.
+func NumCommands() int { return len(commandTable) }
 
 // Lookup returns the table entry for a command code. It does not allocate.
 // The returned spec is shared and must not be modified.
 func Lookup(code [2]byte) (*CommandSpec, bool) {
-	i := commandIndex(code)
+	i := CommandIndex(code)
 	if i < 0 {
 		return nil, false
 	}
@@ -328,7 +346,7 @@ func Lookup(code [2]byte) (*CommandSpec, bool) {
 // Commands returns a copy of the command table, in contract order; the
 // caller may modify it freely.
 func Commands() []CommandSpec {
-	out := make([]CommandSpec, numCommands)
+	out := make([]CommandSpec, len(commandTable))
 	for i, c := range commandTable {
 		c.RequestFields = append([]FieldSpec(nil), c.RequestFields...)
 		c.ResponseFields = append([]FieldSpec(nil), c.ResponseFields...)

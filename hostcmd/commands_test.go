@@ -11,7 +11,7 @@ import (
 )
 
 // Key cryptograms and field values from the ThalesSim test suite and
-// payshield.md §5.5/§7 (nickntg/thalessimulatorlibrary HostCommandTests.vb).
+// hsm-protocol.md §5.5/§7 (nickntg/thalessimulatorlibrary HostCommandTests.vb).
 const (
 	tpkU   = "U8463435FC4B4DAA0C49025272C29B12C"
 	zpkU   = "U1EF828AA8F6B80EB83E19FBC373F3A85"
@@ -119,11 +119,13 @@ func TestParsersFollowTable(t *testing.T) {
 	seen := map[string]bool{}
 	for _, body := range validRequests {
 		var trace []string
-		i := commandIndex([2]byte{body[0], body[1]})
-		spec := &commandTable[i]
+		spec, ok := Lookup([2]byte{body[0], body[1]})
+		if !ok {
+			t.Fatalf("%q: not in the table", body)
+		}
 		p := newParser(spec.Code, []byte(body), 2)
 		p.trace = &trace
-		if _, err := parseRequest(i, &p); err != nil {
+		if _, err := spec.parse(&p); err != nil {
 			t.Fatalf("%q: %v", body, err)
 		}
 		seen[spec.Code] = true
@@ -459,7 +461,7 @@ func TestLookup(t *testing.T) {
 		resp                      string
 		retry, clearPIN, isBinary bool
 	}{
-		"NC": {"ND", true, false, false}, "NO": {"NP", true, false, false}, "B2": {"B3", true, false, false},
+		"NC": {"ND", true, false, false}, "NO": {"NP", true, false, false}, "B2": {"B3", true, false, true},
 		"A0": {"A1", true, false, false}, "BU": {"BV", true, false, false}, "CA": {"CB", true, false, false},
 		"CC": {"CD", true, false, false}, "JE": {"JF", true, false, false}, "JG": {"JH", true, false, false},
 		"BA": {"BB", false, true, false}, "NG": {"NH", false, true, false}, "DC": {"DD", true, false, false},
@@ -497,6 +499,17 @@ func TestLookup(t *testing.T) {
 		if _, ok := Lookup([2]byte{c[0], c[1]}); ok {
 			t.Errorf("Lookup(%q) found", c)
 		}
+		if i := CommandIndex([2]byte{c[0], c[1]}); i != -1 {
+			t.Errorf("CommandIndex(%q) = %d, want -1", c, i)
+		}
+	}
+	for i, c := range cmds {
+		if j := CommandIndex([2]byte{c.Code[0], c.Code[1]}); j != i {
+			t.Errorf("CommandIndex(%s) = %d, want its position %d", c.Code, j, i)
+		}
+	}
+	if NumCommands() != len(cmds) {
+		t.Errorf("NumCommands() = %d, want %d", NumCommands(), len(cmds))
 	}
 	// Commands returns a copy.
 	cmds[0].RequestFields = append(cmds[0].RequestFields, FieldSpec{Name: "x"})
@@ -570,7 +583,7 @@ func TestKeyField(t *testing.T) {
 			t.Errorf("%q: Ciphertext %d bytes, %v", tt.in, len(ct), err)
 		}
 	}
-	// payshield.md §5.5: U1EF8... ZPK cryptogram bytes.
+	// hsm-protocol.md §5.5: U1EF8... ZPK cryptogram bytes.
 	k, _, _ := ParseKeyField([]byte(zpkU), keysGeneric)
 	ct, _ := k.Ciphertext()
 	if fmt.Sprintf("%X", ct) != zpkU[1:] {

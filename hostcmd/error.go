@@ -1,7 +1,7 @@
 package hostcmd
 
 // Code is a 2-character HSM error code, the ERR field of every response
-// (payShield error-code table, payshield.md §6; hostcmd.md §1). Command-specific
+// (payShield error-code table, hsm-protocol.md §6; hostcmd.md §1). Command-specific
 // meanings override the general ones (for example 04/05 in KQ and KW).
 type Code string
 
@@ -34,7 +34,7 @@ const (
 )
 
 // Description returns the general meaning of the code from the payShield
-// error-code table (payshield.md §6), or "unknown error code".
+// error-code table (hsm-protocol.md §6), or "unknown error code".
 func (c Code) Description() string {
 	switch c {
 	case OK:

@@ -9,7 +9,7 @@ import (
 )
 
 func ExampleParseRequest() {
-	// payshield.md §7.1, ThalesSim CA test.
+	// hsm-protocol.md §7.1, ThalesSim CA test.
 	body := []byte("CAU8463435FC4B4DAA0C49025272C29B12CU1EF828AA8F6B80EB83E19FBC373F3A85126428EB94035AF53B0101550000025321")
 	req, err := hostcmd.ParseRequest(body)
 	if err != nil {

@@ -60,7 +60,7 @@ func (s KeyForms) Has(f KeyForms) bool { return s&f == f }
 
 // FieldSpec declares one field of a request or response: its wire name (as
 // used in errors), type, length, whether it is secret, and the error code a
-// bad value yields. It is part of the command table (style.md rule 4).
+// bad value yields. It is part of the command table.
 type FieldSpec struct {
 	Name   string    // lowerCamel name used in errors, e.g. "pinBlock"
 	Type   FieldType // A, N, H, B, key or ';'
@@ -248,6 +248,18 @@ func MakeTrailer(text string) Trailer { return Trailer("\x19" + text) }
 type Envelope struct {
 	LMKID   string  // "" absent, else two digits ("00")
 	Trailer Trailer // "" absent
+}
+
+// envelope lets EnvelopeOf reach the Envelope every typed request embeds.
+func (e *Envelope) envelope() *Envelope { return e }
+
+// EnvelopeOf returns the LMK identifier and trailer of req, or nil if req
+// is not one of this package's typed requests.
+func EnvelopeOf(req Request) *Envelope {
+	if r, ok := req.(interface{ envelope() *Envelope }); ok {
+		return r.envelope()
+	}
+	return nil
 }
 
 // appendEnvelope appends "%nn" and the trailer when present.

@@ -3,6 +3,7 @@ package hostcmd
 import (
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"io"
 )
 
@@ -14,6 +15,43 @@ const MaxFrameLen = 32 * 1024
 // MaxHeaderLen is the largest configurable message-header length
 // (hostcmd.md §1: 0..16).
 const MaxHeaderLen = 16
+
+// Header lengths in the server-side configurations of this module
+// (gateway.Config, pool.HSMConfig, simulator.Config): zero means
+// DefaultHeaderLen and NoHeader means no header, so that a zero-valued
+// struct gets the contract's default (hostcmd.md §1). Everywhere else a
+// header length is the wire's, 0..MaxHeaderLen with 0 for none: NewClient,
+// NewReader, SplitFrame, ClientOptions (which takes NoHeader too), and the
+// header_len setting and --header-len flags.
+const (
+	NoHeader         = -1
+	DefaultHeaderLen = 4
+)
+
+// ConfigHeaderLen returns the configured form of a wire header length: 0
+// (no header) becomes NoHeader; other lengths are kept. WireHeaderLen
+// reverses it.
+func ConfigHeaderLen(wire int) int {
+	if wire == 0 {
+		return NoHeader
+	}
+	return wire
+}
+
+// WireHeaderLen returns the wire header length of a configured one: 0 gives
+// DefaultHeaderLen, NoHeader gives 0, 1..MaxHeaderLen is kept; anything
+// else is an error.
+func WireHeaderLen(configured int) (int, error) {
+	switch {
+	case configured == 0:
+		return DefaultHeaderLen, nil
+	case configured == NoHeader:
+		return 0, nil
+	case configured < 0 || configured > MaxHeaderLen:
+		return 0, fmt.Errorf("hostcmd: header length %d: want 1..%d, or NoHeader", configured, MaxHeaderLen)
+	}
+	return configured, nil
+}
 
 // Framing errors. After either one the stream is out of step and the
 // connection must be closed: there is nothing to answer (hostcmd.md §1).

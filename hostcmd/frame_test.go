@@ -18,7 +18,7 @@ func frame(header, body string) []byte {
 // lenPrefix returns a bare 2-byte length prefix.
 func lenPrefix(n int) []byte { return binary.BigEndian.AppendUint16(nil, uint16(n)) }
 
-// The pythales README example frame (payshield.md §1, [PY] README.md):
+// The pythales README example frame (hsm-protocol.md §1, [PY] README.md):
 // 00 06 'SSSS' 'NC' and its answer 00 21 'SSSSND00F4EDC8DEB67F6E280007-E000'.
 func TestReadFramePythalesExample(t *testing.T) {
 	in := append([]byte{0x00, 0x06}, "SSSSNC"...)
@@ -259,7 +259,7 @@ func TestSplitFrame(t *testing.T) {
 }
 
 func TestResponseCode(t *testing.T) {
-	// payshield.md §1 response-code list.
+	// hsm-protocol.md §1 response-code list.
 	pairs := "NCND NONP A0A1 BUBV CACB CCCD JEJF JGJH BABB NGNH DADB DCDD EAEB ECED CWCX CYCZ KQKR KWKX M6M7 M8M9 B2B3"
 	for _, p := range strings.Fields(pairs) {
 		if got := ResponseCode([2]byte{p[0], p[1]}); got != [2]byte{p[2], p[3]} {

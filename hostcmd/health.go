@@ -76,7 +76,7 @@ func parseNO(p *parser) *NO {
 	return r
 }
 
-// NP answers NO mode 00 (payShield NP, payshield.md §4 NO).
+// NP answers NO mode 00 (payShield NP, hsm-protocol.md §4 NO).
 type NP struct {
 	Status
 	IOBufferSize int    // 1N: 0=2K 1=8K 2=16K 3=32K

@@ -3,7 +3,7 @@ package hostcmd
 import "testing"
 
 // Clear PINs (BA, NH) and IBM 3624 offsets are decimal digits followed by F
-// padding (hostcmd.md §2; payshield.md, BA and DA field tables).
+// padding (hostcmd.md §2; hsm-protocol.md, BA and DA field tables).
 func TestDigitsThenF(t *testing.T) {
 	tests := []struct {
 		in     string

@@ -19,61 +19,17 @@ func ParseRequest(body []byte) (Request, error) {
 	if len(body) < 2 {
 		return nil, &Error{Code: InvalidInput, Field: "command"}
 	}
-	i := commandIndex([2]byte{body[0], body[1]})
-	if i < 0 {
+	spec, ok := Lookup([2]byte{body[0], body[1]})
+	if !ok {
 		return nil, &Error{Cmd: printableCode(body[:2]), Code: CommandDisabled}
 	}
-	p := newParser(commandTable[i].Code, body, 2)
-	return parseRequest(i, &p)
+	p := newParser(spec.Code, body, 2)
+	return spec.parse(&p)
 }
 
-// parseRequest dispatches on the table index.
-func parseRequest(i int, p *parser) (Request, error) {
-	var r Request
-	switch i {
-	case iNC:
-		r = parseNC(p)
-	case iNO:
-		r = parseNO(p)
-	case iB2:
-		r = parseB2(p)
-	case iA0:
-		r = parseA0(p)
-	case iBU:
-		r = parseBU(p)
-	case iCA:
-		r = parseCA(p)
-	case iCC:
-		r = parseCC(p)
-	case iJE:
-		r = parseJE(p)
-	case iJG:
-		r = parseJG(p)
-	case iBA:
-		r = parseBA(p)
-	case iNG:
-		r = parseNG(p)
-	case iDC:
-		r = parseDC(p)
-	case iEC:
-		r = parseEC(p)
-	case iDA:
-		r = parseDA(p)
-	case iEA:
-		r = parseEA(p)
-	case iCW:
-		r = parseCW(p)
-	case iCY:
-		r = parseCY(p)
-	case iKQ:
-		r = parseKQ(p)
-	case iKW:
-		r = parseKW(p)
-	case iM6:
-		r = parseM6(p)
-	case iM8:
-		r = parseM8(p)
-	}
+// parse runs the command's request parser over p.
+func (s *CommandSpec) parse(p *parser) (Request, error) {
+	r := s.parseRequest(p)
 	if p.err != nil {
 		return nil, p.err
 	}

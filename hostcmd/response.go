@@ -114,7 +114,7 @@ func ParseResponseFor(req Request, body []byte) (Response, error) {
 
 func parseResponse(cmd [2]byte, body []byte, h respHint) (Response, error) {
 	rc := ResponseCode(cmd)
-	i := commandIndex(cmd)
+	spec, known := Lookup(cmd)
 	name := printableCode(cmd[:])
 	if len(body) < 4 {
 		return nil, &ProtocolError{Cmd: name, Msg: "response shorter than its code and error code"}
@@ -126,13 +126,12 @@ func parseResponse(cmd [2]byte, body []byte, h respHint) (Response, error) {
 	if !code.Valid() {
 		return nil, &ProtocolError{Cmd: name, Field: "errorCode", Msg: "malformed error code"}
 	}
-	if i < 0 {
+	if !known {
 		return &RawResponse{RCode: string(rc[:]), Err: code, Rest: append([]byte(nil), body[4:]...)}, nil
 	}
-	spec := &commandTable[i]
 	p := newParser(spec.Code, body, 4)
 	st := Status{Err: code}
-	if code == OK && !spec.Binary && i != iB2 {
+	if code == OK && !spec.Binary {
 		// Text response: fields never contain 0x19, so the trailer starts
 		// at the first one.
 		for j := 4; j < len(body); j++ {
@@ -144,51 +143,7 @@ func parseResponse(cmd [2]byte, body []byte, h respHint) (Response, error) {
 	} else if code != OK {
 		p.end = 4
 	}
-	var r Response
-	switch i {
-	case iNC:
-		r = parseND(&p, st)
-	case iNO:
-		r = parseNP(&p, st)
-	case iB2:
-		r = parseB3(&p, st, &h)
-	case iA0:
-		r = parseA1(&p, st, &h)
-	case iBU:
-		r = parseBV(&p, st, &h)
-	case iCA:
-		r = parseCB(&p, st)
-	case iCC:
-		r = parseCD(&p, st)
-	case iJE:
-		r = parseJF(&p, st)
-	case iJG:
-		r = parseJH(&p, st)
-	case iBA:
-		r = parseBB(&p, st)
-	case iNG:
-		r = parseNH(&p, st)
-	case iDC:
-		r = &DD{Status: st}
-	case iEC:
-		r = &ED{Status: st}
-	case iDA:
-		r = &DB{Status: st}
-	case iEA:
-		r = &EB{Status: st}
-	case iCW:
-		r = parseCX(&p, st)
-	case iCY:
-		r = &CZ{Status: st}
-	case iKQ:
-		r = parseKR(&p, st, &h)
-	case iKW:
-		r = parseKX(&p, st, &h)
-	case iM6:
-		r = parseM7(&p, st, &h)
-	case iM8:
-		r = &M9{Status: st}
-	}
+	r := spec.parseResponse(&p, st, &h)
 	if p.err == nil && p.i != p.end {
 		p.fail(&fTrailing, InvalidInput)
 	}
@@ -226,7 +181,7 @@ func codeOf(b []byte) Code {
 
 // ProtocolError reports a conversation that broke: a response that does not
 // follow the contract, a framing error, or a connection lost with requests
-// in flight (style.md rule 7b). It never carries a value or a frame.
+// in flight. It never carries a value or a frame.
 type ProtocolError struct {
 	Cmd   string // command code, when known
 	Field string // response field at fault, when known

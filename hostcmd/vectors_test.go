@@ -73,7 +73,7 @@ func loadVectors(t testing.TB) []vector {
 }
 
 // TestVectorsRoundTrip: every request and response body of the shared
-// vectors and payshield.md §7 parses and re-encodes byte for byte, or gives
+// vectors and hsm-protocol.md §7 parses and re-encodes byte for byte, or gives
 // the documented *Error.
 func TestVectorsRoundTrip(t *testing.T) {
 	for _, v := range loadVectors(t) {

@@ -1,5 +1,7 @@
 package keys
 
+import "github.com/payhsm/payhsm-gw/internal/hexdigit"
+
 // KeyType is a variant-LMK key type code vPP: Variant is the key-type variant
 // 0-9 and PairCode the LMK pair code 0x00..0x0E (Thales key type table, as
 // listed by ThalesSim KeyTypeTable and jPOS; docs/spec/hostcmd.md §3). "402"
@@ -52,7 +54,7 @@ func (kt KeyType) LMKPair() int {
 		return -1
 	}
 	// Thales key type table (ThalesSim KeyTypeTable.ParseKeyTypeCode;
-	// crypto.md §8.1): 00 -> 04-05, 01 -> 06-07, then 02..0E -> 14-15..38-39.
+	// payment-crypto.md §8.1): 00 -> 04-05, 01 -> 06-07, then 02..0E -> 14-15..38-39.
 	// Pairs 00-01, 02-03 and 08-09..12-13 are not addressed by a key type.
 	if kt.PairCode < 2 {
 		return int(kt.PairCode) + 2
@@ -111,14 +113,4 @@ func parsePairCode(hi, lo byte) (byte, bool) {
 	return pc, pc <= maxPairCode
 }
 
-func hexNibble(c byte) (byte, bool) {
-	switch {
-	case c >= '0' && c <= '9':
-		return c - '0', true
-	case c >= 'A' && c <= 'F':
-		return c - 'A' + 10, true
-	case c >= 'a' && c <= 'f':
-		return c - 'a' + 10, true
-	}
-	return 0, false
-}
+func hexNibble(c byte) (byte, bool) { return hexdigit.Value(c) }

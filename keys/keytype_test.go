@@ -7,8 +7,8 @@ import (
 )
 
 // TestLMKPairOfPairCodes checks the pair code -> LMK pair table of the
-// Thales key type table (ThalesSim KeyTypeTable.ParseKeyTypeCode; crypto.md
-// §8.1; payshield.md §3.2).
+// Thales key type table (ThalesSim KeyTypeTable.ParseKeyTypeCode; payment-crypto.md
+// §8.1; hsm-protocol.md §3.2).
 func TestLMKPairOfPairCodes(t *testing.T) {
 	want := map[string]string{
 		"00": "04-05", "01": "06-07", "02": "14-15", "03": "16-17", "04": "18-19",

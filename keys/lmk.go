@@ -17,7 +17,7 @@ const NumPairs = 20
 
 // Scheme variants XORed into byte 8 (byte 0 of the right half) of the
 // key-type-variant LMK pair, one per 8-byte part of the key (ThalesSim
-// TripleDES.vb; jPOS; crypto.md §8.1).
+// TripleDES.vb; jPOS; payment-crypto.md §8.1).
 const (
 	schemeU = "\xA6\x5A"
 	schemeT = "\x6A\xDE\x2B"
@@ -114,7 +114,7 @@ func pairLabel(i int) string {
 }
 
 // TestLMK returns the public Thales test variant LMK (ThalesSim
-// LMKStorage.vb GenerateTestLMKs, jPOS secret.lmk; crypto.md §8.1), the
+// LMKStorage.vb GenerateTestLMKs, jPOS secret.lmk; payment-crypto.md §8.1), the
 // default of the simulator. Every call returns the same immutable LMK.
 func TestLMK() *LMK { return testLMK() }
 

@@ -43,7 +43,7 @@ func TestParityKeys(t *testing.T) {
 		{"0123456789ABCDEFFEDCBA9876543210", "0123456789ABCDEFFEDCBA9876543210", true, "pyemv/jPOS test key, already odd"},
 		{"12345678123456781234567812345678", "13345779133457791334577913345779", false, "jPOS test key; odd form from the shared variant_lmk vectors"},
 		{"8765432187654321", "8664432086644320", false, "jPOS cvkB"},
-		{"30089565674D73ED", "31089464674C73EC", false, "crypto.md §0: CryptoCarver ICC MK with and without parity"},
+		{"30089565674D73ED", "31089464674C73EC", false, "payment-crypto.md §0: CryptoCarver ICC MK with and without parity"},
 		{"", "", true, "empty"},
 	}
 	for _, tc := range tests {

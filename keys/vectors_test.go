@@ -3,24 +3,18 @@ package keys
 import (
 	"bytes"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/payhsm/payhsm-gw/internal/testvec"
 )
 
 // loadJSON decodes testdata/name into v.
 func loadJSON(t testing.TB, name string, v any) {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := json.Unmarshal(b, v); err != nil {
-		t.Fatalf("%s: %v", name, err)
-	}
+	testvec.LoadJSON(t, filepath.Join("testdata", name), v)
 }
 
 func unhex(t testing.TB, s string) []byte {
@@ -269,7 +263,7 @@ func TestEncryptAdjustsParityOfACopy(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// jPOS JCESecurityModuleTest "zpk" (crypto.md §8.1).
+	// jPOS JCESecurityModuleTest "zpk" (payment-crypto.md §8.1).
 	if want := unhex(t, "34E2FC8EAD7CD07BFA2B7ED5FE4D8212"); !bytes.Equal(have, want) {
 		t.Errorf("Encrypt(001, U, %s): have %X, want %X", raw, have, want)
 	}

@@ -14,7 +14,7 @@ func (l *LMK) ciphers(kt KeyType) (*variantCiphers, bool) {
 // with kt's variant byte XORed into byte 0, encrypts the key in ECB; for U
 // and T each 8-byte part is encrypted on its own with a scheme variant XORed
 // into byte 8 (U: A6, 5A; T: 6A, DE, 2B); single, X, Y and bare pairs use no
-// scheme variant (docs/spec/hostcmd.md §3; crypto.md §8.1). A copy of k is
+// scheme variant (docs/spec/hostcmd.md §3; payment-crypto.md §8.1). A copy of k is
 // set to odd parity first (as jPOS and payShield do); k is not changed.
 //
 // Errors: ErrKeyType, ErrScheme, or ErrKeyLength when k's length does not

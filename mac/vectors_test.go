@@ -4,12 +4,10 @@ import (
 	"crypto/aes"
 	"crypto/cipher"
 	"crypto/des"
-	"encoding/hex"
-	"encoding/json"
-	"os"
 	"testing"
 
 	"github.com/payhsm/payhsm-gw/internal/tdes"
+	"github.com/payhsm/payhsm-gw/internal/testvec"
 )
 
 // vector is one row of testdata/vectors.json; each row names its source.
@@ -43,28 +41,15 @@ type vectorFile struct {
 
 func loadVectors(t testing.TB) *vectorFile {
 	t.Helper()
-	b, err := os.ReadFile("testdata/vectors.json")
-	if err != nil {
-		t.Fatal(err)
-	}
 	var v vectorFile
-	if err := json.Unmarshal(b, &v); err != nil {
-		t.Fatal(err)
-	}
+	testvec.LoadJSON(t, "testdata/vectors.json", &v)
 	if len(v.Retail) == 0 || len(v.CMAC) == 0 || len(v.HMACSHA256) == 0 || len(v.Alg1) == 0 || len(v.DES) == 0 {
 		t.Fatal("testdata/vectors.json: a group is empty")
 	}
 	return &v
 }
 
-func unhex(t testing.TB, s string) []byte {
-	t.Helper()
-	b, err := hex.DecodeString(s)
-	if err != nil {
-		t.Fatalf("bad hex %q: %v", s, err)
-	}
-	return b
-}
+func unhex(t testing.TB, s string) []byte { return testvec.Unhex(t, s) }
 
 // message returns the row's message from whichever of ascii, hex or msg it uses.
 func (v vector) message(t testing.TB) []byte {

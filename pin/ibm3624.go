@@ -3,6 +3,8 @@ package pin
 import (
 	"crypto/cipher"
 	"crypto/subtle"
+
+	"github.com/payhsm/payhsm-gw/internal/hexdigit"
 )
 
 // DecTable is an IBM 3624 decimalisation table: 16 decimal digits, entry i
@@ -267,14 +269,4 @@ func PadValidationData(data string, pad byte) (string, error) {
 const hexDigits = "0123456789ABCDEF"
 
 // fromHex returns the value of hex digit c (either case).
-func fromHex(c byte) (byte, bool) {
-	switch {
-	case c >= '0' && c <= '9':
-		return c - '0', true
-	case c >= 'A' && c <= 'F':
-		return c - 'A' + 10, true
-	case c >= 'a' && c <= 'f':
-		return c - 'a' + 10, true
-	}
-	return 0, false
-}
+func fromHex(c byte) (byte, bool) { return hexdigit.Value(c) }

@@ -163,7 +163,7 @@ func TestAccountFromPAN(t *testing.T) {
 		err       error
 	}{
 		// payShield host command manual account field example
-		// (shared/reference/payshield.md §2).
+		// (docs/reference/hsm-protocol.md §2).
 		{"5044070000253211", "407000025321", nil},
 		// JPOS testTranslatePINImpl: 13-digit PAN.
 		{"1234567890120", "123456789012", nil},

@@ -15,8 +15,9 @@ import (
 )
 
 // NoHeader is the HSMConfig.HeaderLen of an HSM configured with no message
-// header; responses on its connections are then matched in order.
-const NoHeader = -1
+// header (hostcmd.NoHeader); responses on its connections are then matched
+// in order.
+const NoHeader = hostcmd.NoHeader
 
 // HSMConfig describes one HSM of a pool.
 type HSMConfig struct {
@@ -107,7 +108,6 @@ type Config struct {
 
 const (
 	defaultConns          = 2
-	defaultHeaderLen      = 4
 	defaultHealthInterval = time.Second
 	defaultProbeTimeout   = time.Second
 	defaultPasses         = 1
@@ -178,12 +178,11 @@ func (c Config) withDefaults() (Config, error) {
 			h.Pair = h.Name
 		}
 		defInt(&h.Conns, defaultConns)
-		defInt(&h.HeaderLen, defaultHeaderLen)
-		if h.HeaderLen == NoHeader {
-			h.HeaderLen = 0
-		} else if h.HeaderLen < 1 || h.HeaderLen > hostcmd.MaxHeaderLen {
-			bad("hsms[%d].header length: want 1..16 or NoHeader", i)
+		hl, err := hostcmd.WireHeaderLen(h.HeaderLen)
+		if err != nil {
+			bad("hsms[%d]: %w", i, err)
 		}
+		h.HeaderLen = hl
 		if h.Conns < 1 || h.Conns > 64 || h.CPS < 0 {
 			bad("hsms[%d]: conns want 1..64, cps not negative", i)
 		}

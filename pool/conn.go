@@ -8,12 +8,12 @@ import (
 	"io"
 	"net"
 	"os"
-	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/payhsm/payhsm-gw/hostcmd"
+	"github.com/payhsm/payhsm-gw/internal/hexdigit"
 	"github.com/payhsm/payhsm-gw/internal/rawio"
 )
 
@@ -139,10 +139,8 @@ func (c *conn) handshake(ctx context.Context) (string, error) {
 		defer c.nc.SetDeadline(time.Time{})
 	}
 	c.h.lim.force(1, nanotime())
-	frame := c.appendHeader(make([]byte, 2, 2+c.hl+2), 0)
-	frame = append(frame, 'N', 'C')
-	frame[0], frame[1] = byte((len(frame)-2)>>8), byte(len(frame)-2)
-	if _, err := c.nc.Write(frame); err != nil {
+	hdr := c.appendHeader(make([]byte, 0, hostcmd.MaxHeaderLen), 0)
+	if _, err := c.nc.Write(hostcmd.AppendFrame(nil, hdr, []byte("NC"))); err != nil {
 		return "", err
 	}
 	f, err := hostcmd.NewReader(c.nc, c.hl).ReadFrame()
@@ -152,7 +150,7 @@ func (c *conn) handshake(ctx context.Context) (string, error) {
 		}
 		return "", err
 	}
-	if c.hl > 0 && string(f.Header()) != string(frame[2:2+c.hl]) {
+	if string(f.Header()) != string(hdr) {
 		return "", errors.New("NC answer carries another header")
 	}
 	return parseND(f.Body())
@@ -226,6 +224,7 @@ func (c *conn) send(batch []*Request, now int64) int {
 		window -= probeReserve(window)
 	}
 	k := max(0, min(len(batch), window-c.inflight))
+	var hdr [hostcmd.MaxHeaderLen]byte
 	for _, r := range batch[:k] {
 		seq := c.next
 		c.next++
@@ -236,10 +235,7 @@ func (c *conn) send(batch []*Request, now int64) int {
 			r.attempts++
 		}
 		c.slots[seq&c.mask] = r
-		n := c.hl + len(r.Body)
-		c.wbuf = append(c.wbuf, byte(n>>8), byte(n))
-		c.wbuf = c.appendHeader(c.wbuf, seq)
-		c.wbuf = append(c.wbuf, r.Body...)
+		c.wbuf = hostcmd.AppendFrame(c.wbuf, c.appendHeader(hdr[:0], seq), r.Body)
 	}
 	c.inflight += k
 	wake := k > 0 && !c.wakeSent
@@ -260,41 +256,34 @@ func (c *conn) send(batch []*Request, now int64) int {
 	return k
 }
 
-// writeLoop writes what send queued. It yields before taking the buffer so
-// that frames from many clients merge into one write: on this workload the
-// number of writes, not the bytes, decides the CPU cost.
+// writeLoop writes what send queued, many clients' frames in one write
+// (hostcmd.WriteLoop): on this workload the number of writes, not the
+// bytes, decides the CPU cost.
 func (c *conn) writeLoop() {
 	defer c.p.connWG.Done()
-	var out []byte
 	var armed time.Time
-	for {
-		select {
-		case <-c.wake:
-		case <-c.done:
-			return
-		}
-		runtime.Gosched()
+	err := hostcmd.WriteLoop(c.rw, c.wake, c.done, func(buf []byte) []byte {
 		c.mu.Lock()
 		c.wakeSent = false
-		out, c.wbuf = c.wbuf, out[:0]
+		buf, c.wbuf = c.wbuf, buf
 		c.written = c.next
 		c.mu.Unlock()
-		if len(out) == 0 {
-			continue
+		if len(buf) == 0 {
+			return buf
 		}
 		if now := time.Now(); now.Sub(armed) > c.p.cfg.CommandTimeout/4 {
 			armed = now // re-armed at a quarter of its span: see gateway
 			c.nc.SetWriteDeadline(now.Add(c.p.cfg.CommandTimeout))
 		}
-		if _, err := c.rw.Write(out); err != nil {
-			if errors.Is(err, os.ErrDeadlineExceeded) {
-				// The HSM stopped reading: no answer is coming either.
-				c.fail(failConn, err)
-			} else {
-				c.writeFailed(err)
-			}
-			return
-		}
+		return buf
+	})
+	switch {
+	case err == nil:
+	case errors.Is(err, os.ErrDeadlineExceeded):
+		// The HSM stopped reading: no answer is coming either.
+		c.fail(failConn, err)
+	default:
+		c.writeFailed(err)
 	}
 }
 
@@ -390,15 +379,8 @@ func (c *conn) match(hdr []byte) *Request {
 	}
 	var id uint64
 	for _, ch := range hdr {
-		var v byte
-		switch {
-		case ch >= '0' && ch <= '9':
-			v = ch - '0'
-		case ch >= 'A' && ch <= 'F':
-			v = ch - 'A' + 10
-		case ch >= 'a' && ch <= 'f':
-			v = ch - 'a' + 10
-		default:
+		v, ok := hexdigit.Value(ch)
+		if !ok {
 			return nil
 		}
 		id = id<<4 | uint64(v)
@@ -434,15 +416,13 @@ func (c *conn) oldest() int64 {
 	return -1
 }
 
-// writeFailGrace bounds how long the reader goes on after a failed write.
-const writeFailGrace = time.Second
-
 // writeFailed takes the connection out of service after a write failed
 // other than by its timeout, but leaves its commands to the reader:
 // answers to them may already be in the socket. An HSM that answers and then resets the connection fails the
 // next write before the reader has taken those answers, and failing them
 // then would send commands the HSM executed to another HSM, or answer 41.
-// The reader goes on until the stream ends, at most writeFailGrace, and
+// The reader goes on until the stream ends, at most
+// hostcmd.WriteFailDrain, and
 // then fail sends on what is left.
 func (c *conn) writeFailed(err error) {
 	c.mu.Lock()
@@ -454,7 +434,7 @@ func (c *conn) writeFailed(err error) {
 	c.wbuf = nil
 	c.mu.Unlock()
 	c.h.removeConn(c)
-	c.nc.SetReadDeadline(time.Now().Add(writeFailGrace))
+	c.nc.SetReadDeadline(time.Now().Add(hostcmd.WriteFailDrain))
 }
 
 // fail closes the connection once and sends its pending commands on: the

@@ -32,7 +32,7 @@ func TestHealthStateMachine(t *testing.T) {
 	okLower := probeResult{ok: true, lmk: "0123456789abcdef"}
 	fail := probeResult{err: "no answer in time"}
 	other := probeResult{ok: true, lmk: bad}
-	// Passes 2, Fails 2 (style.md house rule 13: thresholds stop flapping).
+	// Passes 2, Fails 2 (thresholds stop flapping).
 	steps := []struct {
 		name string
 		res  probeResult

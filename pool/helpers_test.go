@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	dto "github.com/prometheus/client_model/go"
 
 	"github.com/payhsm/payhsm-gw/hostcmd"
 	"github.com/payhsm/payhsm-gw/internal/simtest"
@@ -99,8 +98,6 @@ func metricValue(t testing.TB, g prometheus.Gatherer, name string, labels map[st
 	t.Helper()
 	return simtest.MetricValue(t, g, name, labels)
 }
-
-func hasLabel(m *dto.Metric, k, v string) bool { return simtest.HasLabel(m, k, v) }
 
 // is41 reports whether err is the pool's error 41.
 func is41(err error) bool {

@@ -16,8 +16,7 @@ type metrics struct {
 	reg        prometheus.Registerer
 	collectors []prometheus.Collector
 
-	cmdIdx   [1 << 16]uint8 // command code -> index; 0 is "other"
-	cmdNames []string
+	cmdNames []string // label by cmdIndex: "other", then hostcmd's table
 
 	commands    *prometheus.CounterVec
 	errors      *prometheus.CounterVec
@@ -33,6 +32,11 @@ type metrics struct {
 	errCache map[errKey]prometheus.Counter
 }
 
+// cmdIndex returns the metrics index of a command code: its position in
+// hostcmd's table plus one, or 0 ("other") for a code the table does not
+// know, so that a client cannot grow the label set.
+func cmdIndex(code [2]byte) int { return hostcmd.CommandIndex(code) + 1 }
+
 type errKey struct {
 	cmd  int
 	code hostcmd.Code
@@ -41,10 +45,6 @@ type errKey struct {
 func newMetrics(p *Pool, reg prometheus.Registerer) (*metrics, error) {
 	m := &metrics{reg: reg, cmdNames: []string{"other"}, errCache: map[errKey]prometheus.Counter{}}
 	for _, spec := range hostcmd.Commands() {
-		if len(spec.Code) != 2 || len(m.cmdNames) > 255 {
-			continue
-		}
-		m.cmdIdx[int(spec.Code[0])<<8|int(spec.Code[1])] = uint8(len(m.cmdNames))
 		m.cmdNames = append(m.cmdNames, spec.Code)
 	}
 	m.commands = prometheus.NewCounterVec(prometheus.CounterOpts{

@@ -39,14 +39,12 @@ type Pool struct {
 	bgWG   sync.WaitGroup // health, dispatcher and sweeper goroutines
 	connWG sync.WaitGroup // connection readers and writers
 	closed sync.Once
-
-	watchMu   sync.Mutex
-	stopWatch func() bool // stops closing the pool when New's ctx ends
 }
 
 // New checks cfg, registers the pool's metrics and starts probing the HSMs
 // at once. It does not wait for any HSM to come Up (see WaitReady); until
-// one is, commands are answered 41. ctx bounds the pool's life as Close does.
+// one is, commands are answered 41. The pool runs until Close: ctx gives
+// its probes their values (a trace, say), never its end.
 func New(ctx context.Context, cfg Config) (*Pool, error) {
 	cfg, err := cfg.withDefaults()
 	if err != nil {
@@ -60,7 +58,7 @@ func New(ctx context.Context, cfg Config) (*Pool, error) {
 		qkick: make(chan struct{}, 1),
 		done:  make(chan struct{}),
 	}
-	p.ctx, p.cancel = context.WithCancel(ctx)
+	p.ctx, p.cancel = context.WithCancel(context.WithoutCancel(ctx))
 	for i, hc := range cfg.HSMs {
 		h := &hsm{
 			p: p, idx: i, cfg: hc, hl: hc.HeaderLen,
@@ -96,10 +94,6 @@ func New(ctx context.Context, cfg Config) (*Pool, error) {
 	go p.healthLoop()
 	go p.dispatchLoop()
 	go p.sweepLoop()
-	stop := context.AfterFunc(ctx, func() { p.Close() })
-	p.watchMu.Lock()
-	p.stopWatch = stop
-	p.watchMu.Unlock()
 	return p, nil
 }
 
@@ -191,7 +185,7 @@ func (p *Pool) submit(batch []*Request, s Sink, deadline int64) {
 			continue
 		}
 		r.code = [2]byte{r.Body[0], r.Body[1]}
-		r.cmd = int(p.m.cmdIdx[int(r.code[0])<<8|int(r.code[1])])
+		r.cmd = cmdIndex(r.code)
 		if good != nil {
 			good = append(good, r)
 		}
@@ -614,11 +608,6 @@ func (p *Pool) SetDraining(name string, on bool) error {
 // 41, connections are closed and every goroutine has ended when it returns.
 func (p *Pool) Close() error {
 	p.closed.Do(func() {
-		p.watchMu.Lock()
-		if p.stopWatch != nil {
-			p.stopWatch()
-		}
-		p.watchMu.Unlock()
 		p.closing.Store(true)
 		close(p.done)
 		p.cancel()

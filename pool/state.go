@@ -1,6 +1,6 @@
 package pool
 
-// State is the health state of one HSM (ours; style.md house rule 13).
+// State is the health state of one HSM (ours).
 type State int32
 
 // The states of an HSM. Only Up HSMs receive commands.

@@ -1,12 +1,13 @@
 package pool
 
-// Status is a snapshot of the pool (like sql.DB.Stats): what /v1/hsms,
-// /readyz and operators read.
+// Status is a snapshot of the pool (like sql.DB.Stats): what operators
+// read, and exactly what REST's GET /v1/hsms returns (docs/spec/rest.md), so
+// the JSON names are that contract's. Fields marked "-" are for Go callers.
 type Status struct {
 	// LMKCheckValue is the pool's LMK check value, "" until known.
-	LMKCheckValue string `json:"lmk_check_value"`
+	LMKCheckValue string `json:"lmkCheckValue"`
 	// Ready is true when at least one HSM is Up.
-	Ready bool `json:"ready"`
+	Ready bool `json:"-"`
 	// Queued is the number of commands waiting for capacity.
 	Queued int `json:"queued"`
 	// Pairs lists the HA pairs in configuration order.
@@ -21,18 +22,40 @@ type PairStatus struct {
 
 // HSMStatus is the state of one HSM.
 type HSMStatus struct {
-	Name          string  `json:"name"`
-	Addr          string  `json:"addr"`
-	Pair          string  `json:"pair"`
-	State         State   `json:"state"`
-	LMKCheckValue string  `json:"lmk_check_value"` // as last reported by NC
-	InFlight      int     `json:"in_flight"`
-	Conns         int     `json:"conns"`
-	CPS           int     `json:"licensed_cps"` // 0: unlimited
-	LimitCPS      float64 `json:"limit_cps"`    // licensed rate times the licence share
-	LicenceUse    float64 `json:"licence_use"`  // share of the licence used over the last interval
-	Commands      uint64  `json:"commands"`     // answered since start
-	LastError     string  `json:"last_error,omitempty"`
+	Name string `json:"name"`
+	Addr string `json:"addr"`
+	Pair string `json:"-"`
+	// State encodes as "up", "down", "draining" or "lmk-mismatch".
+	State State `json:"state"`
+	// LMKCheckValue is what the HSM last reported to NC.
+	LMKCheckValue string `json:"lmkCheckValue"`
+	// InFlight is the number of commands written and not yet answered.
+	InFlight int `json:"inFlight"`
+	// Conns is the number of open connections to the HSM.
+	Conns int `json:"conns"`
+	// CPS is the licensed commands per second (0: unlimited), LimitCPS
+	// this pool's share of it, and LicenceUse the share of the licence
+	// used over the last probe interval.
+	CPS        int     `json:"licensedCps"`
+	LimitCPS   float64 `json:"usableCps"`
+	LicenceUse float64 `json:"licenceUse"`
+	// Commands is the number answered since start.
+	Commands uint64 `json:"-"`
+	// LastError is the last failure, as a short phrase without values.
+	LastError string `json:"lastError,omitempty"`
+}
+
+// Healthy returns the number of HSMs that are Up.
+func (s Status) Healthy() int {
+	n := 0
+	for _, p := range s.Pairs {
+		for _, h := range p.HSMs {
+			if h.State == Up {
+				n++
+			}
+		}
+	}
+	return n
 }
 
 // Status returns a snapshot of the pool.

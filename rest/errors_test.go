@@ -9,10 +9,11 @@ import (
 	"time"
 
 	"github.com/payhsm/payhsm-gw/hostcmd"
+	"github.com/payhsm/payhsm-gw/pool"
 )
 
 // Test keys under the test LMK, wrapped from the clear key
-// 0123456789ABCDEFFEDCBA9876543210 (KCV 08D7B4, crypto.md §1).
+// 0123456789ABCDEFFEDCBA9876543210 (KCV 08D7B4, payment-crypto.md §1).
 const testClear = "0123456789ABCDEFFEDCBA9876543210"
 
 // validBodies returns a valid request for every POST operation.
@@ -394,7 +395,7 @@ func TestHealthAndReadiness(t *testing.T) {
 	}
 	down := newEnv(t, func(c *Config) {
 		c.Status = func() Status {
-			return Status{Pairs: []PairStatus{{Name: "a", HSMs: []HSMStatus{{Name: "x", State: "down"}}}}}
+			return Status{Pairs: []PairStatus{{Name: "a", HSMs: []HSMStatus{{Name: "x", State: pool.Down}}}}}
 		}
 	})
 	if r := down.do(http.MethodGet, "/readyz", nil, nil); r.status != http.StatusServiceUnavailable {

@@ -7,80 +7,20 @@ import (
 )
 
 // Status is the HSM pool's state as GET /v1/hsms shows it and /readyz
-// judges it.
-type Status struct {
-	// LMKCheckValue is the pool's LMK check value (16H, NC).
-	LMKCheckValue string `json:"lmkCheckValue"`
-	// Queued is the number of commands waiting for an HSM with capacity.
-	Queued int `json:"queued"`
-	// Pairs are the HA pairs in configuration order.
-	Pairs []PairStatus `json:"pairs"`
-}
+// judges it: the pool's own snapshot, whose JSON names follow rest.md.
+type Status = pool.Status
 
 // PairStatus is one HA pair.
-type PairStatus struct {
-	Name string      `json:"name"`
-	HSMs []HSMStatus `json:"hsms"`
-}
+type PairStatus = pool.PairStatus
 
 // HSMStatus is one HSM.
-type HSMStatus struct {
-	Name string `json:"name"`
-	Addr string `json:"addr"`
-	// State is "up", "down", "draining" or "lmk-mismatch".
-	State string `json:"state"`
-	// LMKCheckValue is what the HSM last reported to NC.
-	LMKCheckValue string `json:"lmkCheckValue"`
-	// InFlight is the number of commands written and not yet answered.
-	InFlight int `json:"inFlight"`
-	// Conns is the number of open connections to the HSM.
-	Conns int `json:"conns"`
-	// LicensedCPS is the licensed commands per second (0: unlimited),
-	// UsableCPS this gateway's share of it, and LicenceUse the share of
-	// the licence used over the last probe interval.
-	LicensedCPS int     `json:"licensedCps"`
-	UsableCPS   float64 `json:"usableCps"`
-	LicenceUse  float64 `json:"licenceUse"`
-	// LastError is the last failure, as a short phrase without values.
-	LastError string `json:"lastError,omitempty"`
-}
-
-// PoolStatus adapts a pool's Status to Config.Status.
-func PoolStatus(p *pool.Pool) func() Status {
-	return func() Status { return statusOf(p.Status()) }
-}
-
-func statusOf(ps pool.Status) Status {
-	st := Status{LMKCheckValue: ps.LMKCheckValue, Queued: ps.Queued, Pairs: make([]PairStatus, 0, len(ps.Pairs))}
-	for _, pp := range ps.Pairs {
-		pair := PairStatus{Name: pp.Name, HSMs: make([]HSMStatus, 0, len(pp.HSMs))}
-		for _, h := range pp.HSMs {
-			pair.HSMs = append(pair.HSMs, HSMStatus{
-				Name: h.Name, Addr: h.Addr, State: h.State.String(), LMKCheckValue: h.LMKCheckValue,
-				InFlight: h.InFlight, Conns: h.Conns, LicensedCPS: h.CPS, UsableCPS: h.LimitCPS,
-				LicenceUse: h.LicenceUse, LastError: h.LastError,
-			})
-		}
-		st.Pairs = append(st.Pairs, pair)
-	}
-	return st
-}
+type HSMStatus = pool.HSMStatus
 
 // StateUp is the HSMStatus.State of an HSM that receives commands.
-const StateUp = "up"
+const StateUp = pool.Up
 
-// Healthy returns the number of HSMs that are up.
-func (s Status) Healthy() int {
-	n := 0
-	for _, p := range s.Pairs {
-		for _, h := range p.HSMs {
-			if h.State == StateUp {
-				n++
-			}
-		}
-	}
-	return n
-}
+// PoolStatus adapts a pool's Status to Config.Status.
+func PoolStatus(p *pool.Pool) func() Status { return p.Status }
 
 func (s *server) hsmList(_ *reqCtx, _ []byte) (int, any, *apiError) {
 	st := s.status()

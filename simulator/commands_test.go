@@ -13,7 +13,7 @@ import (
 	"github.com/payhsm/payhsm-gw/keys"
 )
 
-// Keys under the test LMK with their clear values, all from payshield.md
+// Keys under the test LMK with their clear values, all from hsm-protocol.md
 // §5.5 (cryptograms recomputed there from the ThalesSim test suite and
 // the CryptoCarver external vectors).
 const (
@@ -56,7 +56,7 @@ func tdesHex(t testing.TB, keyHex, blockHex string, decrypt bool) string {
 }
 
 // iso0 returns the clear ISO 9564-1 format 0 block of pin and the 12-digit
-// account field (ISO 9564-1:2017 §9.3.1; crypto.md §2).
+// account field (ISO 9564-1:2017 §9.3.1; payment-crypto.md §2).
 func iso0(t testing.TB, pin, acct string) string {
 	t.Helper()
 	p := fmt.Sprintf("%X%s", len(pin), pin)
@@ -143,7 +143,7 @@ func TestA0ThenBUCheckValuesMatch(t *testing.T) {
 }
 
 // unwrapZMK decrypts a key exported under a ZMK (clear, hex) with the
-// payShield variant method (payshield.md §3.1), independently of the
+// payShield variant method (hsm-protocol.md §3.1), independently of the
 // simulator: part i is decrypted with the ZMK whose byte 8 is XORed with
 // the scheme variant.
 func unwrapZMK(t testing.TB, zmkClear, field string) string {
@@ -174,7 +174,7 @@ func kcv6(t testing.TB, keyHex string) string {
 }
 
 // TestUnwrapZMKMatchesThalesSimTrace pins the test's own unwrap to the
-// ThalesSim A0 trace (payshield.md §7.1, [RS]): under ZMK 0808..08 the
+// ThalesSim A0 trace (hsm-protocol.md §7.1, [RS]): under ZMK 0808..08 the
 // scheme-U cryptogram U631EAA5F7E6A6C9EB5A1701259A7AB54 holds
 // 5B012F0E75970D5DB96EE65249F1D949, KCV B3E1C8.
 func TestUnwrapZMKMatchesThalesSimTrace(t *testing.T) {
@@ -265,7 +265,7 @@ func TestPINRoundTrips(t *testing.T) {
 		t.Fatalf("JE → JG: have %q, want JH00%s", jh, block)
 	}
 	// The triple-length ZPK of the ThalesSim JG vector: PIN 1234, account
-	// 123456789012 gives 98A841D13467F185 (payshield.md §7.1).
+	// 123456789012 gives 98A841D13467F185 (hsm-protocol.md §7.1).
 	bb := string(c.do([]byte("BA1234F123456789012")))
 	if jh := string(c.do([]byte("JG" + zpkT + "01123456789012" + bb[4:]))); jh != "JH0098A841D13467F185" {
 		t.Fatalf("JG with the T key: have %q, want JH0098A841D13467F185", jh)
@@ -273,7 +273,7 @@ func TestPINRoundTrips(t *testing.T) {
 }
 
 // TestNGReferenceNumber checks the reference number (ours, hostcmd.md §4
-// via payshield.md §4 NG): account digits + FFFF Triple-DES-encrypted under
+// via hsm-protocol.md §4 NG): account digits + FFFF Triple-DES-encrypted under
 // LMK pair 18-19 and Visa-decimalised to 12 digits, recomputed here with
 // crypto/des and a plain decimalisation.
 func TestNGReferenceNumber(t *testing.T) {
@@ -522,11 +522,21 @@ func TestErrorCodes(t *testing.T) {
 	}
 }
 
-// TestEveryTableCommandIsImplemented: each command of hostcmd's table is
-// answered by the simulator, not refused with 68.
+// TestEveryTableCommandIsImplemented: each command of hostcmd's table has a
+// handler and is answered by the simulator, not refused with 68, and the
+// simulator has no handler for a code the table does not know. (The
+// conformance suite's TestSuiteCoversTheTable executes each command.)
 func TestEveryTableCommandIsImplemented(t *testing.T) {
+	for code := range handlerByCode {
+		if len(code) != 2 || hostcmd.CommandIndex([2]byte{code[0], code[1]}) < 0 {
+			t.Errorf("handler for %q, which is not in hostcmd's table", code)
+		}
+	}
 	h := NewHSM(nil)
 	for _, spec := range hostcmd.Commands() {
+		if handlers[hostcmd.CommandIndex([2]byte{spec.Code[0], spec.Code[1]})] == nil {
+			t.Errorf("%s: no handler", spec.Code)
+		}
 		resp := string(h.Execute(nil, []byte(spec.Code)))
 		if resp[:2] != spec.Response || resp[2:4] == string(hostcmd.CommandDisabled) {
 			t.Errorf("%s (no fields): %q", spec.Code, resp)

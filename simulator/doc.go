@@ -47,7 +47,7 @@
 //     11 when it is the second (hostcmd.md §3), so JG's ZPK, its only key,
 //     gives 10.
 //   - A0 mode 1 exports under the ZMK (or TMK) with the payShield variant
-//     method (payshield.md §3.1); the scheme under the ZMK must fit the
+//     method (hsm-protocol.md §3.1); the scheme under the ZMK must fit the
 //     key's length, else 26.
 //   - CA, CC, DA and EA answer 24 when the PIN is longer than the request's
 //     maximum PIN length.

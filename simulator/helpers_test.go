@@ -2,7 +2,6 @@ package simulator
 
 import (
 	"bytes"
-	"encoding/hex"
 	"fmt"
 	"io"
 	"log/slog"
@@ -13,6 +12,7 @@ import (
 	"time"
 
 	"github.com/payhsm/payhsm-gw/hostcmd"
+	"github.com/payhsm/payhsm-gw/internal/testvec"
 )
 
 // startServer starts a simulator for one test and closes it at the end.
@@ -129,14 +129,7 @@ func (pipeAddr) Network() string { return "pipe" }
 func (pipeAddr) String() string  { return "pipe" }
 
 // unhex decodes a hex test vector or fails the test.
-func unhex(t testing.TB, s string) []byte {
-	t.Helper()
-	b, err := hex.DecodeString(s)
-	if err != nil {
-		t.Fatalf("bad hex in test: %v", err)
-	}
-	return b
-}
+func unhex(t testing.TB, s string) []byte { return testvec.Unhex(t, s) }
 
 // readAll reads n answers from c, failing on timeout.
 func readAnswers(t testing.TB, c *client, n int, timeout time.Duration) []string {

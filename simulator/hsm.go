@@ -64,119 +64,15 @@ func (h *HSM) Execute(dst, body []byte) []byte {
 		return append(dst, findTrailer(code, body)...)
 	}
 	start := len(dst)
-	var (
-		env *hostcmd.Envelope
-		e   hostcmd.Code
-	)
-	switch r := req.(type) {
-	case *hostcmd.NC:
-		env = &r.Envelope
-		if e = checkLMKID(env); e == "" {
-			dst = h.nc(dst, r)
+	env := hostcmd.EnvelopeOf(req) // never nil: req is a table type
+	e := checkLMKID(env)
+	if e == "" {
+		if f := handlers[hostcmd.CommandIndex(code)]; f != nil {
+			dst, e = f(h, dst, req)
+		} else {
+			// A command of the table this simulator does not implement.
+			e = hostcmd.CommandDisabled
 		}
-	case *hostcmd.NO:
-		env = &r.Envelope
-		if e = checkLMKID(env); e == "" {
-			dst = h.no(dst, r)
-		}
-	case *hostcmd.B2:
-		env = &r.Envelope
-		if e = checkLMKID(env); e == "" {
-			dst = h.b2(dst, r)
-		}
-	case *hostcmd.A0:
-		env = &r.Envelope
-		if e = checkLMKID(env); e == "" {
-			dst, e = h.a0(dst, r)
-		}
-	case *hostcmd.BU:
-		env = &r.Envelope
-		if e = checkLMKID(env); e == "" {
-			dst, e = h.bu(dst, r)
-		}
-	case *hostcmd.CA:
-		env = &r.Envelope
-		if e = checkLMKID(env); e == "" {
-			dst, e = h.ca(dst, r)
-		}
-	case *hostcmd.CC:
-		env = &r.Envelope
-		if e = checkLMKID(env); e == "" {
-			dst, e = h.cc(dst, r)
-		}
-	case *hostcmd.JE:
-		env = &r.Envelope
-		if e = checkLMKID(env); e == "" {
-			dst, e = h.je(dst, r)
-		}
-	case *hostcmd.JG:
-		env = &r.Envelope
-		if e = checkLMKID(env); e == "" {
-			dst, e = h.jg(dst, r)
-		}
-	case *hostcmd.BA:
-		env = &r.Envelope
-		if e = checkLMKID(env); e == "" {
-			dst, e = h.ba(dst, r)
-		}
-	case *hostcmd.NG:
-		env = &r.Envelope
-		if e = checkLMKID(env); e == "" {
-			dst, e = h.ng(dst, r)
-		}
-	case *hostcmd.DC:
-		env = &r.Envelope
-		if e = checkLMKID(env); e == "" {
-			e = h.verifyPVV(r.TPK, keys.TPK, r.PVK, string(r.PINBlock), r.Format, string(r.Account), r.PVKI, string(r.PVV))
-		}
-	case *hostcmd.EC:
-		env = &r.Envelope
-		if e = checkLMKID(env); e == "" {
-			e = h.verifyPVV(r.ZPK, keys.ZPK, r.PVK, string(r.PINBlock), r.Format, string(r.Account), r.PVKI, string(r.PVV))
-		}
-	case *hostcmd.DA:
-		env = &r.Envelope
-		if e = checkLMKID(env); e == "" {
-			e = h.verifyOffset(r.TPK, keys.TPK, &r.IBMOffset)
-		}
-	case *hostcmd.EA:
-		env = &r.Envelope
-		if e = checkLMKID(env); e == "" {
-			e = h.verifyOffset(r.ZPK, keys.ZPK, &r.IBMOffset)
-		}
-	case *hostcmd.CW:
-		env = &r.Envelope
-		if e = checkLMKID(env); e == "" {
-			dst, e = h.cw(dst, r)
-		}
-	case *hostcmd.CY:
-		env = &r.Envelope
-		if e = checkLMKID(env); e == "" {
-			e = h.cy(r)
-		}
-	case *hostcmd.KQ:
-		env = &r.Envelope
-		if e = checkLMKID(env); e == "" {
-			dst, e = h.kq(dst, r)
-		}
-	case *hostcmd.KW:
-		env = &r.Envelope
-		if e = checkLMKID(env); e == "" {
-			dst, e = h.kw(dst, r)
-		}
-	case *hostcmd.M6:
-		env = &r.Envelope
-		if e = checkLMKID(env); e == "" {
-			dst, e = h.m6(dst, r)
-		}
-	case *hostcmd.M8:
-		env = &r.Envelope
-		if e = checkLMKID(env); e == "" {
-			e = h.m8(r)
-		}
-	default:
-		// A command of the table this simulator does not implement.
-		e = hostcmd.CommandDisabled
 	}
 	switch {
 	case e != "" && e != hostcmd.OK:
@@ -188,10 +84,7 @@ func (h *HSM) Execute(dst, body []byte) []byte {
 		// The handler appended a typed response with the trailer.
 		return dst
 	}
-	if env != nil {
-		dst = append(dst, env.Trailer...)
-	}
-	return dst
+	return append(dst, env.Trailer...)
 }
 
 // checkLMKID answers 13 for an LMK identifier other than 00: the simulator
@@ -218,7 +111,7 @@ func errorCode(err error) hostcmd.Code {
 // trailers that are not valid, give none.
 func findTrailer(code [2]byte, body []byte) []byte {
 	spec, ok := hostcmd.Lookup(code)
-	if !ok || spec.Binary || spec.Code == "B2" {
+	if !ok || spec.Binary {
 		return nil
 	}
 	for i := 2; i < len(body); i++ {

@@ -71,7 +71,7 @@ func keyField(s keys.Scheme, ct []byte) hostcmd.KeyField {
 }
 
 // exportKey encrypts clear key k under the zone (or terminal) master key
-// zmk in scheme s, as payShield exports keys under a ZMK (payshield.md
+// zmk in scheme s, as payShield exports keys under a ZMK (hsm-protocol.md
 // §3.1): for U and T each 8-byte part is Triple-DES-encrypted under the ZMK
 // with the scheme variant (U: A6, 5A; T: 6A, DE, 2B) XORed into byte 8, the
 // first byte of its second key; Z (single), X and Y are plain ECB. A

@@ -225,7 +225,7 @@ func (h *HSM) ng(dst []byte, r *hostcmd.NG) ([]byte, hostcmd.Code) {
 }
 
 // referenceNumber returns the NG reference number of an account (ours; the
-// payShield derivation is not public, payshield.md §9): the 16 nibbles of
+// payShield derivation is not public, hsm-protocol.md §9): the 16 nibbles of
 // the 12 account digits followed by FFFF, Triple-DES-encrypted under LMK
 // pair 18-19 (no variant), Visa-decimalised (the decimal nibbles left to
 // right, then A-F as 0-5) to 12 digits. It identifies the account without

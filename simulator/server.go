@@ -11,17 +11,18 @@ import (
 	"time"
 
 	"github.com/payhsm/payhsm-gw/hostcmd"
+	"github.com/payhsm/payhsm-gw/internal/waitctx"
 	"github.com/payhsm/payhsm-gw/keys"
 )
 
 // NoHeader is the Config.HeaderLen value for a zero-length message header
-// (a zero HeaderLen means the default, 4).
-const NoHeader = -1
+// (a zero HeaderLen means the default, 4): hostcmd.NoHeader.
+const NoHeader = hostcmd.NoHeader
 
 // Defaults of Config.
 const (
 	DefaultAddr        = "127.0.0.1:0"
-	DefaultHeaderLen   = 4
+	DefaultHeaderLen   = hostcmd.DefaultHeaderLen
 	DefaultMaxInFlight = 256
 )
 
@@ -67,14 +68,11 @@ func (c Config) withDefaults() (Config, error) {
 	if c.Addr == "" {
 		c.Addr = DefaultAddr
 	}
-	switch {
-	case c.HeaderLen == 0:
-		c.HeaderLen = DefaultHeaderLen
-	case c.HeaderLen == NoHeader:
-		c.HeaderLen = 0
-	case c.HeaderLen < 0 || c.HeaderLen > hostcmd.MaxHeaderLen:
-		errs = append(errs, fmt.Errorf("simulator: header length %d outside 0..%d", c.HeaderLen, hostcmd.MaxHeaderLen))
+	hl, err := hostcmd.WireHeaderLen(c.HeaderLen)
+	if err != nil {
+		errs = append(errs, fmt.Errorf("simulator: %w", err))
 	}
+	c.HeaderLen = hl
 	if c.LMK == nil {
 		c.LMK = keys.TestLMK()
 	}
@@ -258,27 +256,20 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	}
 	s.mu.Unlock()
 
-	idle := make(chan struct{})
-	go func() {
-		s.wg.Wait()
-		close(idle)
-	}()
-	select {
-	case <-idle:
-		s.mu.Lock()
-		s.closed = true
-		select {
-		case <-s.done:
-		default:
-			close(s.done)
-		}
-		s.mu.Unlock()
-		s.log.Info("simulator stopped", "addr", s.Addr())
-		return err
-	case <-ctx.Done():
+	if werr := waitctx.Wait(ctx, &s.wg); werr != nil {
 		s.Close()
-		return ctx.Err()
+		return werr
 	}
+	s.mu.Lock()
+	s.closed = true
+	select {
+	case <-s.done:
+	default:
+		close(s.done)
+	}
+	s.mu.Unlock()
+	s.log.Info("simulator stopped", "addr", s.Addr())
+	return err
 }
 
 // DropConnections closes every open connection at once, as a crashed or

@@ -44,8 +44,8 @@ func (v vector) response(t testing.TB) []byte {
 // loadVectors reads a testdata vector file:
 //   - testdata/hostcmd.json is a copy of the project's shared host-command
 //     vectors (ThalesSim test suite, each vector's source inside);
-//   - testdata/payshield.json holds the payshield.md §7.1/§7.2 bodies and
-//     crypto.md's public vectors with their keys wrapped under the test LMK
+//   - testdata/payshield.json holds the hsm-protocol.md §7.1/§7.2 bodies and
+//     payment-crypto.md's public vectors with their keys wrapped under the test LMK
 //     (sources inside).
 func loadVectors(t testing.TB, file string) []vector {
 	t.Helper()

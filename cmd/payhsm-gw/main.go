@@ -89,9 +89,3 @@ func runVersion(_ context.Context, args []string, stdout, stderr io.Writer) int 
 	fmt.Fprintf(stdout, "payhsm-gw %s\n", version)
 	return exitOK
 }
-
-// notBuilt is the answer of a subcommand whose implementation has not landed.
-func notBuilt(name string, stderr io.Writer) int {
-	fmt.Fprintf(stderr, "payhsm-gw %s: not built yet in this version\n", name)
-	return exitUsage
-}

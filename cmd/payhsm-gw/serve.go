@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
 	"strings"
 	"time"
 
@@ -18,6 +19,7 @@ import (
 	"github.com/payhsm/payhsm-gw/audit"
 	"github.com/payhsm/payhsm-gw/config"
 	"github.com/payhsm/payhsm-gw/gateway"
+	"github.com/payhsm/payhsm-gw/hostcmd"
 	"github.com/payhsm/payhsm-gw/pool"
 	"github.com/payhsm/payhsm-gw/registry"
 	"github.com/payhsm/payhsm-gw/rest"
@@ -42,81 +44,13 @@ func (f *hsmFlags) Set(s string) error {
 	return nil
 }
 
-// runServe is the entry point of 'payhsm-gw serve' (docs/spec/cli.md).
+// runServe is the entry point of 'payhsm-gw serve' (docs/spec/cli.md): it
+// starts, in order, durable state, the pool, the host-command front and the
+// HTTP server, waits for a signal or a failure, then shuts down front first.
 func runServe(ctx context.Context, args []string, _, stderr io.Writer) int {
-	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	configFile := fs.String("config", "", "YAML configuration `FILE` (pools, pairs, HSMs, TLS, limits); flags override it")
-	listen := fs.String("listen", config.DefaultListen, "host-command listener `ADDR`")
-	httpAddr := fs.String("http", config.DefaultHTTP, "`ADDR` of the REST API, /metrics, /healthz, /readyz")
-	headerLen := fs.Int("header-len", config.DefaultHeaderLen, "message header length `N` on the host-command front (0..16)")
-	var hsms hsmFlags
-	fs.Var(&hsms, "hsm", "an HSM, repeatable: `NAME=HOST:PORT[,pair=P][,cps=N][,conns=N][,header-len=N][,inflight=N][,probes=NC|NC+NO]`")
-	lmkCheck := fs.String("lmk-check", "", "the LMK check value `HEX` (16H, as NC reports it) every HSM of the pool must report (default: the pool's configuration, else adopted from the first HSM that answers)")
-	data := fs.String("data", config.DefaultData, "`DIR` of durable state: the key registry and, by default, the audit log (created if missing)")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "Usage: payhsm-gw serve [flags]")
-		fmt.Fprintln(stderr)
-		fmt.Fprintln(stderr, "Runs the gateway: host-command front for switches, REST API, Prometheus metrics.")
-		fmt.Fprintln(stderr, "With no --config and no --hsm it starts an embedded simulated HA pair (test LMK).")
-		fmt.Fprintln(stderr, "The REST API runs without authentication only on a loopback --http or with the")
-		fmt.Fprintln(stderr, "embedded pair; elsewhere configure rest.auth (API keys or client certificates).")
-		fmt.Fprintln(stderr)
-		fs.PrintDefaults()
-	}
-	if code, done := parseFlags(fs, args); done {
+	cfg, code, done := serveConfig(args, stderr)
+	if done {
 		return code
-	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "payhsm-gw serve: unexpected argument %q\n", fs.Arg(0))
-		return exitUsage
-	}
-
-	cfg := &config.Config{}
-	if *configFile != "" {
-		var err error
-		if cfg, err = config.Load(*configFile); err != nil {
-			fmt.Fprintf(stderr, "payhsm-gw serve: %v\n", err)
-			return exitUsage
-		}
-	}
-	set := map[string]bool{}
-	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
-	if set["listen"] {
-		cfg.Listen = *listen
-	}
-	if set["http"] {
-		cfg.HTTP = *httpAddr
-	}
-	if set["header-len"] {
-		cfg.HeaderLen = config.Int(*headerLen)
-	}
-	if set["data"] {
-		cfg.Data = *data
-	}
-	if len(hsms) > 0 {
-		if len(cfg.Pools) == 0 {
-			cfg.Pools = []config.Pool{{}}
-		}
-		cfg.Pools[0].HSMs = hsms
-	}
-	if set["lmk-check"] {
-		if len(cfg.Pools) == 0 {
-			fmt.Fprintln(stderr, "payhsm-gw serve: --lmk-check needs HSMs (--hsm or --config)")
-			return exitUsage
-		}
-		cfg.Pools[0].LMKCheckValue = *lmkCheck
-	}
-	cfg.SetDefaults()
-	if err := cfg.Validate(); err != nil {
-		fmt.Fprintf(stderr, "payhsm-gw serve: invalid configuration:\n%v\n", err)
-		return exitUsage
-	}
-	if *configFile != "" && len(cfg.Pools) == 0 {
-		// The embedded pair is for a bare 'serve' only: a configuration
-		// without HSMs is a mistake, not a request for simulators.
-		fmt.Fprintln(stderr, "payhsm-gw serve: invalid configuration:\nconfig: pools: at least one pool with HSMs is required (or give --hsm)")
-		return exitUsage
 	}
 
 	log := slog.New(slog.NewTextHandler(stderr, nil))
@@ -174,7 +108,7 @@ func runServe(ctx context.Context, args []string, _, stderr io.Writer) int {
 	}
 	// The pool outlives the signal: it must keep answering while the
 	// front drains, and is closed explicitly after it.
-	p, err := pool.New(context.WithoutCancel(ctx), pcfg)
+	p, err := pool.New(ctx, pcfg)
 	if err != nil {
 		fmt.Fprintf(stderr, "payhsm-gw serve: %v\n", err)
 		return exitUsage
@@ -224,6 +158,104 @@ func runServe(ctx context.Context, args []string, _, stderr io.Writer) int {
 		log.Error("serve: HTTP listener", "err", err)
 		return exitFailed
 	}
+	hsrv, httpDone := serveHTTP(cfg, h, hln, restTLS, log)
+
+	code = exitOK
+	select {
+	case <-ctx.Done():
+		log.Info("serve: shutting down: answering what is in flight")
+	case err := <-httpDone:
+		log.Error("serve: HTTP server stopped", "err", err)
+		code = exitFailed
+	}
+	shutdown(g, hsrv, p, log)
+	return code
+}
+
+// serveConfig parses serve's flags and configuration file into a checked
+// configuration with its defaults applied. done is true when serve must
+// exit with code at once (help, or a usage error already printed).
+func serveConfig(args []string, stderr io.Writer) (cfg *config.Config, code int, done bool) {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	configFile := fs.String("config", "", "YAML configuration `FILE` (pools, pairs, HSMs, TLS, limits); flags override it")
+	listen := fs.String("listen", config.DefaultListen, "host-command listener `ADDR`")
+	httpAddr := fs.String("http", config.DefaultHTTP, "`ADDR` of the REST API, /metrics, /healthz, /readyz")
+	headerLen := fs.Int("header-len", config.DefaultHeaderLen, "message header length `N` on the host-command front (0..16)")
+	var hsms hsmFlags
+	fs.Var(&hsms, "hsm", "an HSM, repeatable: `NAME=HOST:PORT[,pair=P][,cps=N][,conns=N][,header-len=N][,inflight=N][,probes=NC|NC+NO]`")
+	lmkCheck := fs.String("lmk-check", "", "the LMK check value `HEX` (16H, as NC reports it) every HSM of the pool must report (default: the pool's configuration, else adopted from the first HSM that answers)")
+	data := fs.String("data", config.DefaultData, "`DIR` of durable state: the key registry and, by default, the audit log (created if missing)")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "Usage: payhsm-gw serve [flags]")
+		fmt.Fprintln(stderr)
+		fmt.Fprintln(stderr, "Runs the gateway: host-command front for switches, REST API, Prometheus metrics.")
+		fmt.Fprintln(stderr, "With no --config and no --hsm it starts an embedded simulated HA pair (test LMK).")
+		fmt.Fprintln(stderr, "The REST API runs without authentication only on a loopback --http or with the")
+		fmt.Fprintln(stderr, "embedded pair; elsewhere configure rest.auth (API keys or client certificates).")
+		fmt.Fprintln(stderr)
+		fs.PrintDefaults()
+	}
+	if code, done := parseFlags(fs, args); done {
+		return nil, code, true
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "payhsm-gw serve: unexpected argument %q\n", fs.Arg(0))
+		return nil, exitUsage, true
+	}
+
+	cfg = &config.Config{}
+	if *configFile != "" {
+		var err error
+		if cfg, err = config.Load(*configFile); err != nil {
+			fmt.Fprintf(stderr, "payhsm-gw serve: %v\n", err)
+			return nil, exitUsage, true
+		}
+	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	if set["listen"] {
+		cfg.Listen = *listen
+	}
+	if set["http"] {
+		cfg.HTTP = *httpAddr
+	}
+	if set["header-len"] {
+		cfg.HeaderLen = config.Int(*headerLen)
+	}
+	if set["data"] {
+		cfg.Data = *data
+	}
+	if len(hsms) > 0 {
+		if len(cfg.Pools) == 0 {
+			cfg.Pools = []config.Pool{{}}
+		}
+		cfg.Pools[0].HSMs = hsms
+	}
+	if set["lmk-check"] {
+		if len(cfg.Pools) == 0 {
+			fmt.Fprintln(stderr, "payhsm-gw serve: --lmk-check needs HSMs (--hsm or --config)")
+			return nil, exitUsage, true
+		}
+		cfg.Pools[0].LMKCheckValue = *lmkCheck
+	}
+	cfg.SetDefaults()
+	if err := cfg.Validate(); err != nil {
+		fmt.Fprintf(stderr, "payhsm-gw serve: invalid configuration:\n%v\n", err)
+		return nil, exitUsage, true
+	}
+	if *configFile != "" && len(cfg.Pools) == 0 {
+		// The embedded pair is for a bare 'serve' only: a configuration
+		// without HSMs is a mistake, not a request for simulators.
+		fmt.Fprintln(stderr, "payhsm-gw serve: invalid configuration:\nconfig: pools: at least one pool with HSMs is required (or give --hsm)")
+		return nil, exitUsage, true
+	}
+	return cfg, exitOK, false
+}
+
+// serveHTTP starts the REST API, /metrics and the probes on hln, over TLS
+// when restTLS is set. The channel receives the server's error if it stops.
+func serveHTTP(cfg *config.Config, h http.Handler, hln net.Listener, restTLS *tls.Config, log *slog.Logger) (*http.Server, <-chan error) {
 	hsrv := rest.NewServer(cfg.HTTP, h, restTLS, log)
 	// An operation may take its whole timeout: leave time to write its 503.
 	hsrv.WriteTimeout = max(hsrv.WriteTimeout, cfg.REST.OperationTimeout+5*time.Second)
@@ -237,14 +269,13 @@ func runServe(ctx context.Context, args []string, _, stderr io.Writer) int {
 	}
 	log.Info("serve: HTTP listening", "addr", hln.Addr().String(), "scheme", scheme, "paths", "/v1 /metrics /healthz /readyz /openapi.json")
 
-	code := exitOK
-	select {
-	case <-ctx.Done():
-		log.Info("serve: shutting down: answering what is in flight")
-	case err := <-httpDone:
-		log.Error("serve: HTTP server stopped", "err", err)
-		code = exitFailed
-	}
+	return hsrv, httpDone
+}
+
+// shutdown stops serving in the order that loses nothing: the front
+// answers what it has read, the HTTP server finishes its requests, and the
+// pool, still up until then, closes last.
+func shutdown(g *gateway.Server, hsrv *http.Server, p *pool.Pool, log *slog.Logger) {
 	sctx, scancel := context.WithTimeout(context.Background(), shutdownGrace)
 	defer scancel()
 	if err := g.Shutdown(sctx); err != nil {
@@ -256,7 +287,6 @@ func runServe(ctx context.Context, args []string, _, stderr io.Writer) int {
 	p.Close()
 	st := g.Stats()
 	log.Info("serve: stopped", "commands", st.Received, "answered", st.Answered)
-	return code
 }
 
 // restAuth decides the REST API's authentication (ours): the configured
@@ -329,11 +359,8 @@ func poolConfig(c config.Pool, log *slog.Logger, reg prometheus.Registerer) (poo
 		Registerer:     reg,
 	}
 	for i, h := range c.HSMs {
-		hc := pool.HSMConfig{Name: h.Name, Addr: h.Addr, Pair: h.Pair, CPS: h.CPS, Conns: h.Conns, HeaderLen: *h.HeaderLen,
+		hc := pool.HSMConfig{Name: h.Name, Addr: h.Addr, Pair: h.Pair, CPS: h.CPS, Conns: h.Conns, HeaderLen: hostcmd.ConfigHeaderLen(*h.HeaderLen),
 			MaxInFlight: h.MaxInFlight, Probes: probeSet(h.Probes)}
-		if hc.HeaderLen == 0 {
-			hc.HeaderLen = pool.NoHeader
-		}
 		if h.TLS != nil {
 			t, err := h.TLS.Load(h.Addr)
 			if err != nil {
@@ -350,7 +377,7 @@ func poolConfig(c config.Pool, log *slog.Logger, reg prometheus.Registerer) (poo
 func gatewayConfig(c *config.Config, log *slog.Logger, reg prometheus.Registerer) (gateway.Config, error) {
 	gc := gateway.Config{
 		Addr:          c.Listen,
-		HeaderLen:     *c.HeaderLen,
+		HeaderLen:     hostcmd.ConfigHeaderLen(*c.HeaderLen),
 		MaxConns:      c.Limits.MaxConns,
 		IdleTimeout:   c.Limits.IdleTimeout,
 		FrameTimeout:  c.Limits.FrameTimeout,
@@ -360,9 +387,6 @@ func gatewayConfig(c *config.Config, log *slog.Logger, reg prometheus.Registerer
 		AllowClearPIN: c.Policy.AllowClearPIN,
 		Logger:        log,
 		Registerer:    reg,
-	}
-	if gc.HeaderLen == 0 {
-		gc.HeaderLen = gateway.NoHeader
 	}
 	if c.TLS != nil {
 		t, err := c.TLS.Load()

@@ -9,6 +9,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/payhsm/payhsm-gw/hostcmd"
 	"github.com/payhsm/payhsm-gw/keys"
 	"github.com/payhsm/payhsm-gw/simulator"
 )
@@ -61,10 +62,7 @@ func runSim(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return usageErr("--lmk: %v", err)
 	}
-	hl := *headerLen
-	if hl == 0 {
-		hl = simulator.NoHeader
-	}
+	hl := hostcmd.ConfigHeaderLen(*headerLen)
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
 	srv, err := simulator.Start(simulator.Config{
 		Addr:      *listen,

@@ -27,10 +27,10 @@ type Conn struct {
 }
 
 // New returns a Conn for nc, or nil when nc is not a *net.TCPConn (a TLS
-// connection, say).
+// connection, say) or the raw path is switched off (Enabled).
 func New(nc net.Conn) *Conn {
 	tc, ok := nc.(*net.TCPConn)
-	if !ok {
+	if !ok || !Enabled {
 		return nil
 	}
 	rc, err := tc.SyscallConn()

@@ -15,7 +15,7 @@ import (
 // loopback TCP connection (buffered, unlike net.Pipe, so that both sides
 // can send alerts) and returns each side's error and the server's view of
 // the peer certificate.
-func handshake(t *testing.T, srv, cli *tls.Config) (srvErr, cliErr error, peerCN string) {
+func handshake(t *testing.T, srv, cli *tls.Config) (peerCN string, srvErr, cliErr error) {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -58,7 +58,7 @@ func handshake(t *testing.T, srv, cli *tls.Config) (srvErr, cliErr error, peerCN
 	}
 	c.Close()
 	<-done
-	return srvErr, cliErr, peerCN
+	return peerCN, srvErr, cliErr
 }
 
 func TestServerAndClientHandshake(t *testing.T) {
@@ -113,7 +113,7 @@ func TestServerAndClientHandshake(t *testing.T) {
 		{"optional, foreign cert", withAuth(VerifyIfGiven), client(&strangerPair, ca.CertFile), true, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			srvErr, cliErr, cn := handshake(t, tc.srv, tc.cli)
+			cn, srvErr, cliErr := handshake(t, tc.srv, tc.cli)
 			ok := srvErr == nil && cliErr == nil
 			if ok != tc.ok {
 				t.Fatalf("handshake ok=%v (server %v, client %v), want ok=%v", ok, srvErr, cliErr, tc.ok)
@@ -133,7 +133,7 @@ func TestMinVersionIsTLS12(t *testing.T) {
 		t.Fatal(err)
 	}
 	old := &tls.Config{ServerName: "gw.example", MinVersion: tls.VersionTLS10, MaxVersion: tls.VersionTLS11, InsecureSkipVerify: true}
-	if srvErr, cliErr, _ := handshake(t, srv, old); srvErr == nil && cliErr == nil {
+	if _, srvErr, cliErr := handshake(t, srv, old); srvErr == nil && cliErr == nil {
 		t.Fatal("a TLS 1.1 client completed a handshake")
 	}
 }

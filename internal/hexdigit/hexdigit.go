@@ -1,0 +1,17 @@
+// Package hexdigit reads one hexadecimal digit without allocating, for the
+// parsers of key type codes, PIN blocks and message headers.
+package hexdigit
+
+// Value returns the value of the hex digit c, in either case, and whether c
+// is one.
+func Value(c byte) (byte, bool) {
+	switch {
+	case c >= '0' && c <= '9':
+		return c - '0', true
+	case c >= 'A' && c <= 'F':
+		return c - 'A' + 10, true
+	case c >= 'a' && c <= 'f':
+		return c - 'a' + 10, true
+	}
+	return 0, false
+}
