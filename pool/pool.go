@@ -96,6 +96,10 @@ func New(ctx context.Context, cfg Config) (*Pool, error) {
 	go p.healthLoop()
 	go p.dispatchLoop()
 	go p.sweepLoop()
+	if !cfg.Hedge.Off {
+		p.bgWG.Add(1)
+		go p.hedgeLoop()
+	}
 	stop := context.AfterFunc(ctx, func() { p.Close() })
 	p.watchMu.Lock()
 	p.stopWatch = stop
@@ -174,6 +178,7 @@ func (p *Pool) submit(batch []*Request, s Sink, deadline int64) {
 		r.err = nil
 		r.start = now
 		r.attempts, r.tried, r.hsm, r.next, r.probe = 0, 0, nil, nil, false
+		r.hg, r.hedgeSkipped = nil, false
 		r.deadline = now + int64(p.cfg.QueueTimeout)
 		if deadline != 0 && deadline < r.deadline {
 			r.deadline = deadline
@@ -487,6 +492,10 @@ func (p *Pool) sweepLoop() {
 // answered. written says whether it reached the HSM's socket. r.hsm stays
 // the failed HSM, so that place prefers its pair.
 func (p *Pool) redispatch(r *Request, written bool, now int64) {
+	if r.hg != nil {
+		r.hg.legFailed(r, written, now)
+		return
+	}
 	if r.probe {
 		r.err = errClosed
 		r.sink.Complete(r)
@@ -542,7 +551,10 @@ func (p *Pool) answered(r *Request, now int64) {
 	}
 	h.sent.Add(1)
 	h.cmdCount[r.cmd].Inc()
-	p.m.latency[r.cmd].Observe(float64(now-r.start) / 1e9)
+	h.hedge.lat.observe(now - r.sentAt)
+	if r.hg == nil { // a hedged command's latency is its winner's (hedge.go)
+		p.m.latency[r.cmd].Observe(float64(now-r.start) / 1e9)
+	}
 	if len(r.Resp) >= 4 && (r.Resp[2] != '0' || r.Resp[3] != '0') {
 		code := hostcmd.Code(r.Resp[2:4])
 		p.m.errorFor(r.cmd, code).Inc()
