@@ -44,6 +44,10 @@ const (
 	hedgeMinCredit = 10
 	// hedgeDelayEvery is how often the hedge delays are recomputed.
 	hedgeDelayEvery = 25 * time.Millisecond
+	// hedgeBankSeconds is how long unused budget is kept: the credit never
+	// exceeds Budget × the commands answered over that many seconds, so
+	// that a stall can spend what a quiet spell saved, and no more.
+	hedgeBankSeconds = 10
 )
 
 // withDefaults fills c's zero values and reports its problems.
@@ -75,18 +79,34 @@ func (c *HedgeConfig) withDefaults(bad func(string, ...any)) {
 type hsmHedge struct {
 	lat   latencyWindow
 	delay atomic.Int64 // hedge delay in nanoseconds
-	// suspect is set while most of the HSM's commands in flight are past
-	// their hedge delay: the next failed probe takes it Down.
+	// suspect is set while most of the HSM's commands in flight are hedged
+	// (or due for a hedge): new commands go elsewhere while another HSM
+	// can take them, and the next failed probe takes it Down.
 	suspect atomic.Bool
+}
+
+// suspectPenalty is added to a suspected HSM's spreading score: pick
+// chooses it only when no other HSM is Up.
+const suspectPenalty = 1e12
+
+// pickPenalty returns what to add to the HSM's spreading score.
+func (s *hsmHedge) pickPenalty() float64 {
+	if s.suspect.Load() {
+		return suspectPenalty
+	}
+	return 0
 }
 
 // hedger is the pool's hedging goroutine state; only that goroutine
 // touches it.
 type hedger struct {
-	credit    float64 // hedges the budget allows now
-	lastCmds  uint64  // commands answered at the last refill
-	secCmds   uint64  // commands answered at the start of this second
-	perSecond float64 // commands answered in the last whole second
+	lagging  uint64  // bit idx of every HSM with a command past its delay
+	credit   float64 // hedges the budget allows now
+	lastCmds uint64  // commands answered at the last refill
+	// secCmds are the commands answered at the start of each of the last
+	// hedgeBankSeconds seconds, a ring indexed by second.
+	secCmds [hedgeBankSeconds]uint64
+	sec     int
 }
 
 // hedgeTick returns how often the hedge loop scans for overdue commands.
@@ -118,8 +138,9 @@ func (p *Pool) hedgeLoop() {
 			for _, h := range p.hsms {
 				h.hedge.lat.rotate()
 			}
-			hg.perSecond = float64(cmds-hg.secCmds) * float64(time.Second) / float64(now-lastRotate)
-			hg.secCmds, lastRotate = cmds, now
+			hg.sec = (hg.sec + 1) % hedgeBankSeconds
+			hg.secCmds[hg.sec] = cmds
+			lastRotate = now
 		}
 		if now-lastDelay >= int64(hedgeDelayEvery) {
 			for _, h := range p.hsms {
@@ -128,8 +149,15 @@ func (p *Pool) hedgeLoop() {
 			lastDelay = now
 		}
 		hg.credit += p.cfg.Hedge.Budget * float64(cmds-hg.lastCmds)
-		hg.credit = min(hg.credit, max(hedgeMinCredit, p.cfg.Hedge.Budget*hg.perSecond))
+		oldest := hg.secCmds[(hg.sec+1)%hedgeBankSeconds] // 0 in the first seconds
+		hg.credit = min(hg.credit, max(hedgeMinCredit, p.cfg.Hedge.Budget*float64(cmds-oldest)))
 		hg.lastCmds = cmds
+		hg.lagging = 0
+		for _, h := range p.hsms {
+			if p.lagging(h, now) {
+				hg.lagging |= 1 << h.idx
+			}
+		}
 		for _, h := range p.hsms {
 			p.hedgeScan(h, &hg, now)
 		}
@@ -155,6 +183,34 @@ func (p *Pool) hedgeDelay(h *hsm) time.Duration {
 	}
 	d := time.Duration(c.Multiplier * float64(q))
 	return min(max(d, c.MinDelay), c.MaxDelay)
+}
+
+// lagging reports whether h's oldest command in flight, not counting the
+// ones already hedged away from it, is past h's hedge delay. No hedge goes
+// to a lagging HSM: when every HSM lags at once it is the gateway that was
+// held up (a pause, a starved CPU), and hedging then only doubles the work.
+func (p *Pool) lagging(h *hsm, now int64) bool {
+	delay := h.hedge.delay.Load()
+	v := h.view.Load()
+	if v == nil {
+		return false
+	}
+	for _, c := range *v {
+		c.mu.Lock()
+		for s := c.tail; s < c.next; s++ {
+			r := c.slots[s&c.mask]
+			if r == nil || r.probe || r.hg != nil && r != r.hg.second {
+				continue
+			}
+			if now-r.sentAt >= delay {
+				c.mu.Unlock()
+				return true
+			}
+			break // the oldest one is not late: none is
+		}
+		c.mu.Unlock()
+	}
+	return false
 }
 
 // pendingHedge is a hedge leg chosen under its first leg's connection lock,
@@ -242,9 +298,9 @@ func (p *Pool) hedgeOne(c *conn, seq uint64, r *Request, hg *hedger, now int64) 
 	}
 	h := c.h
 	excl := r.tried | 1<<h.idx
-	to := p.hedgeTarget(h, excl)
+	to := p.hedgeTarget(h, excl|hg.lagging)
 	if to == nil {
-		return pendingHedge{}, false // no other HSM: nothing to spend budget on
+		return pendingHedge{}, false // no other HSM fit to take it
 	}
 	if hg.credit < 1 || to.lim.take(1, now) == 0 {
 		if !r.hedgeSkipped {

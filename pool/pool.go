@@ -275,7 +275,8 @@ func (p *Pool) place(batch []*Request, now int64) int {
 }
 
 // pick returns the Up HSM outside excl with the fewest commands in flight
-// relative to its licensed rate; ties go round in turn.
+// relative to its licensed rate, one suspected stuck (hedge.go) only when
+// no other is Up; ties go round in turn.
 func (p *Pool) pick(excl uint64) *hsm {
 	n := len(p.hsms)
 	start := int(p.rr.Add(1) % uint32(n))
@@ -286,7 +287,7 @@ func (p *Pool) pick(excl uint64) *hsm {
 		if excl&(1<<h.idx) != 0 || h.State() != Up {
 			continue
 		}
-		score := float64(h.inflight.Load()+1) / h.weight
+		score := float64(h.inflight.Load()+1)/h.weight + h.hedge.pickPenalty()
 		if best == nil || score < bestScore {
 			best, bestScore = h, score
 		}
