@@ -1,6 +1,7 @@
 package pool
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
 	"slices"
@@ -376,4 +377,88 @@ func TestHedgeGoesToThePairPartnerFirst(t *testing.T) {
 			}
 		}
 	}
+}
+
+func TestHedgedCommandWhoseLegsBothFailGoesOnAsAFailedOne(t *testing.T) {
+	// Pair p = {a, b}, and c alone in pair q. The command is written to b,
+	// which never answers; its hedge goes to a, b's partner, whose
+	// connections drop while it holds the hedge. When b's command timeout
+	// fails the first leg too, the command is retried like any failed
+	// one: on c, the only HSM it has not been written to.
+	a, b, c := startSim(t, simulator.Config{}), startSim(t, simulator.Config{}), startSim(t, simulator.Config{})
+	reg := prometheus.NewRegistry()
+	cfg := testConfig(HSMConfig{Name: "a", Addr: a.Addr(), Pair: "p"}, HSMConfig{Name: "b", Addr: b.Addr(), Pair: "p"},
+		HSMConfig{Name: "c", Addr: c.Addr(), Pair: "q"})
+	cfg.ProbeTimeout = 2 * time.Second // a answers its probes slowly too
+	cfg.CommandTimeout = 3 * time.Second
+	cfg.QueueTimeout = 2 * time.Second
+	cfg.MaxAttempts = 3
+	cfg.Fails = 1000
+	cfg.Hedge = HedgeConfig{MinDelay: 20 * time.Millisecond, MaxDelay: 50 * time.Millisecond}
+	cfg.Registerer = reg
+	p := newPool(t, cfg)
+	for _, n := range []string{"a", "b", "c"} {
+		waitState(t, p, n, Up)
+	}
+	for range 200 { // 5% of 200 answers: the budget's first hedges
+		if _, err := p.Do(context.Background(), echo("x")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, n := range []string{"a", "c"} {
+		if err := p.SetDraining(n, true); err != nil {
+			t.Fatal(err)
+		}
+	}
+	b.SetBlackhole(true)
+	a.SetLatency(400 * time.Millisecond) // it holds the hedge until it drops
+	r := &Request{Body: echo("legs")}
+	s := &doSink{ch: make(chan struct{}, 1)}
+	p.Submit([]*Request{r}, s) // only b is Up: it goes there
+	if err := p.SetDraining("a", false); err != nil {
+		t.Fatal(err)
+	}
+	ha := p.hsms[0]
+	if !simtest.WaitUntil(5*time.Second, time.Millisecond, func() bool { return hasLeg(ha) }) {
+		t.Fatal("the hedge never reached a")
+	}
+	a.DropConnections()
+	if err := p.SetDraining("c", false); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-s.ch:
+	case <-time.After(10 * time.Second):
+		t.Fatal("no answer")
+	}
+	if r.Err() != nil || string(r.Resp) != "B300legs" || r.HSM() != "c" {
+		t.Errorf("have %q, %v from %q; want B300legs from c", r.Resp, r.Err(), r.HSM())
+	}
+	if v := metricValue(t, reg, "payhsm_pool_retries_total", nil); v != 1 {
+		t.Errorf("payhsm_pool_retries_total = %v, want 1", v)
+	}
+	for _, o := range []string{"won", "lost"} {
+		if v := metricValue(t, reg, "payhsm_pool_hedges_total", map[string]string{"outcome": o}); v != 0 {
+			t.Errorf("payhsm_pool_hedges_total{outcome=%s} = %v, want 0: no leg was answered", o, v)
+		}
+	}
+}
+
+// hasLeg reports whether a hedge leg is pending on one of h's connections.
+func hasLeg(h *hsm) bool {
+	v := h.view.Load()
+	if v == nil {
+		return false
+	}
+	for _, c := range *v {
+		c.mu.Lock()
+		for s := c.tail; s < c.next; s++ {
+			if r := c.slots[s&c.mask]; r != nil && r.hg != nil {
+				c.mu.Unlock()
+				return true
+			}
+		}
+		c.mu.Unlock()
+	}
+	return false
 }
