@@ -234,6 +234,10 @@ func (p *Pool) hedgeScan(h *hsm, hg *hedger, now int64) {
 	}
 	var inflight, hedged int
 	var sends []pendingHedge
+	// Every command's excluded set holds this one: with no target for it
+	// there is none for any, and the walk only counts (a saturated pool
+	// has hundreds of late commands, every few milliseconds).
+	canHedge := p.hedgeTarget(h, 1<<h.idx|hg.lagging) != nil
 	for _, c := range *v {
 		c.mu.Lock()
 		if c.broken || c.werr != nil {
@@ -252,7 +256,7 @@ func (p *Pool) hedgeScan(h *hsm, hg *hedger, now int64) {
 				}
 				continue
 			}
-			if now-r.sentAt < delay {
+			if !canHedge || now-r.sentAt < delay {
 				continue
 			}
 			ph, due := p.hedgeOne(c, s, r, hg, now)
@@ -296,18 +300,24 @@ func (p *Pool) hedgeOne(c *conn, seq uint64, r *Request, hg *hedger, now int64) 
 	if r.attempts >= p.cfg.MaxAttempts {
 		return pendingHedge{}, false
 	}
+	skip := func() (pendingHedge, bool) {
+		if !r.hedgeSkipped {
+			r.hedgeSkipped = true
+			p.m.hedges[hedgeSkippedBudget].Inc()
+		}
+		return pendingHedge{}, true
+	}
+	if hg.credit < 1 {
+		return skip() // before looking for a target: the scan found one for h
+	}
 	h := c.h
 	excl := r.tried | 1<<h.idx
 	to := p.hedgeTarget(h, excl|hg.lagging)
 	if to == nil {
 		return pendingHedge{}, false // no other HSM fit to take it
 	}
-	if hg.credit < 1 || to.lim.take(1, now) == 0 {
-		if !r.hedgeSkipped {
-			r.hedgeSkipped = true
-			p.m.hedges[hedgeSkippedBudget].Inc()
-		}
-		return pendingHedge{}, true
+	if to.lim.take(1, now) == 0 {
+		return skip()
 	}
 	tc := to.pickConn()
 	if tc == nil {
