@@ -147,6 +147,8 @@ type Pool struct {
 	// LicenceShare is the share of each HSM's licensed rate this gateway may
 	// use, in (0, 1]; set it to 1/N when N gateway replicas share HSMs (default 1).
 	LicenceShare float64 `yaml:"licence_share"`
+	// Hedge configures hedged requests (docs/reliability.md, Hedged requests).
+	Hedge Hedge `yaml:"hedge"`
 	// HSMs are the pool's members in configuration order (at least one).
 	HSMs []HSM `yaml:"hsms"`
 }
@@ -161,6 +163,24 @@ type Health struct {
 	Passes int `yaml:"passes"`
 	// Fails is the consecutive failed probes that take an Up HSM Down (default 2).
 	Fails int `yaml:"fails"`
+}
+
+// Hedge configures hedged requests (ours): a retry-safe command still
+// unanswered after its HSM's hedge delay is also sent to another Up HSM,
+// the HA pair partner first, and the first answer wins.
+type Hedge struct {
+	// Disabled turns hedging off: a command waits for its HSM or the
+	// command timeout (default false).
+	Disabled bool `yaml:"disabled"`
+	// Multiplier times the HSM's p99 latency over the last seconds is its
+	// hedge delay (default 2).
+	Multiplier float64 `yaml:"multiplier"`
+	// MinDelay and MaxDelay bound the hedge delay (defaults 10ms and 100ms).
+	MinDelay time.Duration `yaml:"min_delay"`
+	MaxDelay time.Duration `yaml:"max_delay"`
+	// Budget is the most hedges as a share of commands, in (0, 1]
+	// (default 0.05). Hedges take licence like any command.
+	Budget float64 `yaml:"budget"`
 }
 
 // HSM is one payment HSM of a pool.
@@ -216,25 +236,29 @@ type ClientTLS struct {
 
 // Defaults, as stated on the fields.
 const (
-	DefaultListen         = "127.0.0.1:1500"
-	DefaultHeaderLen      = 4
-	DefaultHTTP           = "127.0.0.1:8080"
-	DefaultData           = "./payhsm-data"
-	DefaultMaxConns       = 1024
-	DefaultIdleTimeout    = 5 * time.Minute
-	DefaultFrameTimeout   = 5 * time.Second
-	DefaultMaxPipeline    = 256
-	DefaultPoolName       = "default"
-	DefaultInterval       = time.Second
-	DefaultProbeTimeout   = time.Second
-	DefaultPasses         = 1
-	DefaultFails          = 2
-	DefaultCommandTimeout = 2 * time.Second
-	DefaultQueueTimeout   = 250 * time.Millisecond
-	DefaultQueueSize      = 4096
-	DefaultMaxAttempts    = 2
-	DefaultLicenceShare   = 1.0
-	DefaultConns          = 2
+	DefaultListen          = "127.0.0.1:1500"
+	DefaultHeaderLen       = 4
+	DefaultHTTP            = "127.0.0.1:8080"
+	DefaultData            = "./payhsm-data"
+	DefaultMaxConns        = 1024
+	DefaultIdleTimeout     = 5 * time.Minute
+	DefaultFrameTimeout    = 5 * time.Second
+	DefaultMaxPipeline     = 256
+	DefaultPoolName        = "default"
+	DefaultInterval        = time.Second
+	DefaultProbeTimeout    = time.Second
+	DefaultPasses          = 1
+	DefaultFails           = 2
+	DefaultCommandTimeout  = 2 * time.Second
+	DefaultQueueTimeout    = 250 * time.Millisecond
+	DefaultQueueSize       = 4096
+	DefaultMaxAttempts     = 2
+	DefaultLicenceShare    = 1.0
+	DefaultHedgeMultiplier = 2.0
+	DefaultHedgeMinDelay   = 10 * time.Millisecond
+	DefaultHedgeMaxDelay   = 100 * time.Millisecond
+	DefaultHedgeBudget     = 0.05
+	DefaultConns           = 2
 	// DefaultOperationTimeout is rest.operation_timeout's default.
 	DefaultOperationTimeout = 5 * time.Second
 	// DefaultKCVCacheSize is rest.kcv_cache_size's default.
@@ -270,6 +294,14 @@ func (c *Config) SetDefaults() {
 		setInt(&p.MaxAttempts, DefaultMaxAttempts)
 		if p.LicenceShare == 0 {
 			p.LicenceShare = DefaultLicenceShare
+		}
+		if p.Hedge.Multiplier == 0 {
+			p.Hedge.Multiplier = DefaultHedgeMultiplier
+		}
+		setDur(&p.Hedge.MinDelay, DefaultHedgeMinDelay)
+		setDur(&p.Hedge.MaxDelay, max(DefaultHedgeMaxDelay, p.Hedge.MinDelay))
+		if p.Hedge.Budget == 0 {
+			p.Hedge.Budget = DefaultHedgeBudget
 		}
 		for j := range p.HSMs {
 			h := &p.HSMs[j]

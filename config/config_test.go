@@ -57,11 +57,58 @@ func TestParseAndDefaults(t *testing.T) {
 		{"hsm header default", *p.HSMs[0].HeaderLen, 4},
 		{"hsm header zero kept", *p.HSMs[1].HeaderLen, 0},
 		{"pair", p.HSMs[1].Pair, "a"},
+		{"hedge on by default", p.Hedge.Disabled, false},
+		{"hedge multiplier default", p.Hedge.Multiplier, DefaultHedgeMultiplier},
+		{"hedge min delay default", p.Hedge.MinDelay, DefaultHedgeMinDelay},
+		{"hedge max delay default", p.Hedge.MaxDelay, DefaultHedgeMaxDelay},
+		{"hedge budget default", p.Hedge.Budget, DefaultHedgeBudget},
 	}
 	for _, ck := range checks {
 		if ck.have != ck.want {
 			t.Errorf("%s: have %v, want %v", ck.name, ck.have, ck.want)
 		}
+	}
+}
+
+func TestHedgeOptions(t *testing.T) {
+	for _, tt := range []struct {
+		name, yaml string
+		want       Hedge
+		problems   []string // paths Validate must name; none: valid
+	}{
+		{"off", "hedge: {disabled: true}",
+			Hedge{Disabled: true, Multiplier: 2, MinDelay: 10 * time.Millisecond, MaxDelay: 100 * time.Millisecond, Budget: 0.05}, nil},
+		{"all set", "hedge: {multiplier: 3, min_delay: 5ms, max_delay: 50ms, budget: 0.01}",
+			Hedge{Multiplier: 3, MinDelay: 5 * time.Millisecond, MaxDelay: 50 * time.Millisecond, Budget: 0.01}, nil},
+		{"min above the default max", "hedge: {min_delay: 300ms}",
+			Hedge{Multiplier: 2, MinDelay: 300 * time.Millisecond, MaxDelay: 300 * time.Millisecond, Budget: 0.05}, nil},
+		{"bad", "hedge: {multiplier: -1, min_delay: 50ms, max_delay: 20ms, budget: 1.5}", Hedge{},
+			[]string{"pools[0].hedge.multiplier", "pools[0].hedge.max_delay: must not be below", "pools[0].hedge.budget"}},
+		{"max beyond command timeout", "command_timeout: 1s\n    hedge: {max_delay: 1s}", Hedge{},
+			[]string{"pools[0].hedge.max_delay: must be below command_timeout"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := Parse([]byte("pools:\n  - hsms: [{name: a, addr: \"h:1\"}]\n    " + tt.yaml + "\n"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			c.SetDefaults()
+			err = c.Validate()
+			if tt.problems == nil {
+				if err != nil {
+					t.Fatalf("Validate: %v", err)
+				}
+				if h := c.Pools[0].Hedge; h != tt.want {
+					t.Errorf("have %+v, want %+v", h, tt.want)
+				}
+				return
+			}
+			for _, want := range tt.problems {
+				if err == nil || !strings.Contains(err.Error(), want) {
+					t.Errorf("error %v lacks %q", err, want)
+				}
+			}
+		})
 	}
 }
 

@@ -107,6 +107,21 @@ func (p *Pool) validate(add addFunc, path string) {
 	if !(p.LicenceShare > 0 && p.LicenceShare <= 1) {
 		add(path+".licence_share", "must be in (0, 1]")
 	}
+	if !(p.Hedge.Multiplier > 0) {
+		add(path+".hedge.multiplier", "must be positive")
+	}
+	if p.Hedge.MinDelay < 0 {
+		add(path+".hedge.min_delay", "must not be negative")
+	}
+	if p.Hedge.MaxDelay < p.Hedge.MinDelay {
+		add(path+".hedge.max_delay", "must not be below hedge.min_delay")
+	}
+	if p.Hedge.MaxDelay >= p.CommandTimeout && p.CommandTimeout > 0 {
+		add(path+".hedge.max_delay", "must be below command_timeout")
+	}
+	if !(p.Hedge.Budget > 0 && p.Hedge.Budget <= 1) {
+		add(path+".hedge.budget", "must be in (0, 1]")
+	}
 	if len(p.HSMs) == 0 {
 		add(path+".hsms", "at least one HSM is required")
 	}

@@ -97,6 +97,8 @@ type Config struct {
 	// LicenceShare is the share of each licence this pool may use, (0, 1]
 	// (default 1); 1/N for N gateway replicas in front of the same HSMs.
 	LicenceShare float64
+	// Hedge configures hedged requests (default: on, see HedgeConfig).
+	Hedge HedgeConfig
 	// Logger receives state changes (default: discard).
 	Logger *slog.Logger
 	// Registerer receives the pool's metrics (default: not registered).
@@ -164,6 +166,7 @@ func (c Config) withDefaults() (Config, error) {
 	if !(c.LicenceShare > 0 && c.LicenceShare <= 1) {
 		bad("licence share: want (0, 1]")
 	}
+	c.Hedge.withDefaults(bad)
 	seen := map[string]bool{}
 	for i := range c.HSMs {
 		h := &c.HSMs[i]

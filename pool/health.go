@@ -292,8 +292,12 @@ func (p *Pool) applyProbe(h *hsm, res probeResult) {
 				"state", h.State().String(), "reason", res.err)
 		}
 		h.lastErr = res.err
-		if h.State() == Up && h.fails >= p.cfg.Fails {
-			p.setState(h, Down, res.err)
+		if h.State() == Up && (h.fails >= p.cfg.Fails || p.stuck(h)) {
+			reason := res.err
+			if h.fails < p.cfg.Fails {
+				reason += " (suspected stuck: most of its commands in flight are hedged)"
+			}
+			p.setState(h, Down, reason)
 		}
 		return
 	}

@@ -46,6 +46,8 @@ type hsm struct {
 	roundCh chan chan probeResult
 
 	cmdCount []prometheus.Counter // by command index
+
+	hedge hsmHedge // recent latency, hedge delay, stuck suspicion (hedge.go)
 }
 
 // pickConn returns the LMK-verified connection with the fewest commands in

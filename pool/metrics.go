@@ -27,6 +27,8 @@ type metrics struct {
 	shed        *prometheus.CounterVec
 	transitions *prometheus.CounterVec
 	lmkMismatch *prometheus.CounterVec
+	hedgesVec   *prometheus.CounterVec
+	hedges      [hedgeOutcomes]prometheus.Counter
 
 	errMu    sync.Mutex
 	errCache map[errKey]prometheus.Counter
@@ -73,8 +75,14 @@ func newMetrics(p *Pool, reg prometheus.Registerer) (*metrics, error) {
 	m.lmkMismatch = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "payhsm_hsm_lmk_mismatch_total", Help: "Times an HSM was quarantined for an LMK check value other than the pool's.",
 	}, []string{"hsm"})
+	m.hedgesVec = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "payhsm_pool_hedges_total", Help: "Hedged commands by outcome: won (the hedge answered first), lost (the first HSM did), skipped_budget (due, but no hedge budget or licence was spare).",
+	}, []string{"outcome"})
+	for i, name := range hedgeOutcomeNames {
+		m.hedges[i] = m.hedgesVec.WithLabelValues(name)
+	}
 	m.collectors = append(m.collectors, m.commands, m.errors, m.latencyVec, m.retries, m.failovers,
-		m.shed, m.transitions, m.lmkMismatch)
+		m.shed, m.transitions, m.lmkMismatch, m.hedgesVec)
 	for _, name := range m.cmdNames {
 		m.latency = append(m.latency, m.latencyVec.WithLabelValues(name))
 	}
@@ -98,6 +106,12 @@ func newMetrics(p *Pool, reg prometheus.Registerer) (*metrics, error) {
 			p.lmkMu.RLock()
 			defer p.lmkMu.RUnlock()
 			return b2f(v != "" && p.lmk != "" && lmkEqual(v, p.lmk))
+		})
+		gauge("payhsm_hsm_hedge_delay_seconds", "How long a command on the HSM may go unanswered before it is hedged (0 when hedging is off).", h, func() float64 {
+			if p.cfg.Hedge.Off {
+				return 0
+			}
+			return float64(h.hedge.delay.Load()) / 1e9
 		})
 		gauge("payhsm_hsm_licence_use_ratio", "Commands per second sent to the HSM over the last probe interval, divided by its licensed rate.", h, func() float64 {
 			h.hmu.Lock()

@@ -128,6 +128,7 @@ func TestPoolFailsOverToThePartnerOfTheFailedHSM(t *testing.T) {
 			reg := prometheus.NewRegistry()
 			cfg := testConfig(hsms...)
 			cfg.Registerer = reg
+			cfg.Hedge.Off = true // retries, not hedges: see hedge_test.go
 			p := newPool(t, cfg)
 			for name := range sims {
 				waitState(t, p, name, Up)

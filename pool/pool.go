@@ -94,6 +94,10 @@ func New(ctx context.Context, cfg Config) (*Pool, error) {
 	go p.healthLoop()
 	go p.dispatchLoop()
 	go p.sweepLoop()
+	if !cfg.Hedge.Off {
+		p.bgWG.Add(1)
+		go p.hedgeLoop()
+	}
 	return p, nil
 }
 
@@ -168,6 +172,7 @@ func (p *Pool) submit(batch []*Request, s Sink, deadline int64) {
 		r.err = nil
 		r.start = now
 		r.attempts, r.tried, r.hsm, r.next, r.probe = 0, 0, nil, nil, false
+		r.hg, r.hedgeSkipped = nil, false
 		r.deadline = now + int64(p.cfg.QueueTimeout)
 		if deadline != 0 && deadline < r.deadline {
 			r.deadline = deadline
@@ -264,7 +269,8 @@ func (p *Pool) place(batch []*Request, now int64) int {
 }
 
 // pick returns the Up HSM outside excl with the fewest commands in flight
-// relative to its licensed rate; ties go round in turn.
+// relative to its licensed rate, one suspected stuck (hedge.go) only when
+// no other is Up; ties go round in turn.
 func (p *Pool) pick(excl uint64) *hsm {
 	n := len(p.hsms)
 	start := int(p.rr.Add(1) % uint32(n))
@@ -275,7 +281,7 @@ func (p *Pool) pick(excl uint64) *hsm {
 		if excl&(1<<h.idx) != 0 || h.State() != Up {
 			continue
 		}
-		score := float64(h.inflight.Load()+1) / h.weight
+		score := float64(h.inflight.Load()+1)/h.weight + h.hedge.pickPenalty()
 		if best == nil || score < bestScore {
 			best, bestScore = h, score
 		}
@@ -481,6 +487,10 @@ func (p *Pool) sweepLoop() {
 // answered. written says whether it reached the HSM's socket. r.hsm stays
 // the failed HSM, so that place prefers its pair.
 func (p *Pool) redispatch(r *Request, written bool, now int64) {
+	if r.hg != nil {
+		r.hg.legFailed(r, written, now)
+		return
+	}
 	if r.probe {
 		r.err = errClosed
 		r.sink.Complete(r)
@@ -536,7 +546,10 @@ func (p *Pool) answered(r *Request, now int64) {
 	}
 	h.sent.Add(1)
 	h.cmdCount[r.cmd].Inc()
-	p.m.latency[r.cmd].Observe(float64(now-r.start) / 1e9)
+	h.hedge.lat.observe(now - r.sentAt)
+	if r.hg == nil { // a hedged command's latency is its winner's (hedge.go)
+		p.m.latency[r.cmd].Observe(float64(now-r.start) / 1e9)
+	}
 	if len(r.Resp) >= 4 && (r.Resp[2] != '0' || r.Resp[3] != '0') {
 		code := hostcmd.Code(r.Resp[2:4])
 		p.m.errorFor(r.cmd, code).Inc()

@@ -35,6 +35,9 @@ type Request struct {
 	probe    bool
 	seq      uint64
 	next     *Request // queue link
+
+	hg           *hedgeGroup // set on hedge legs only (hedge.go)
+	hedgeSkipped bool        // counted once as skipped for budget
 }
 
 // Err returns nil when an HSM answered the Request (whatever its error

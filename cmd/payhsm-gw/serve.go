@@ -355,8 +355,15 @@ func poolConfig(c config.Pool, log *slog.Logger, reg prometheus.Registerer) (poo
 		QueueSize:      c.QueueSize,
 		MaxAttempts:    c.MaxAttempts,
 		LicenceShare:   c.LicenceShare,
-		Logger:         log.With("pool", c.Name),
-		Registerer:     reg,
+		Hedge: pool.HedgeConfig{
+			Off:        c.Hedge.Disabled,
+			Multiplier: c.Hedge.Multiplier,
+			MinDelay:   c.Hedge.MinDelay,
+			MaxDelay:   c.Hedge.MaxDelay,
+			Budget:     c.Hedge.Budget,
+		},
+		Logger:     log.With("pool", c.Name),
+		Registerer: reg,
 	}
 	for i, h := range c.HSMs {
 		hc := pool.HSMConfig{Name: h.Name, Addr: h.Addr, Pair: h.Pair, CPS: h.CPS, Conns: h.Conns, HeaderLen: hostcmd.ConfigHeaderLen(*h.HeaderLen),

@@ -51,34 +51,91 @@ func TestSIGKILLOneHSMLosesNothing(t *testing.T) {
 
 // TestSIGSTOPOneHSMAnswersWithinBoundAndRejoins stops one HSM (its
 // connections stay open, nothing is answered) and continues it (event 2).
+// Both HSMs are licensed (the sims' --cps, and the pool's cps) for 1.2 × the
+// load, so that either alone carries it, and counting relays in front of
+// them witness what each received. The pool hedges the commands stuck on
+// the stopped HSM to its partner (issue 21): over the stall window p99 is
+// at most 100ms; outside it fewer than 1% of commands are hedged; neither
+// HSM receives more than its licence in any second.
 func TestSIGSTOPOneHSMAnswersWithinBoundAndRejoins(t *testing.T) {
-	g, _, b := startPair(t, gwConfig{}, 0)
+	rate := profileRate()
+	cps := rate * 6 / 5
+	sp := startSpiedPair(t, gwConfig{}, cps)
+	g, b := sp.g, sp.b
 	rec := record{Event: "sigstop_one_hsm"}
 	defer func() { writeResult(t, rec) }()
 	dur := pick(6*time.Second, 12*time.Second)
 	stopped := pick(3*time.Second, 5*time.Second)
-	load := startLoad(t, loadSpec{Addr: g.addr, Rate: profileRate(), Duration: dur})
+	start := time.Now()
+	load := startLoad(t, loadSpec{Addr: g.addr, Rate: rate, Duration: dur})
 	time.Sleep(time.Second)
+	h0 := hedgesOf(g.metrics(t))
 	b.signal(t, syscall.SIGSTOP)
-	time.Sleep(stopped)
-	if up := sumMetric(g.metrics(t), "payhsm_hsm_up", `hsm="b"`); up != 0 {
+	stopAt := time.Now()
+	// Poll b's state while it is stopped: how soon the pool took it Down.
+	var downAfter time.Duration
+	for time.Since(stopAt) < stopped {
+		if downAfter == 0 && sumMetric(g.metrics(t), "payhsm_hsm_up", `hsm="b"`) == 0 {
+			downAfter = time.Since(stopAt)
+		}
+		time.Sleep(25 * time.Millisecond)
+	}
+	if downAfter == 0 {
 		t.Errorf("stopped HSM still Up after %v", stopped)
 	}
+	h1 := hedgesOf(g.metrics(t))
 	b.signal(t, syscall.SIGCONT)
+	contAt := time.Now()
 	rejoin, ok := g.waitMetric(t, 10*time.Second, func(m map[string]float64) bool {
 		return sumMetric(m, "payhsm_hsm_up", `hsm="b"`) == 1
 	})
+	rejoinAt := time.Now()
+	h2 := hedgesOf(g.metrics(t))
 	r := load.wait()
+	end := time.Now()
+	h3 := hedgesOf(g.metrics(t))
 	fromLoad(&rec, r)
 	bound := g.cfg.answerBound()
+
+	// The stall window is the commands scheduled while b was stopped;
+	// outside it, those before the stop and those after b rejoined.
+	p99Stall, nStall := r.quantile(0.99, stopAt, contAt)
+	p99Before, _ := r.quantile(0.99, start, stopAt)
+	p99After, _ := r.quantile(0.99, rejoinAt, end)
+	outside := r.countIn(start, stopAt) + r.countIn(rejoinAt, end)
+	hedgedOutside := h0.sent() + h3.minus(h2).sent()
+	stall := h1.minus(h0)
+	maxA, maxB := sp.spyA.MaxInWindow("", time.Second), sp.spyB.MaxInWindow("", time.Second)
+	var bySecond []float64 // from the load's start: shows the machine's own hiccups
+	for at := start; at.Before(end); at = at.Add(time.Second) {
+		q, _ := r.quantile(0.99, at, at.Add(time.Second))
+		bySecond = append(bySecond, ms(q))
+	}
 	rec.Extra = map[string]any{
-		"stopped_s":           stopped.Seconds(),
-		"answer_bound_ms":     bound.Milliseconds(),
-		"rejoined":            ok,
-		"rejoin_ms":           rejoin.Milliseconds(),
-		"health_interval_ms":  g.cfg.HealthInterval.Milliseconds(),
-		"retries":             sumMetric(g.metrics(t), "payhsm_pool_retries_total"),
-		"commands_on_b_after": sumMetric(g.metrics(t), "payhsm_hsm_commands_total", `hsm="b"`),
+		"p99_by_second_ms":       bySecond,
+		"stop_after_ms":          stopAt.Sub(start).Milliseconds(),
+		"stopped_s":              stopped.Seconds(),
+		"answer_bound_ms":        bound.Milliseconds(),
+		"down_after_ms":          downAfter.Milliseconds(),
+		"rejoined":               ok,
+		"rejoin_ms":              rejoin.Milliseconds(),
+		"health_interval_ms":     g.cfg.HealthInterval.Milliseconds(),
+		"retries":                sumMetric(g.metrics(t), "payhsm_pool_retries_total"),
+		"commands_on_b_after":    sumMetric(g.metrics(t), "payhsm_hsm_commands_total", `hsm="b"`),
+		"p99_stall_ms":           ms(p99Stall),
+		"answers_in_stall":       nStall,
+		"p99_before_ms":          ms(p99Before),
+		"p99_after_rejoin_ms":    ms(p99After),
+		"hedges_in_stall":        stall,
+		"hedges_outside":         hedgedOutside,
+		"answers_outside":        outside,
+		"hedge_rate_outside_pct": 100 * hedgedOutside / float64(max(outside, 1)),
+		"hedges_total":           h3,
+		"licence_cps":            cps,
+		"max_1s_received_a":      maxA,
+		"max_1s_received_b":      maxB,
+		"received_a":             sp.spyA.CountExcept(),
+		"received_b":             sp.spyB.CountExcept(),
 	}
 	requireClean(t, "SIGSTOP", r)
 	// The bound is the pool's promise; the driver adds its own scheduling
@@ -88,6 +145,20 @@ func TestSIGSTOPOneHSMAnswersWithinBoundAndRejoins(t *testing.T) {
 	}
 	if !ok || rejoin > 2*g.cfg.HealthInterval {
 		t.Errorf("continued HSM rejoined after %v (rejoined: %v); want within two health intervals (%v)", rejoin, ok, 2*g.cfg.HealthInterval)
+	}
+	if p99Stall > 100*time.Millisecond {
+		t.Errorf("p99 over the stall window %v (%d answers; %v before the stop); want at most 100ms", p99Stall, nStall, p99Before)
+	}
+	if stall.Won == 0 {
+		t.Errorf("no hedge won during the stall: the stopped HSM's commands were not hedged")
+	}
+	if rate := hedgedOutside / float64(max(outside, 1)); rate >= 0.01 {
+		t.Errorf("%v hedges for %d commands outside the stall (%.2f%%); want under 1%%", hedgedOutside, outside, 100*rate)
+	}
+	for name, m := range map[string]int{"a": maxA, "b": maxB} {
+		if m > licenceBound(cps) {
+			t.Errorf("HSM %s received %d commands within one second; licence %d/s (bound %d)", name, m, cps, licenceBound(cps))
+		}
 	}
 }
 
@@ -167,6 +238,8 @@ func TestOverloadSheds41QuicklyAndRecovers(t *testing.T) {
 		"served_cps":        float64(served) / dur.Seconds(),
 		"max_latency_41_ms": r.maxLatency41().Milliseconds(),
 		"shed":              fmt.Sprint(shedByReason(g.metrics(t))),
+		// Both HSMs lag under overload: no hedge should go out.
+		"hedges": hedgesOf(g.metrics(t)),
 	}
 	if r.Lost.Load() != 0 || r.Answered.Load() != r.Sent.Load() {
 		t.Errorf("overload: sent %d, answered %d, lost %d; want every command answered", r.Sent.Load(), r.Answered.Load(), r.Lost.Load())

@@ -40,7 +40,35 @@ type loadResult struct {
 	byCode   map[string]int64 // failures: error code, "conn" (connection error) or "mismatch"
 	maxLat   time.Duration    // from scheduled send to answer, every answer
 	maxLat41 time.Duration    // the same, for answers with code 41
+	samples  []latSample      // every answer, for percentiles over a window
 	done     chan struct{}
+}
+
+// latSample is one answer: when its command was scheduled and how long it
+// took from then.
+type latSample struct {
+	sched time.Time
+	lat   time.Duration
+}
+
+// quantile returns the q-quantile (nearest rank) of the latencies of the
+// answered commands scheduled in [from, to), and how many there were.
+func (r *loadResult) quantile(q float64, from, to time.Time) (time.Duration, int) {
+	r.mu.Lock()
+	var lats []time.Duration
+	for _, s := range r.samples {
+		if !s.sched.Before(from) && s.sched.Before(to) {
+			lats = append(lats, s.lat)
+		}
+	}
+	r.mu.Unlock()
+	return quantileOf(lats, q), len(lats)
+}
+
+// countIn returns how many answered commands were scheduled in [from, to).
+func (r *loadResult) countIn(from, to time.Time) int {
+	_, n := r.quantile(0, from, to)
+	return n
 }
 
 func (r *loadResult) fail(code string) {
@@ -160,6 +188,7 @@ func (r *loadResult) one(c *hostcmd.Client, sched time.Time, deadline time.Durat
 	}
 	r.mu.Lock()
 	r.maxLat = max(r.maxLat, lat)
+	r.samples = append(r.samples, latSample{sched, lat})
 	r.mu.Unlock()
 	code := "short"
 	if len(resp) >= 4 {

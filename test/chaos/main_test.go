@@ -267,6 +267,9 @@ type gwConfig struct {
 	HealthInterval time.Duration // default 500ms
 	CommandTimeout time.Duration // default 1s
 	QueueTimeout   time.Duration // default 250ms
+	// HedgeOff turns the pool's hedging off (default: on, unless the
+	// environment has CHAOS_HEDGE=off, for a comparison run).
+	HedgeOff bool
 }
 
 type hsmConf struct {
@@ -290,6 +293,9 @@ func (c *gwConfig) setDefaults() {
 	if c.QueueTimeout == 0 {
 		c.QueueTimeout = 250 * time.Millisecond
 	}
+	if os.Getenv("CHAOS_HEDGE") == "off" {
+		c.HedgeOff = true
+	}
 }
 
 // maxAttempts is the pool's max_attempts in every gateway of this suite.
@@ -311,6 +317,9 @@ func (c *gwConfig) yaml() string {
 	}
 	fmt.Fprintf(&b, "  health: {interval: %s, timeout: %s}\n", c.HealthInterval, c.HealthInterval)
 	fmt.Fprintf(&b, "  command_timeout: %s\n  queue_timeout: %s\n  max_attempts: %d\n", c.CommandTimeout, c.QueueTimeout, maxAttempts)
+	if c.HedgeOff {
+		b.WriteString("  hedge: {disabled: true}\n")
+	}
 	b.WriteString("  hsms:\n")
 	for _, h := range c.HSMs {
 		fmt.Fprintf(&b, "  - {name: %s, addr: %q, pair: %s, cps: %d}\n", h.Name, h.Addr, h.Pair, h.CPS)
