@@ -28,10 +28,11 @@ type HSMStatus struct {
 	LMKCheckValue string  `json:"lmk_check_value"` // as last reported by NC
 	InFlight      int     `json:"in_flight"`
 	Conns         int     `json:"conns"`
-	CPS           int     `json:"licensed_cps"` // 0: unlimited
-	LimitCPS      float64 `json:"limit_cps"`    // licensed rate times the licence share
-	LicenceUse    float64 `json:"licence_use"`  // share of the licence used over the last interval
-	Commands      uint64  `json:"commands"`     // answered since start
+	CPS           int     `json:"licensed_cps"`  // 0: unlimited
+	LimitCPS      float64 `json:"limit_cps"`     // licensed rate times the licence share
+	LicenceShare  float64 `json:"licence_share"` // share of the licence this pool may use
+	LicenceUse    float64 `json:"licence_use"`   // share of the licence used over the last interval
+	Commands      uint64  `json:"commands"`      // answered since start
 	LastError     string  `json:"last_error,omitempty"`
 }
 
@@ -40,13 +41,14 @@ func (p *Pool) Status() Status {
 	p.lmkMu.RLock()
 	st := Status{LMKCheckValue: p.lmk, Queued: int(p.qlen.Load())}
 	p.lmkMu.RUnlock()
+	share := p.LicenceShare()
 	idx := map[string]int{}
 	for _, h := range p.hsms {
 		h.hmu.Lock()
 		hs := HSMStatus{
 			Name: h.cfg.Name, Addr: h.cfg.Addr, Pair: h.cfg.Pair, State: h.State(),
 			LMKCheckValue: h.lmk, InFlight: int(h.inflight.Load()), Conns: h.connCount(),
-			CPS: h.cfg.CPS, LimitCPS: float64(h.cfg.CPS) * p.cfg.LicenceShare, LicenceUse: h.use,
+			CPS: h.cfg.CPS, LimitCPS: float64(h.cfg.CPS) * share, LicenceShare: share, LicenceUse: h.use,
 			Commands: h.sent.Load(), LastError: h.lastErr,
 		}
 		h.hmu.Unlock()
