@@ -15,6 +15,20 @@ type Status struct {
 	Queued int `json:"queued"`
 	// Pairs are the HA pairs in configuration order.
 	Pairs []PairStatus `json:"pairs"`
+	// Membership is this replica's view of the replicas splitting the
+	// licences live, when the registry is on etcd (omitted otherwise).
+	Membership *Membership `json:"membership,omitempty"`
+}
+
+// Membership is a replica's view of the live licence split (ours).
+type Membership struct {
+	// Name is this replica's member name.
+	Name string `json:"name"`
+	// Members is the number of live replicas last seen, this one included.
+	Members int `json:"members"`
+	// Live is false while etcd cannot be reached: the replica then holds
+	// its last licenceShare, never more than 1/members.
+	Live bool `json:"live"`
 }
 
 // PairStatus is one HA pair.
@@ -41,6 +55,9 @@ type HSMStatus struct {
 	LicensedCPS int     `json:"licensedCps"`
 	UsableCPS   float64 `json:"usableCps"`
 	LicenceUse  float64 `json:"licenceUse"`
+	// LicenceShare is the share of LicensedCPS this gateway may use: the
+	// static licence_share, or the live share among replicas on etcd.
+	LicenceShare float64 `json:"licenceShare"`
 	// LastError is the last failure, as a short phrase without values.
 	LastError string `json:"lastError,omitempty"`
 }
@@ -58,7 +75,7 @@ func statusOf(ps pool.Status) Status {
 			pair.HSMs = append(pair.HSMs, HSMStatus{
 				Name: h.Name, Addr: h.Addr, State: h.State.String(), LMKCheckValue: h.LMKCheckValue,
 				InFlight: h.InFlight, Conns: h.Conns, LicensedCPS: h.CPS, UsableCPS: h.LimitCPS,
-				LicenceUse: h.LicenceUse, LastError: h.LastError,
+				LicenceUse: h.LicenceUse, LicenceShare: h.LicenceShare, LastError: h.LastError,
 			})
 		}
 		st.Pairs = append(st.Pairs, pair)

@@ -19,7 +19,6 @@ import (
 	"github.com/payhsm/payhsm-gw/config"
 	"github.com/payhsm/payhsm-gw/gateway"
 	"github.com/payhsm/payhsm-gw/pool"
-	"github.com/payhsm/payhsm-gw/registry"
 	"github.com/payhsm/payhsm-gw/rest"
 	"github.com/payhsm/payhsm-gw/simulator"
 )
@@ -53,6 +52,7 @@ func runServe(ctx context.Context, args []string, _, stderr io.Writer) int {
 	var hsms hsmFlags
 	fs.Var(&hsms, "hsm", "an HSM, repeatable: `NAME=HOST:PORT[,pair=P][,cps=N][,conns=N][,header-len=N]`")
 	data := fs.String("data", config.DefaultData, "`DIR` of durable state: the key registry and, by default, the audit log (created if missing)")
+	regFlags := addRegistryFlags(fs)
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "Usage: payhsm-gw serve [flags]")
 		fmt.Fprintln(stderr)
@@ -93,6 +93,7 @@ func runServe(ctx context.Context, args []string, _, stderr io.Writer) int {
 	if set["data"] {
 		cfg.Data = *data
 	}
+	regFlags.apply(cfg, set)
 	if len(hsms) > 0 {
 		if len(cfg.Pools) == 0 {
 			cfg.Pools = []config.Pool{{}}
@@ -144,10 +145,10 @@ func runServe(ctx context.Context, args []string, _, stderr io.Writer) int {
 
 	// Durable state first: a second serve on the same --data fails here,
 	// before it listens anywhere.
-	keyReg, err := registry.Open(cfg.Data, registry.Options{})
+	keyReg, etcdReg, regCode, err := openRegistry(cfg, log)
 	if err != nil {
-		log.Error("serve: key registry", "data", cfg.Data, "err", err)
-		return exitFailed
+		log.Error("serve: key registry", "err", err)
+		return regCode
 	}
 	defer keyReg.Close()
 	al, err := audit.Open(cfg.Audit.Path, audit.Options{Logger: log, Registerer: promReg})
@@ -171,6 +172,17 @@ func runServe(ctx context.Context, args []string, _, stderr io.Writer) int {
 		return exitUsage
 	}
 	defer p.Close()
+	member, err := startMembership(ctx, cfg, etcdReg, p, log, promReg)
+	if err == nil {
+		err = registerShareMetric(p, promReg)
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "payhsm-gw serve: %v\n", err)
+		return exitUsage
+	}
+	if member != nil {
+		defer member.Close()
+	}
 	// Give the first probe round a moment so that the first commands find
 	// an HSM; serving starts either way (commands get 41 until one is Up).
 	readyCtx, cancel := context.WithTimeout(ctx, pcfg.ProbeTimeout+time.Second)
@@ -194,7 +206,7 @@ func runServe(ctx context.Context, args []string, _, stderr io.Writer) int {
 
 	h, err := rest.New(rest.Config{
 		Executor:         p,
-		Status:           rest.PoolStatus(p),
+		Status:           clusterStatus(p, member),
 		Registry:         keyReg,
 		Audit:            al,
 		Logger:           log,
