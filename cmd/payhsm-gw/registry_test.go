@@ -19,6 +19,7 @@ import (
 	"go.etcd.io/etcd/server/v3/embed"
 	"go.uber.org/zap"
 
+	"github.com/payhsm/payhsm-gw/hostcmd"
 	"github.com/payhsm/payhsm-gw/simulator"
 )
 
@@ -196,5 +197,115 @@ func TestServeReplicasShareEtcd(t *testing.T) {
 	})
 	if v := metric(t, r1, "payhsm_cluster_members"); v != 1 {
 		t.Errorf("payhsm_cluster_members %v", v)
+	}
+}
+
+// cutter is a TCP relay in front of etcd whose cut drops every connection
+// and refuses new ones: etcd lost while serving, as a partition does.
+type cutter struct {
+	addr, backend string
+	mu            sync.Mutex
+	l             net.Listener
+	conns         []net.Conn
+}
+
+func startCutter(t *testing.T, backend string) *cutter {
+	c := &cutter{addr: freeAddr(t), backend: backend}
+	l, err := net.Listen("tcp", c.addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.l = l
+	go func() {
+		for {
+			a, err := l.Accept()
+			if err != nil {
+				return
+			}
+			b, err := net.Dial("tcp", backend)
+			if err != nil {
+				a.Close()
+				continue
+			}
+			c.mu.Lock()
+			c.conns = append(c.conns, a, b)
+			c.mu.Unlock()
+			go func() { io.Copy(b, a); a.Close(); b.Close() }()
+			go func() { io.Copy(a, b); a.Close(); b.Close() }()
+		}
+	}()
+	t.Cleanup(c.cut)
+	return c
+}
+
+func (c *cutter) cut() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.l.Close()
+	for _, x := range c.conns {
+		x.Close()
+	}
+	c.conns = nil
+}
+
+// TestServeKeepsServingWhenEtcdIsLost: with etcd gone, host commands keep
+// flowing, a cached alias still resolves, key writes answer 503, and
+// /v1/hsms says the share is held.
+func TestServeKeepsServingWhenEtcdIsLost(t *testing.T) {
+	etcd := startEtcd(t)
+	px := startCutter(t, etcd)
+	sim, err := simulator.Start(simulator.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sim.Close()
+	dir := t.TempDir()
+	file := write(t, dir, "gw.yaml", "registry: {request_timeout: 300ms}\nmembership: {name: r1, ttl: 2s}\n")
+	s := startServe(t, "--config", file, "--hsm", "a="+sim.Addr()+",cps=400", "--registry", "etcd://"+px.addr,
+		"--listen", "127.0.0.1:0", "--http", "127.0.0.1:0", "--data", filepath.Join(dir, "data"))
+	v := loadRESTVectors(t)
+	if code, body := s.do(t, "POST", "/v1/keys", v.KeyImport.Request); code != http.StatusCreated {
+		t.Fatalf("POST: %d %s", code, body)
+	}
+	px.cut()
+
+	c, err := net.Dial("tcp", s.front)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	r := hostcmd.NewReader(c, 4)
+	for range 3 {
+		if _, err := c.Write(hostcmd.AppendFrame(nil, []byte("0001"), []byte("NC"))); err != nil {
+			t.Fatal(err)
+		}
+		if f, err := r.ReadFrame(); err != nil || !strings.HasPrefix(string(f.Body()), "ND00") {
+			t.Fatalf("NC with etcd lost: %q %v", f.Body(), err)
+		}
+	}
+	if code, body := s.do(t, "GET", "/v1/keys/zpk-issuer-1", nil); code != http.StatusOK {
+		t.Fatalf("cached GET with etcd lost: %d %s", code, body)
+	}
+	var req map[string]any
+	json.Unmarshal(v.KeyImport.Request, &req)
+	req["alias"] = "during-outage"
+	body, _ := json.Marshal(req)
+	if code, b := s.do(t, "POST", "/v1/keys", body); code != http.StatusServiceUnavailable {
+		t.Fatalf("POST with etcd lost: %d %s, want 503", code, b)
+	}
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		b := hsms(t, s)
+		if !b.Membership.Live {
+			if b.Pairs[0].HSMs[0].LicenceShare != 1 {
+				t.Fatalf("held share %v, want its last, 1", b.Pairs[0].HSMs[0].LicenceShare)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("/v1/hsms never said the share is held")
+		}
+	}
+	if v := metric(t, s, "payhsm_cluster_live"); v != 0 {
+		t.Errorf("payhsm_cluster_live %v while etcd is lost", v)
 	}
 }
