@@ -118,15 +118,6 @@ func startMembership(ctx context.Context, cfg *config.Config, etcd *registry.Etc
 	return m, nil
 }
 
-// registerShareMetric exposes the pool's licence share as
-// payhsm_licence_share, live or static.
-func registerShareMetric(p *pool.Pool, reg prometheus.Registerer) error {
-	return reg.Register(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
-		Name: "payhsm_licence_share",
-		Help: "Share of every HSM's licensed rate this replica may use: licence_share, or the live share among replicas on etcd.",
-	}, p.LicenceShare))
-}
-
 // clusterStatus is rest.PoolStatus with this replica's membership view.
 func clusterStatus(p *pool.Pool, m *cluster.Member) func() rest.Status {
 	ps := rest.PoolStatus(p)

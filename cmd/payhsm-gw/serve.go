@@ -16,6 +16,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/payhsm/payhsm-gw/audit"
+	"github.com/payhsm/payhsm-gw/cluster"
 	"github.com/payhsm/payhsm-gw/config"
 	"github.com/payhsm/payhsm-gw/gateway"
 	"github.com/payhsm/payhsm-gw/pool"
@@ -174,7 +175,7 @@ func runServe(ctx context.Context, args []string, _, stderr io.Writer) int {
 	defer p.Close()
 	member, err := startMembership(ctx, cfg, etcdReg, p, log, promReg)
 	if err == nil {
-		err = registerShareMetric(p, promReg)
+		err = cluster.RegisterShareMetric(promReg, p.LicenceShare)
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "payhsm-gw serve: %v\n", err)
