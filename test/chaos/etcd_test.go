@@ -135,7 +135,8 @@ func hsmRate(before, after []map[string]float64, d time.Duration, hsm string) fl
 }
 
 // TestReplicasOnEtcd: two serve replicas share one etcd in front of a
-// 2 x 500 CPS pair. At 900 CPS offered in all, every answer is correct and
+// 2 x 500 CPS pair. At 900 CPS offered in all (800 in the short run),
+// every answer is correct and
 // no HSM is driven past its licence; SIGKILL of one replica raises the
 // other's share to 1 within the lease TTL. Aliases written across both
 // replicas all survive SIGKILL of a replica and of etcd (restarted on its
@@ -158,7 +159,8 @@ func TestReplicasOnEtcd(t *testing.T) {
 		}
 	}
 
-	// Aliases, alternating replicas, while the load runs.
+	// Aliases first, alternating replicas, 8 writers at once, each
+	// import a BU on the HSMs.
 	n := pick(200, 1000)
 	var acked sync.Map
 	var writeErrs atomic.Int64
@@ -182,27 +184,31 @@ func TestReplicasOnEtcd(t *testing.T) {
 			}
 		})
 	}
+	wg.Wait()
+	if writeErrs.Load() > 0 {
+		t.Errorf("%d alias writes failed with etcd up", writeErrs.Load())
+	}
+
+	// Host commands at rate in all, half on each replica. The full run
+	// offers 900 CPS to the 1,000 CPS pair (90%); the short one, run by
+	// make test on a shared machine, 800.
+	rate := pick(800, 900)
 	dur := pick(5*time.Second, 15*time.Second)
 	before := []map[string]float64{g1.metrics(t), g2.metrics(t)}
 	start := time.Now()
-	l1 := startLoad(t, loadSpec{Addr: g1.addr, Rate: 450, Duration: dur})
-	l2 := startLoad(t, loadSpec{Addr: g2.addr, Rate: 450, Duration: dur})
+	l1 := startLoad(t, loadSpec{Addr: g1.addr, Rate: rate / 2, Duration: dur})
+	l2 := startLoad(t, loadSpec{Addr: g2.addr, Rate: rate / 2, Duration: dur})
 	r1, r2 := l1.wait(), l2.wait()
 	elapsed := time.Since(start)
 	after := []map[string]float64{g1.metrics(t), g2.metrics(t)}
-	wg.Wait()
-	requireClean(t, "two replicas at 900 CPS", r1)
-	requireClean(t, "two replicas at 900 CPS", r2)
+	requireClean(t, "two replicas", r1)
+	requireClean(t, "two replicas", r2)
 	rateA, rateB := hsmRate(before, after, elapsed, "a"), hsmRate(before, after, elapsed, "b")
-	// The sum over the run includes the alias imports (BU) and probes;
-	// allow the limiter's burst and 10% for the window's edges.
+	// Probes count too; allow 10% for the edges of the window.
 	for h, r := range map[string]float64{"a": rateA, "b": rateB} {
 		if r > cps*1.1 {
 			t.Errorf("HSM %s answered %.0f commands/s from both replicas, licence %d", h, r, cps)
 		}
-	}
-	if writeErrs.Load() > 0 {
-		t.Errorf("%d alias writes failed with etcd up", writeErrs.Load())
 	}
 
 	// SIGKILL g2: no lease revoke; g1's share rises once the lease runs out.
@@ -213,8 +219,8 @@ func TestReplicasOnEtcd(t *testing.T) {
 	if !ok {
 		t.Errorf("g1's share did not rise to 1 within the TTL %v + 2s", replicaTTL)
 	}
-	r3 := startLoad(t, loadSpec{Addr: g1.addr, Rate: 900, Duration: pick(3*time.Second, 10*time.Second)}).wait()
-	requireClean(t, "g1 alone at 900 CPS", r3)
+	r3 := startLoad(t, loadSpec{Addr: g1.addr, Rate: rate, Duration: pick(3*time.Second, 10*time.Second)}).wait()
+	requireClean(t, "g1 alone", r3)
 
 	// SIGKILL etcd and restart it on its data directory; a new g2.
 	e.signal(t, syscall.SIGKILL)
@@ -240,6 +246,9 @@ func TestReplicasOnEtcd(t *testing.T) {
 		return true
 	})
 	if count != n-int(writeErrs.Load()) || len(missing) > 0 {
+		if len(missing) > 10 {
+			missing = append(missing[:10], "…")
+		}
 		t.Errorf("acknowledged %d of %d aliases; after the kills, not readable: %v", count, n, missing)
 	}
 	var r struct{ Keys []json.RawMessage }
@@ -251,5 +260,7 @@ func TestReplicasOnEtcd(t *testing.T) {
 		"hsm_a_cps_both_replicas": rateA, "hsm_b_cps_both_replicas": rateB, "licence_cps": cps,
 		"share_rise_after_kill_ms": took.Milliseconds(), "ttl_ms": replicaTTL.Milliseconds(),
 		"aliases_acknowledged": count, "aliases_missing": len(missing),
+		"two_replicas_sent": r1.Sent.Load() + r2.Sent.Load(), "two_replicas_answered": r1.Answered.Load() + r2.Answered.Load(),
+		"two_replicas_failed": len(r1.failed()) + len(r2.failed()),
 	}
 }
