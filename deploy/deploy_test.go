@@ -142,7 +142,9 @@ func TestDockerfileBuildCommandMakesStaticBinary(t *testing.T) {
 	if !strings.Contains(cmdline, out) {
 		t.Fatalf("cannot redirect the build output: %s", cmdline)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	// A cold -trimpath build compiles the etcd client and gRPC too: on a
+	// busy 2-core machine that alone took over 5 minutes (2026-12-05).
+	ctx, cancel := context.WithTimeout(context.Background(), 7*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "sh", "-c", cmdline)
 	cmd.Dir = ".."
