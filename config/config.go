@@ -1,6 +1,7 @@
 package config
 
 import (
+	"os"
 	"path/filepath"
 	"time"
 )
@@ -28,6 +29,10 @@ type Config struct {
 	REST REST `yaml:"rest"`
 	// Audit configures the audit log of host commands and REST operations.
 	Audit Audit `yaml:"audit"`
+	// Registry says where the key registry lives: under Data, or on etcd.
+	Registry Registry `yaml:"registry"`
+	// Membership configures live licence shares among replicas on etcd.
+	Membership Membership `yaml:"membership"`
 	// Pools are the HSM pools; this version serves exactly one. With no pool
 	// (and no --hsm flag), serve starts an embedded simulated HA pair.
 	Pools []Pool `yaml:"pools"`
@@ -281,6 +286,7 @@ func (c *Config) SetDefaults() {
 	setDur(&c.Limits.IdleTimeout, DefaultIdleTimeout)
 	setDur(&c.Limits.FrameTimeout, DefaultFrameTimeout)
 	setInt(&c.Limits.MaxPipeline, DefaultMaxPipeline)
+	c.setRegistryDefaults(os.Hostname)
 	for i := range c.Pools {
 		p := &c.Pools[i]
 		setStr(&p.Name, DefaultPoolName)

@@ -36,6 +36,7 @@ func (c *Config) Validate() error {
 		add("data", "missing")
 	}
 	c.REST.validate(add, "rest")
+	c.validateRegistry(add)
 	if c.Audit.Path == "" {
 		add("audit.path", "missing")
 	}

@@ -6,6 +6,7 @@ import (
 	"context"
 	"debug/elf"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"os"
@@ -19,9 +20,12 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	clientv3 "go.etcd.io/etcd/client/v3"
+	"go.uber.org/zap"
 	"gopkg.in/yaml.v3"
 
 	"github.com/payhsm/payhsm-gw/audit"
+	"github.com/payhsm/payhsm-gw/cluster"
 	"github.com/payhsm/payhsm-gw/config"
 	"github.com/payhsm/payhsm-gw/gateway"
 	"github.com/payhsm/payhsm-gw/pool"
@@ -138,7 +142,9 @@ func TestDockerfileBuildCommandMakesStaticBinary(t *testing.T) {
 	if !strings.Contains(cmdline, out) {
 		t.Fatalf("cannot redirect the build output: %s", cmdline)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	// A cold -trimpath build compiles the etcd client and gRPC too: on a
+	// busy 2-core machine that alone took over 5 minutes (2026-12-05).
+	ctx, cancel := context.WithTimeout(context.Background(), 7*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "sh", "-c", cmdline)
 	cmd.Dir = ".."
@@ -269,7 +275,12 @@ type pdbSpec struct {
 
 func loadManifests(t *testing.T) map[string]k8sObject {
 	t.Helper()
-	b, err := os.ReadFile("kubernetes/payhsm-gw.yaml")
+	return loadManifestFile(t, "kubernetes/payhsm-gw.yaml")
+}
+
+func loadManifestFile(t *testing.T, path string) map[string]k8sObject {
+	t.Helper()
+	b, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -324,9 +335,6 @@ func TestKubernetesManifests(t *testing.T) {
 	}
 	if d.Replicas < 2 {
 		t.Errorf("replicas: have %d, want several", d.Replicas)
-	}
-	if d.Strategy.RollingUpdate.MaxSurge != 0 {
-		t.Errorf("maxSurge: have %v, want 0 (a surge replica would exceed the HSM licences)", d.Strategy.RollingUpdate.MaxSurge)
 	}
 	if !sameLabels(d.Selector.MatchLabels, d.Template.Metadata.Labels) {
 		t.Errorf("selector %v does not match pod labels %v", d.Selector.MatchLabels, d.Template.Metadata.Labels)
@@ -414,13 +422,135 @@ func TestKubernetesManifests(t *testing.T) {
 	if cfg.REST.Auth.Disabled || len(cfg.REST.Auth.APIKeys)+len(cfg.REST.Auth.ClientCerts) == 0 {
 		t.Errorf("config.yaml: rest.auth has no API keys or client certificates; serve refuses a non-loopback --http without them")
 	}
-	for i, p := range cfg.Pools {
-		if total := p.LicenceShare * float64(d.Replicas); total > 1 {
-			t.Errorf("pools[%d]: licence_share %v x %d replicas = %v > 1: the HSMs would be driven past their licence", i, p.LicenceShare, d.Replicas, total)
+	// Live licence shares on the shared etcd registry, and no static
+	// share: a static one would fight the live split (and a surge replica
+	// would push the HSMs past their licence).
+	if !cfg.Registry.Etcd() || cfg.Membership.Disabled {
+		t.Errorf("config.yaml: registry %q, membership disabled %v: want the etcd registry with live shares", cfg.Registry.URL, cfg.Membership.Disabled)
+	}
+	if strings.Contains(raw, "licence_share:") {
+		t.Error("config.yaml sets a static licence_share; the replicas split the licences live")
+	}
+	if d.Strategy.RollingUpdate.MaxSurge == nil {
+		t.Error("maxSurge unset")
+	}
+	if cfg.Registry.TLS == nil || cfg.Registry.TLS.Cert == "" || cfg.Registry.TLS.Key == "" || cfg.Registry.TLS.CA == "" {
+		t.Error("config.yaml: registry.tls needs ca, cert and key: etcd checks client certificates")
+	} else {
+		for _, f := range []string{cfg.Registry.TLS.CA, cfg.Registry.TLS.Cert, cfg.Registry.TLS.Key} {
+			if !mountedUnder(c.VolumeMounts, f) {
+				t.Errorf("registry.tls file %s is on no volume of the container", f)
+			}
 		}
-		if p.LicenceShare*float64(d.Replicas) < 0.9 {
-			t.Errorf("pools[%d]: licence_share %v x %d replicas leaves over 10%% of the licence unused", i, p.LicenceShare, d.Replicas)
+	}
+}
+
+func mountedUnder(mounts []struct {
+	Name      string `yaml:"name"`
+	MountPath string `yaml:"mountPath"`
+}, file string) bool {
+	for _, m := range mounts {
+		if strings.HasPrefix(file, strings.TrimSuffix(m.MountPath, "/")+"/") {
+			return true
 		}
+	}
+	return false
+}
+
+type statefulSetSpec struct {
+	ServiceName string `yaml:"serviceName"`
+	Replicas    int    `yaml:"replicas"`
+	Selector    struct {
+		MatchLabels map[string]string `yaml:"matchLabels"`
+	} `yaml:"selector"`
+	Template struct {
+		Metadata struct {
+			Labels map[string]string `yaml:"labels"`
+		} `yaml:"metadata"`
+		Spec struct {
+			Containers []struct {
+				Args []string `yaml:"args"`
+			} `yaml:"containers"`
+		} `yaml:"spec"`
+	} `yaml:"template"`
+	VolumeClaimTemplates []any `yaml:"volumeClaimTemplates"`
+}
+
+// TestEtcdManifests checks etcd.yaml, the etcd the Deployment's registry
+// names: an odd number of members with a volume each, every member in the
+// initial cluster, client certificates required, and the gateway's
+// registry.url naming exactly those members.
+func TestEtcdManifests(t *testing.T) {
+	objs := loadManifestFile(t, "kubernetes/etcd.yaml")
+	for _, kind := range []string{"Service", "StatefulSet", "PodDisruptionBudget"} {
+		if _, ok := objs[kind]; !ok {
+			t.Fatalf("no %s in etcd.yaml", kind)
+		}
+	}
+	var svc struct {
+		ClusterIP string            `yaml:"clusterIP"`
+		Selector  map[string]string `yaml:"selector"`
+	}
+	if err := objs["Service"].spec(&svc); err != nil {
+		t.Fatal(err)
+	}
+	var ss statefulSetSpec
+	if err := objs["StatefulSet"].spec(&ss); err != nil {
+		t.Fatal(err)
+	}
+	if svc.ClusterIP != "None" || !sameLabels(svc.Selector, ss.Template.Metadata.Labels) ||
+		!sameLabels(ss.Selector.MatchLabels, ss.Template.Metadata.Labels) {
+		t.Errorf("etcd Service must be headless and select the StatefulSet's pods: %+v", svc)
+	}
+	if ss.Replicas < 3 || ss.Replicas%2 == 0 {
+		t.Errorf("etcd replicas %d: want an odd number, at least 3 (a quorum survives one loss)", ss.Replicas)
+	}
+	if len(ss.VolumeClaimTemplates) == 0 {
+		t.Error("etcd members need a volume each: nothing acknowledged may be lost on a restart")
+	}
+	var pdb pdbSpec
+	if err := objs["PodDisruptionBudget"].spec(&pdb); err != nil {
+		t.Fatal(err)
+	}
+	if pdb.MaxUnavailable < 1 || pdb.MaxUnavailable > (ss.Replicas-1)/2 {
+		t.Errorf("etcd PDB maxUnavailable %d breaks the quorum of %d", pdb.MaxUnavailable, ss.Replicas)
+	}
+	if len(ss.Template.Spec.Containers) != 1 {
+		t.Fatal("want one etcd container")
+	}
+	args := map[string]string{}
+	for _, a := range ss.Template.Spec.Containers[0].Args {
+		k, v, _ := strings.Cut(a, "=")
+		args[k] = v
+	}
+	if _, ok := args["--client-cert-auth"]; !ok || args["--trusted-ca-file"] == "" {
+		t.Error("etcd must require client certificates (--client-cert-auth, --trusted-ca-file)")
+	}
+	var want []string
+	for i := range ss.Replicas {
+		member := fmt.Sprintf("%s-%d", "payhsm-etcd", i)
+		want = append(want, member+"."+ss.ServiceName+":2379")
+		peer := member + "=https://" + member + "." + ss.ServiceName + ":2380"
+		if !strings.Contains(args["--initial-cluster"], peer) {
+			t.Errorf("--initial-cluster lacks %s", peer)
+		}
+	}
+
+	gw := loadManifests(t)
+	cmData, err := gw["ConfigMap"].data()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := config.Parse([]byte(cmData["config.yaml"]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	eps, err := registry.ParseEtcdURL(cfg.Registry.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(eps, ",") != strings.Join(want, ",") {
+		t.Errorf("the gateway's registry.url names %v, want the etcd members %v", eps, want)
 	}
 }
 
@@ -489,6 +619,21 @@ func registeredMetrics(t *testing.T) map[string]bool {
 	if _, err := rest.New(rest.Config{Executor: p, Registry: reg, Registerer: rec, Auth: rest.Auth{Disabled: true}}); err != nil {
 		t.Fatal(err)
 	}
+	// Membership: a client to an etcd that is not there is enough to
+	// register the metrics (Join does not wait for etcd).
+	cli, err := clientv3.New(clientv3.Config{Endpoints: []string{"127.0.0.1:1"}, Logger: zap.NewNop()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cli.Close() })
+	m, err := cluster.Join(cluster.Options{Client: cli, Prefix: "/t/", Name: "t", OnShare: func(float64) {}, Registerer: rec})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { m.Close() })
+	if err := cluster.RegisterShareMetric(rec, p.LicenceShare); err != nil {
+		t.Fatal(err)
+	}
 	return rec.names
 }
 
@@ -546,10 +691,10 @@ func TestGrafanaDashboardQueriesRegisteredMetrics(t *testing.T) {
 	if len(missing) > 0 {
 		t.Fatalf("the dashboard queries metrics the code does not register: %v", missing)
 	}
-	// Every REST metric should be on the dashboard.
+	// Every REST, membership and share metric should be on the dashboard.
 	for m := range have {
-		if strings.HasPrefix(m, "payhsm_rest_") && !queried[m] {
-			t.Errorf("REST metric %s is not on the dashboard", m)
+		if (strings.HasPrefix(m, "payhsm_rest_") || strings.HasPrefix(m, "payhsm_cluster_") || m == "payhsm_licence_share") && !queried[m] {
+			t.Errorf("metric %s is not on the dashboard", m)
 		}
 	}
 }

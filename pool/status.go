@@ -12,6 +12,21 @@ type Status struct {
 	Queued int `json:"queued"`
 	// Pairs lists the HA pairs in configuration order.
 	Pairs []PairStatus `json:"pairs"`
+	// Membership is this replica's view of the replicas splitting the
+	// licences live, when the registry is on etcd; the pool leaves it nil
+	// and serve fills it in.
+	Membership *Membership `json:"membership,omitempty"`
+}
+
+// Membership is a replica's view of the live licence split (ours).
+type Membership struct {
+	// Name is this replica's member name.
+	Name string `json:"name"`
+	// Members is the number of live replicas last seen, this one included.
+	Members int `json:"members"`
+	// Live is false while etcd cannot be reached: the replica then holds
+	// its last licenceShare, never more than 1/members.
+	Live bool `json:"live"`
 }
 
 // PairStatus is one HA pair and its HSMs.
@@ -39,6 +54,9 @@ type HSMStatus struct {
 	CPS        int     `json:"licensedCps"`
 	LimitCPS   float64 `json:"usableCps"`
 	LicenceUse float64 `json:"licenceUse"`
+	// LicenceShare is the share of CPS this gateway may use: the static
+	// licence_share, or the live share among replicas on etcd.
+	LicenceShare float64 `json:"licenceShare"`
 	// Commands is the number answered since start.
 	Commands uint64 `json:"-"`
 	// LastError is the last failure, as a short phrase without values.
@@ -63,13 +81,14 @@ func (p *Pool) Status() Status {
 	p.lmkMu.RLock()
 	st := Status{LMKCheckValue: p.lmk, Queued: int(p.qlen.Load())}
 	p.lmkMu.RUnlock()
+	share := p.LicenceShare()
 	idx := map[string]int{}
 	for _, h := range p.hsms {
 		h.hmu.Lock()
 		hs := HSMStatus{
 			Name: h.cfg.Name, Addr: h.cfg.Addr, Pair: h.cfg.Pair, State: h.State(),
 			LMKCheckValue: h.lmk, InFlight: int(h.inflight.Load()), Conns: h.connCount(),
-			CPS: h.cfg.CPS, LimitCPS: float64(h.cfg.CPS) * p.cfg.LicenceShare, LicenceUse: h.use,
+			CPS: h.cfg.CPS, LimitCPS: float64(h.cfg.CPS) * share, LicenceShare: share, LicenceUse: h.use,
 			Commands: h.sent.Load(), LastError: h.lastErr,
 		}
 		h.hmu.Unlock()

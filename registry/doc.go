@@ -12,7 +12,8 @@
 // secret values; the REST layer checks a KCV on the HSM (BU) before it
 // calls Create.
 //
-// Several gateway replicas do not share one registry file (bbolt takes an
-// exclusive file lock); a replicated deployment provisions the same aliases
-// in each replica, or runs the key API on one of them.
+// Several gateway replicas cannot share one registry file (bbolt takes an
+// exclusive file lock): replicas share the registry on etcd instead (Etcd,
+// serve --registry etcd://HOST:PORT), strongly consistent with a read cache
+// per replica. Both backends satisfy Store.
 package registry

@@ -124,21 +124,9 @@ func ValidAlias(name string) bool {
 // returns nil only once the record is committed to disk. A zero CreatedAt
 // is set to the current time.
 func (r *Registry) Create(rec Record) (Record, error) {
-	if !ValidAlias(rec.Alias) {
-		return Record{}, ErrInvalidAlias
-	}
-	if rec.KeyType == "" || rec.Cryptogram == "" || rec.KCV == "" {
-		return Record{}, errors.New("registry: record needs keyType, cryptogram and kcv")
-	}
-	if rec.CreatedAt.IsZero() {
-		rec.CreatedAt = time.Now()
-	}
-	rec.CreatedAt = rec.CreatedAt.UTC()
-	val, err := json.Marshal(stored{
-		KeyType: rec.KeyType, Cryptogram: rec.Cryptogram.Reveal(), KCV: rec.KCV, CreatedAt: rec.CreatedAt,
-	})
+	rec, val, err := prepare(rec)
 	if err != nil {
-		return Record{}, fmt.Errorf("registry: encoding record: %w", err)
+		return Record{}, err
 	}
 	err = r.db.Update(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketKeys)

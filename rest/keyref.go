@@ -60,8 +60,7 @@ func (s *server) resolveKey(rc *reqCtx, spec keySpec, ref string) (*keyRef, *api
 			return nil, notFound(spec.field, "no key with this alias")
 		}
 		if err != nil {
-			s.log.Error("rest: registry read failed", "requestId", rc.requestID, "err", err)
-			return nil, &apiError{status: http.StatusInternalServerError, code: CodeInternal, message: "key registry unavailable"}
+			return nil, registryFailed(s, rc, err)
 		}
 		if !contains(spec.allowed, rec.KeyType) {
 			return nil, &apiError{status: http.StatusBadRequest, code: CodeKeyTypeMismatch, field: spec.field,

@@ -40,8 +40,14 @@ func recordOf(r registry.Record) keyRecord {
 		KCV: r.KCV, CreatedAt: r.CreatedAt}
 }
 
+// registryFailed answers a registry failure: 503 with Retry-After when a
+// shared registry cannot reach its store (the write may be retried), 500
+// otherwise.
 func registryFailed(s *server, rc *reqCtx, err error) *apiError {
 	s.log.Error("rest: registry failed", "requestId", rc.requestID, "err", err)
+	if errors.Is(err, registry.ErrUnavailable) {
+		return unavailable("key registry unavailable")
+	}
 	return &apiError{status: http.StatusInternalServerError, code: CodeInternal, message: "key registry unavailable"}
 }
 

@@ -45,8 +45,9 @@ type Config struct {
 	// Status reports the pool for GET /v1/hsms and /readyz (default: an
 	// empty pool, so /readyz answers 503).
 	Status func() Status
-	// Registry is the key registry (required).
-	Registry *registry.Registry
+	// Registry is the key registry (required): the embedded bbolt one or
+	// the shared one on etcd.
+	Registry registry.Store
 	// Audit receives one record per REST operation and per host command
 	// (default: none).
 	Audit *audit.Log
@@ -78,7 +79,7 @@ const DefaultKCVCacheSize = 4096
 type server struct {
 	exec    Executor
 	status  func() Status
-	reg     *registry.Registry
+	reg     registry.Store
 	audit   *audit.Log
 	log     *slog.Logger
 	auth    *authenticator

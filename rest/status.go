@@ -10,6 +10,9 @@ import (
 // judges it: the pool's own snapshot, whose JSON names follow rest.md.
 type Status = pool.Status
 
+// Membership is a replica's view of the live licence split.
+type Membership = pool.Membership
+
 // PairStatus is one HA pair.
 type PairStatus = pool.PairStatus
 

@@ -17,11 +17,11 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/payhsm/payhsm-gw/audit"
+	"github.com/payhsm/payhsm-gw/cluster"
 	"github.com/payhsm/payhsm-gw/config"
 	"github.com/payhsm/payhsm-gw/gateway"
 	"github.com/payhsm/payhsm-gw/hostcmd"
 	"github.com/payhsm/payhsm-gw/pool"
-	"github.com/payhsm/payhsm-gw/registry"
 	"github.com/payhsm/payhsm-gw/rest"
 	"github.com/payhsm/payhsm-gw/simulator"
 )
@@ -86,10 +86,10 @@ func runServe(ctx context.Context, args []string, _, stderr io.Writer) int {
 
 	// Durable state first: a second serve on the same --data fails here,
 	// before it listens anywhere.
-	keyReg, err := registry.Open(cfg.Data, registry.Options{})
+	keyReg, etcdReg, regCode, err := openRegistry(cfg, log)
 	if err != nil {
-		log.Error("serve: key registry", "data", cfg.Data, "err", err)
-		return exitFailed
+		log.Error("serve: key registry", "err", err)
+		return regCode
 	}
 	defer keyReg.Close()
 	al, err := audit.Open(cfg.Audit.Path, audit.Options{Logger: log, Registerer: promReg})
@@ -114,6 +114,17 @@ func runServe(ctx context.Context, args []string, _, stderr io.Writer) int {
 		return exitUsage
 	}
 	defer p.Close()
+	member, err := startMembership(ctx, cfg, etcdReg, p, log, promReg)
+	if err == nil {
+		err = cluster.RegisterShareMetric(promReg, p.LicenceShare)
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "payhsm-gw serve: %v\n", err)
+		return exitUsage
+	}
+	if member != nil {
+		defer member.Close()
+	}
 	// Give the first probe round a moment so that the first commands find
 	// an HSM; serving starts either way (commands get 41 until one is Up).
 	readyCtx, cancel := context.WithTimeout(ctx, pcfg.ProbeTimeout+time.Second)
@@ -137,7 +148,7 @@ func runServe(ctx context.Context, args []string, _, stderr io.Writer) int {
 
 	h, err := rest.New(rest.Config{
 		Executor:         p,
-		Status:           rest.PoolStatus(p),
+		Status:           clusterStatus(p, member),
 		Registry:         keyReg,
 		Audit:            al,
 		Logger:           log,
@@ -186,6 +197,7 @@ func serveConfig(args []string, stderr io.Writer) (cfg *config.Config, code int,
 	fs.Var(&hsms, "hsm", "an HSM, repeatable: `NAME=HOST:PORT[,pair=P][,cps=N][,conns=N][,header-len=N][,inflight=N][,probes=NC|NC+NO]`")
 	lmkCheck := fs.String("lmk-check", "", "the LMK check value `HEX` (16H, as NC reports it) every HSM of the pool must report (default: the pool's configuration, else adopted from the first HSM that answers)")
 	data := fs.String("data", config.DefaultData, "`DIR` of durable state: the key registry and, by default, the audit log (created if missing)")
+	regFlags := addRegistryFlags(fs)
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "Usage: payhsm-gw serve [flags]")
 		fmt.Fprintln(stderr)
@@ -226,6 +238,7 @@ func serveConfig(args []string, stderr io.Writer) (cfg *config.Config, code int,
 	if set["data"] {
 		cfg.Data = *data
 	}
+	regFlags.apply(cfg, set)
 	if len(hsms) > 0 {
 		if len(cfg.Pools) == 0 {
 			cfg.Pools = []config.Pool{{}}

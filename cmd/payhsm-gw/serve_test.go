@@ -120,7 +120,7 @@ func TestServeHelpListsTheContractFlags(t *testing.T) {
 	if code := runServe(context.Background(), []string{"--help"}, &out, &errb); code != exitOK {
 		t.Fatalf("serve --help: exit %d", code)
 	}
-	for _, flag := range []string{"-config", "-listen", "-http", "-header-len", "-hsm", "-data", "embedded simulated HA pair"} {
+	for _, flag := range []string{"-config", "-listen", "-http", "-header-len", "-hsm", "-data", "-registry", "-registry-optional", "embedded simulated HA pair"} {
 		if !strings.Contains(errb.String(), flag) {
 			t.Errorf("serve --help does not mention %q:\n%s", flag, errb.String())
 		}

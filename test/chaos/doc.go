@@ -1,7 +1,9 @@
 // Package chaos is the reliability and bad-input suite of payhsm-gw (issue 8, ours): it builds
 // the real binary, starts real `payhsm-gw sim` processes and a real `payhsm-gw serve` on
 // loopback, and drives them through HSM failures, overload, shutdown and hostile input while a
-// small open-loop load driver checks that nothing is lost.
+// small open-loop load driver checks that nothing is lost. TestReplicasOnEtcd adds a real etcd
+// process (Debian's etcd-server, installed by scripts/chaos when missing; skipped without it)
+// and two `serve` replicas sharing it: licence shares, a killed replica, a killed etcd.
 //
 // The tests are behind the build tag "chaos" because they start processes, send signals and
 // open thousands of sockets:
