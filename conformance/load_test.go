@@ -423,28 +423,23 @@ func TestReportJudge(t *testing.T) {
 // The pacer never returns before a due time, and returns false once its
 // context has ended.
 func TestPacerNeverEarly(t *testing.T) {
-	done := make(chan struct{})
-	go func() { // the pacer locks its goroutine's thread for good
-		defer close(done)
-		p := newPacer()
-		start := time.Now()
-		for i := range 50 {
-			due := start.Add(time.Duration(i) * 700 * time.Microsecond)
-			if !p.wait(context.Background(), due) {
-				t.Error("wait returned false with a live context")
-				return
-			}
-			if now := time.Now(); now.Before(due) {
-				t.Errorf("wait returned %v before its due time", due.Sub(now))
-			}
+	p := newPacer()
+	defer p.close()
+	start := time.Now()
+	for i := range 50 {
+		due := start.Add(time.Duration(i) * 700 * time.Microsecond)
+		if !p.wait(context.Background(), due) {
+			t.Fatal("wait returned false with a live context")
 		}
-		ctx, cancel := context.WithCancel(context.Background())
-		cancel()
-		if p.wait(ctx, time.Now().Add(time.Hour)) {
-			t.Error("wait returned true with an ended context")
+		if now := time.Now(); now.Before(due) {
+			t.Errorf("wait returned %v before its due time", due.Sub(now))
 		}
-	}()
-	<-done
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if p.wait(ctx, time.Now().Add(time.Hour)) {
+		t.Error("wait returned true with an ended context")
+	}
 }
 
 // stallServer serves the host-command contract with the simulator's engine,

@@ -1,36 +1,42 @@
-//go:build linux && !pacetfd
-
 package conformance
 
 import (
 	"context"
-	"runtime"
+	"os"
 	"syscall"
 	"time"
 	"unsafe"
 )
 
-// prSetTimerSlack is prctl's PR_SET_TIMERSLACK (linux/prctl.h).
-const prSetTimerSlack = 29
+// pacer waits for due times: it sleeps on a timerfd(2) until spinMargin
+// before a due time, then spins on the clock. A Go timer cannot do this:
+// the runtime's poller sleeps in whole milliseconds, so a timer fires up to
+// a millisecond late (the sender lag of docs/performance.md before this
+// pacer). A timerfd is an hrtimer without timer slack, and its expiry
+// reaches the goroutine as a readable descriptor through the same poller,
+// at once: no thread is locked and no thread sleeps in a system call.
+type pacer struct {
+	f    *os.File // nil if no timerfd could be made: then time.Sleep
+	its  itimerspec
+	tick [8]byte // a timerfd read: the number of expiries
+}
 
-// pacer waits for due times on the goroutine that made it: it sleeps in
-// nanosleep(2) until spinMargin before the due time, then spins on the
-// clock. A Go timer cannot do this: the runtime's poller sleeps in whole
-// milliseconds, so a timer fires up to a millisecond late (the sender lag
-// of docs/performance.md before this pacer).
-type pacer struct{}
+// itimerspec is struct itimerspec of timerfd_settime(2).
+type itimerspec struct{ interval, value syscall.Timespec }
 
-// newPacer locks the calling goroutine to its OS thread, never to be
-// unlocked: the thread ends with the goroutine, and so does the 1 ns timer
-// slack set on it (the default 50 µs would make every sleep that late).
+const clockMonotonic = 1 // CLOCK_MONOTONIC, the clock of Go's monotonic time
+
 func newPacer() *pacer {
-	runtime.LockOSThread()
-	_, _, _ = syscall.RawSyscall(syscall.SYS_PRCTL, prSetTimerSlack, 1, 0)
-	return &pacer{}
+	p := &pacer{}
+	fd, _, e := syscall.RawSyscall(syscall.SYS_TIMERFD_CREATE, clockMonotonic, syscall.O_NONBLOCK|syscall.O_CLOEXEC, 0)
+	if e == 0 {
+		p.f = os.NewFile(fd, "timerfd")
+	}
+	return p
 }
 
 // wait returns at due (or at once if due has passed), or false as soon as
-// ctx has ended, within maxNap.
+// ctx has ended, checked at least every maxNap.
 func (p *pacer) wait(ctx context.Context, due time.Time) bool {
 	for {
 		if ctx.Err() != nil {
@@ -40,16 +46,31 @@ func (p *pacer) wait(ctx context.Context, due time.Time) bool {
 		if d <= 0 {
 			break
 		}
-		ts := syscall.NsecToTimespec(int64(min(d, maxNap)))
-		// syscall.Syscall, not RawSyscall: the runtime may hand this
-		// thread's processor to other goroutines while it sleeps.
-		_, _, _ = syscall.Syscall(syscall.SYS_NANOSLEEP, uintptr(unsafe.Pointer(&ts)), 0, 0)
+		p.sleep(min(d, maxNap))
 	}
 	for time.Now().Before(due) {
 	}
 	return true
 }
 
-// preciseSleep says whether this system's pacer sleeps with sub-millisecond
-// precision.
-const preciseSleep = true
+// sleep sleeps for d.
+func (p *pacer) sleep(d time.Duration) {
+	if p.f != nil {
+		p.its.value = syscall.NsecToTimespec(int64(d))
+		_, _, e := syscall.RawSyscall6(syscall.SYS_TIMERFD_SETTIME, p.f.Fd(), 0, uintptr(unsafe.Pointer(&p.its)), 0, 0, 0)
+		if e == 0 {
+			if _, err := p.f.Read(p.tick[:]); err == nil {
+				return
+			}
+		}
+		p.f.Close()
+		p.f = nil
+	}
+	time.Sleep(d)
+}
+
+func (p *pacer) close() {
+	if p.f != nil {
+		p.f.Close()
+	}
+}

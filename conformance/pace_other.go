@@ -10,27 +10,23 @@ import (
 // pacer waits for due times with a Go timer: the precision is the
 // runtime's (about a millisecond on most systems), which the report's
 // sender lag then shows; the precise pacer is Linux's.
-type pacer struct{ t *time.Timer }
+type pacer struct{}
 
-func newPacer() *pacer {
-	t := time.NewTimer(time.Hour)
-	t.Stop()
-	return &pacer{t: t}
-}
+func newPacer() *pacer { return &pacer{} }
 
 // wait returns at due or later (at once if due has passed), or false as
-// soon as ctx has ended.
+// soon as ctx has ended, checked at least every maxNap.
 func (p *pacer) wait(ctx context.Context, due time.Time) bool {
-	if d := time.Until(due); d > 0 {
-		p.t.Reset(d)
-		select {
-		case <-p.t.C:
-		case <-ctx.Done():
-			p.t.Stop()
+	for {
+		if ctx.Err() != nil {
 			return false
 		}
+		d := time.Until(due)
+		if d <= 0 {
+			return true
+		}
+		time.Sleep(min(d, maxNap))
 	}
-	return ctx.Err() == nil
 }
 
-const preciseSleep = false
+func (p *pacer) close() {}

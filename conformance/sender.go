@@ -171,6 +171,7 @@ type sendStats struct {
 func (c *openConn) send(ctx context.Context, run *openRun, p sendPlan) sendStats {
 	st := sendStats{lag: newHist()}
 	pc := newPacer()
+	defer pc.close()
 	var hdr [hostcmd.MaxHeaderLen]byte
 	var buf []byte
 	for i := p.first; i < p.total; i += p.step {
