@@ -523,7 +523,7 @@ func (rep *Report) judge(rate float64, blocked, duration time.Duration, maxInFli
 	case stopped:
 		why = append(why, "stopped before the end")
 	case blocked > duration/100:
-		why = append(why, fmt.Sprintf("target saturated: %d commands in flight, the sender waited %s for answers", maxInFlight, blocked.Round(time.Millisecond)))
+		why = append(why, fmt.Sprintf("target saturated: the sender waited %s for room in flight (bound %d) or for the target to read", blocked.Round(time.Millisecond), maxInFlight))
 	case rep.SenderLag.P99 > math.Max(5, 2000/rate):
 		why = append(why, fmt.Sprintf("client saturated: the sender ran %.1f ms behind schedule (p99)", rep.SenderLag.P99))
 	case rep.AnsweredRate == 0:

@@ -403,7 +403,7 @@ func TestReportJudge(t *testing.T) {
 		}), 0, false, false, false, "3000 errors (timeout:3000)", ""},
 		{"no answer at all", good(func(r *Report) { r.AchievedRate, r.AnsweredRate, r.ErrorCount, r.Errors["timeout"] = 0, 0, 10, 10 }), 0, false, false, false, "no command was answered", "saturated"},
 		{"slow", good(func(r *Report) { r.AchievedRate, r.AnsweredRate = 900, 900 }), 0, false, false, false, "target saturated: answers did not keep up", ""},
-		{"in-flight bound", good(func(r *Report) { r.AchievedRate, r.AnsweredRate = 900, 900 }), time.Second, false, false, false, "the sender waited 1s for answers", ""},
+		{"in-flight bound", good(func(r *Report) { r.AchievedRate, r.AnsweredRate = 900, 900 }), time.Second, false, false, false, "the sender waited 1s for room in flight", ""},
 		{"runner far behind", good(func(r *Report) { r.AchievedRate, r.AnsweredRate, r.SenderLag.P99 = 900, 900, 40 }), 0, false, false, true, "client saturated", ""},
 		{"stopped", good(func(r *Report) { r.AchievedRate, r.AnsweredRate = 10, 10 }), 0, true, false, false, "stopped before the end", "saturated"},
 	} {

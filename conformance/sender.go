@@ -158,7 +158,8 @@ type sendPlan struct {
 }
 
 // sendStats is what one sender measured: its lag behind the schedule and
-// the time it waited for room in flight (both inside the measured window).
+// the time it waited for room in flight or for a write to be taken (both
+// inside the measured window).
 type sendStats struct {
 	lag     *hdrhistogram.Histogram
 	blocked time.Duration
@@ -225,6 +226,11 @@ func (c *openConn) send(ctx context.Context, run *openRun, p sendPlan) sendStats
 		c.mu.Unlock()
 		if _, err := c.rw.Write(buf); err != nil {
 			c.writeFailed(run, cmd, id)
+		}
+		// A write that waits is a target that does not read: the wait,
+		// and the lag it causes, are the target's.
+		if d := time.Since(cmd.wrote); measured && d > time.Millisecond {
+			st.blocked += d
 		}
 	}
 	return st
