@@ -423,7 +423,7 @@ func TestReportJudge(t *testing.T) {
 // The pacer never returns before a due time, and returns false once its
 // context has ended.
 func TestPacerNeverEarly(t *testing.T) {
-	p := newPacer()
+	p := newPacer(50 * time.Microsecond)
 	defer p.close()
 	start := time.Now()
 	for i := range 50 {

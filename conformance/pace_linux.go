@@ -8,7 +8,7 @@ import (
 	"unsafe"
 )
 
-// pacer waits for due times: it sleeps on a timerfd(2) until spinMargin
+// pacer waits for due times: it sleeps on a timerfd(2) until a margin
 // before a due time, then spins on the clock. A Go timer cannot do this:
 // the runtime's poller sleeps in whole milliseconds, so a timer fires up to
 // a millisecond late (the sender lag of docs/performance.md before this
@@ -16,6 +16,7 @@ import (
 // reaches the goroutine as a readable descriptor through the same poller,
 // at once: no thread is locked and no thread sleeps in a system call.
 type pacer struct {
+	spin time.Duration
 	f    *os.File // nil if no timerfd could be made: then time.Sleep
 	its  itimerspec
 	tick [8]byte // a timerfd read: the number of expiries
@@ -26,8 +27,9 @@ type itimerspec struct{ interval, value syscall.Timespec }
 
 const clockMonotonic = 1 // CLOCK_MONOTONIC, the clock of Go's monotonic time
 
-func newPacer() *pacer {
-	p := &pacer{}
+// newPacer returns a pacer that spins for the last spin of each wait.
+func newPacer(spin time.Duration) *pacer {
+	p := &pacer{spin: spin}
 	fd, _, e := syscall.RawSyscall(syscall.SYS_TIMERFD_CREATE, clockMonotonic, syscall.O_NONBLOCK|syscall.O_CLOEXEC, 0)
 	if e == 0 {
 		p.f = os.NewFile(fd, "timerfd")
@@ -42,7 +44,7 @@ func (p *pacer) wait(ctx context.Context, due time.Time) bool {
 		if ctx.Err() != nil {
 			return false
 		}
-		d := time.Until(due) - spinMargin
+		d := time.Until(due) - p.spin
 		if d <= 0 {
 			break
 		}

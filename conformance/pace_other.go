@@ -12,7 +12,7 @@ import (
 // sender lag then shows; the precise pacer is Linux's.
 type pacer struct{}
 
-func newPacer() *pacer { return &pacer{} }
+func newPacer(time.Duration) *pacer { return &pacer{} }
 
 // wait returns at due or later (at once if due has passed), or false as
 // soon as ctx has ended, checked at least every maxNap.
