@@ -492,14 +492,14 @@ func (l *load) runOpen(ctx context.Context, rep *Report) {
 	run.rec.fill(rep)
 	rep.SenderLag = latencyOf(lag)
 	rep.SenderLagPercentiles = percentiles(lag)
-	rep.judge(rate, blocked, cfg.Duration, cfg.MaxInFlight, ctx.Err() != nil)
+	rep.verdict(rate, blocked, cfg.Duration, cfg.MaxInFlight, ctx.Err() != nil)
 }
 
-// judge sets Held, RunnerBound and Reason of an open-loop report at rate,
+// verdict sets Held, RunnerBound and Reason of an open-loop report at rate,
 // given the time the senders waited for room in flight (blocked), the
 // measured duration, the in-flight bound and whether the run was stopped
 // early.
-func (rep *Report) judge(rate float64, blocked, duration time.Duration, maxInFlight int, stopped bool) {
+func (rep *Report) verdict(rate float64, blocked, duration time.Duration, maxInFlight int, stopped bool) {
 	rep.RunnerBound = rep.Latency.P50 > 0 && rep.SenderLag.P99 > rep.Latency.P50/10
 	rep.Held = rep.ErrorCount == 0 && rep.WrongCount == 0 && math.Abs(rep.AchievedRate-rate) <= rate/100
 	rep.Reason = ""

@@ -374,8 +374,8 @@ func TestRunLoadLatencyFromWrite(t *testing.T) {
 	}
 }
 
-// judge's verdicts, on made-up figures.
-func TestReportJudge(t *testing.T) {
+// The verdicts of open-loop reports, on made-up figures.
+func TestReportVerdict(t *testing.T) {
 	good := func(mod func(r *Report)) *Report {
 		r := &Report{AchievedRate: 1000, AnsweredRate: 1000, Latency: Latency{P50: 0.5, P99: 1}, SenderLag: Latency{P99: 0.02},
 			Wrong: map[string]int64{}, Errors: map[string]int64{}}
@@ -407,7 +407,7 @@ func TestReportJudge(t *testing.T) {
 		{"runner far behind", good(func(r *Report) { r.AchievedRate, r.AnsweredRate, r.SenderLag.P99 = 900, 900, 40 }), 0, false, false, true, "client saturated", ""},
 		{"stopped", good(func(r *Report) { r.AchievedRate, r.AnsweredRate = 10, 10 }), 0, true, false, false, "stopped before the end", "saturated"},
 	} {
-		tc.rep.judge(1000, tc.blocked, 30*time.Second, 65536, tc.stopped)
+		tc.rep.verdict(1000, tc.blocked, 30*time.Second, 65536, tc.stopped)
 		if tc.rep.Held != tc.held || tc.rep.RunnerBound != tc.bound {
 			t.Errorf("%s: have held %v runner-bound %v, want %v %v", tc.name, tc.rep.Held, tc.rep.RunnerBound, tc.held, tc.bound)
 		}

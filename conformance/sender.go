@@ -24,9 +24,10 @@ import (
 
 // spinMargin is how long before a due time the pacer stops sleeping and
 // spins, for a run of rate commands/s: long enough to cover a sleeping
-// thread's wake-up (tens of microseconds on the project's machine), within
-// a budget of a tenth of a core for the spinning: 50 µs at 2,500/s, 100 µs
-// at 1,000/s, 200 µs at 500/s and below.
+// thread's wake-up (tens of microseconds on the project's machine), short
+// enough that the spinning costs about a tenth of a core: 100 µs at
+// 1,000/s, 200 µs at 500/s and below, and no less than 50 µs (12.5% of a
+// core at 2,500/s).
 func spinMargin(rate float64) time.Duration {
 	return min(200*time.Microsecond, max(50*time.Microsecond, time.Duration(0.1*float64(time.Second)/rate)))
 }
