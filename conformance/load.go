@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"net"
 	"runtime"
 	"sort"
 	"strings"
@@ -76,13 +77,16 @@ type Latency struct {
 
 // Second is one second of a run (or, in a run longer than 600 s, one
 // bucket of several seconds): the commands due in it that were answered
-// correctly and their latency.
+// correctly and their latency, from the scheduled send time and (open
+// loop) from the actual write.
 type Second struct {
-	T     int     `json:"t"` // seconds from the start of the measured window
-	Count int64   `json:"count"`
-	P50   float64 `json:"p50"`
-	P99   float64 `json:"p99"`
-	Max   float64 `json:"max"`
+	T        int     `json:"t"` // seconds from the start of the measured window
+	Count    int64   `json:"count"`
+	P50      float64 `json:"p50"`
+	P99      float64 `json:"p99"`
+	Max      float64 `json:"max"`
+	WriteP50 float64 `json:"writeP50,omitempty"`
+	WriteP99 float64 `json:"writeP99,omitempty"`
 }
 
 // Point is one point of the latency distribution (percentile, milliseconds).
@@ -102,33 +106,64 @@ type Step struct {
 // Report is the outcome of a load run. Latencies are in milliseconds,
 // measured from each command's scheduled send time (open loop) or, in the
 // saturation search, from its send time (closed loop).
+//
+// A command ends one of three ways: answered correctly (counted in the
+// latencies and the achieved rate), answered wrongly (Wrong: an error code
+// other than the expected one, or "mismatch" for the expected code with a
+// wrong value), or not answered (Errors: "timeout", "transport").
 type Report struct {
-	Target       string           `json:"target"`
-	Profile      string           `json:"profile"`
-	TargetRate   float64          `json:"targetRate"`
-	Duration     float64          `json:"durationSeconds"`
-	Warmup       float64          `json:"warmupSeconds"`
-	Conns        int              `json:"conns"`
-	Mix          string           `json:"mix"`
-	Started      time.Time        `json:"started"`
-	Machine      string           `json:"machine"`
-	Sent         int64            `json:"sent"`
-	Completed    int64            `json:"completed"`
-	AchievedRate float64          `json:"achievedRate"`
+	Target       string    `json:"target"`
+	Profile      string    `json:"profile"`
+	TargetRate   float64   `json:"targetRate"`
+	Duration     float64   `json:"durationSeconds"`
+	Warmup       float64   `json:"warmupSeconds"`
+	Conns        int       `json:"conns"`
+	Mix          string    `json:"mix"`
+	Started      time.Time `json:"started"`
+	Machine      string    `json:"machine"`
+	Sent         int64     `json:"sent"`
+	Completed    int64     `json:"completed"`
+	AchievedRate float64   `json:"achievedRate"`
+	// AnsweredRate counts every answer inside the measured window, right
+	// or wrong: a target that answers on time but wrongly is not slow.
+	AnsweredRate float64          `json:"answeredRate"`
+	Wrong        map[string]int64 `json:"wrong"`
+	WrongCount   int64            `json:"wrongCount"`
 	Errors       map[string]int64 `json:"errors"`
 	ErrorCount   int64            `json:"errorCount"`
 	Latency      Latency          `json:"latency"`
-	// SenderLag is how late the sender sent commands against the schedule
-	// (ms): a large lag means the load generator, not the target, was the
-	// limit.
-	SenderLag   Latency  `json:"senderLag"`
+	// LatencyFromWrite is the latency from the moment the runner wrote
+	// each command (open loop only): the target's view, without the
+	// runner's own lateness.
+	LatencyFromWrite *Latency `json:"latencyFromWrite,omitempty"`
+	// SenderLag is how late the sender was ready to write commands against
+	// the schedule (ms, open loop): a large lag means the load generator,
+	// not the target, was the limit.
+	SenderLag Latency `json:"senderLag"`
+	// RunnerBound is set when the sender lag's p99 exceeds 10% of the
+	// latency's p50: the latencies are then dominated by the runner.
+	RunnerBound bool     `json:"runnerBound"`
 	Held        bool     `json:"held"`
 	Reason      string   `json:"reason,omitempty"`
 	Timeline    []Second `json:"timeline"`
 	Percentiles []Point  `json:"percentiles"`
-	Steps       []Step   `json:"steps,omitempty"`
+	// PercentilesFromWrite and SenderLagPercentiles sample the latency from
+	// the write and the sender lag like Percentiles (open loop only).
+	PercentilesFromWrite []Point `json:"percentilesFromWrite,omitempty"`
+	SenderLagPercentiles []Point `json:"senderLagPercentiles,omitempty"`
+	Steps                []Step  `json:"steps,omitempty"`
 	// Stop says why the saturation search stopped.
 	Stop string `json:"stop,omitempty"`
+}
+
+// RunnerBoundNote says, for a runner-bound report, why its latencies
+// measure the load runner more than the target; "" otherwise.
+func (r *Report) RunnerBoundNote() string {
+	if !r.RunnerBound {
+		return ""
+	}
+	return fmt.Sprintf("runner-bound: sender lag p99 %.3f ms exceeds 10%% of p50 %.3f ms, so these latencies are dominated by the load runner; see the latency from the write",
+		r.SenderLag.P99, r.Latency.P50)
 }
 
 // recorder collects the latencies of one measured window.
@@ -136,12 +171,18 @@ type recorder struct {
 	mu       sync.Mutex
 	start    time.Time // window start
 	end      time.Time // window end
+	writes   bool      // the write time of each command is known (open loop)
 	hist     *hdrhistogram.Histogram
+	histW    *hdrhistogram.Histogram   // from the write
 	seconds  []*hdrhistogram.Histogram // one per bucket of the timeline
+	secondsW []*hdrhistogram.Histogram
 	bucket   time.Duration
 	errors   map[string]int64
 	errCount int64
+	wrong    map[string]int64
+	wrongN   int64
 	okInWin  int64 // good answers completed inside the window
+	ansInWin int64 // answers, right or wrong, completed inside the window
 	done     int64
 }
 
@@ -149,46 +190,68 @@ const histMaxMicros = 120_000_000 // 2 minutes
 
 func newHist() *hdrhistogram.Histogram { return hdrhistogram.New(1, histMaxMicros, 3) }
 
+// clampMicros is d in whole microseconds, within what a histogram holds.
+func clampMicros(d time.Duration) int64 { return max(1, min(d.Microseconds(), histMaxMicros)) }
+
 // maxBuckets bounds the timeline, so that a long run does not hold a
 // histogram for each of its seconds.
 const maxBuckets = 600
 
-func newRecorder(start, end time.Time) *recorder {
+func newRecorder(start, end time.Time, writes bool) *recorder {
 	bucket := time.Second
 	if d := end.Sub(start); d > maxBuckets*time.Second {
 		bucket = (d/maxBuckets + time.Second - 1).Truncate(time.Second)
 	}
 	n := max(1, int(math.Ceil(float64(end.Sub(start))/float64(bucket))))
-	r := &recorder{start: start, end: end, hist: newHist(), errors: map[string]int64{}, seconds: make([]*hdrhistogram.Histogram, n), bucket: bucket}
+	r := &recorder{start: start, end: end, writes: writes, hist: newHist(), histW: newHist(), errors: map[string]int64{}, wrong: map[string]int64{},
+		seconds: make([]*hdrhistogram.Histogram, n), secondsW: make([]*hdrhistogram.Histogram, n), bucket: bucket}
 	for i := range r.seconds {
 		// Two significant figures are enough for a plot and keep a bucket small.
 		r.seconds[i] = hdrhistogram.New(1, histMaxMicros, 2)
+		if writes {
+			r.secondsW[i] = hdrhistogram.New(1, histMaxMicros, 2)
+		}
 	}
 	return r
 }
 
-// record notes one command scheduled at sched and finished at done with
-// outcome code ("" for a correct answer).
-func (r *recorder) record(sched, done time.Time, code string) {
+// record notes one command scheduled at sched, written at wrote and ended
+// at done with outcome o (code names a wrong answer or a failure).
+func (r *recorder) record(sched, wrote, done time.Time, o outcome, code string) {
 	if sched.Before(r.start) || !sched.Before(r.end) {
 		return // warm-up, or after the window
 	}
-	us := done.Sub(sched).Microseconds()
+	us, usW := clampMicros(done.Sub(sched)), clampMicros(done.Sub(wrote))
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.done++
-	if code != "" {
+	switch o {
+	case noAnswer:
 		r.errors[code]++
 		r.errCount++
+		return
+	case answerWrong:
+		r.wrong[code]++
+		r.wrongN++
+		if !done.After(r.end) {
+			r.ansInWin++
+		}
 		return
 	}
 	if !done.After(r.end) {
 		r.okInWin++
+		r.ansInWin++
 	}
-	us = max(1, min(us, histMaxMicros))
 	_ = r.hist.RecordValue(us)
-	if i := int(sched.Sub(r.start) / r.bucket); i < len(r.seconds) {
+	i := int(sched.Sub(r.start) / r.bucket)
+	if i < len(r.seconds) {
 		_ = r.seconds[i].RecordValue(us)
+	}
+	if r.writes {
+		_ = r.histW.RecordValue(usW)
+		if i < len(r.secondsW) {
+			_ = r.secondsW[i].RecordValue(usW)
+		}
 	}
 }
 
@@ -208,17 +271,27 @@ func (r *recorder) fill(rep *Report) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	rep.Completed = r.done
-	rep.Errors = r.errors
-	rep.ErrorCount = r.errCount
+	rep.Errors, rep.ErrorCount = r.errors, r.errCount
+	rep.Wrong, rep.WrongCount = r.wrong, r.wrongN
 	rep.Latency = latencyOf(r.hist)
 	if d := r.end.Sub(r.start).Seconds(); d > 0 {
 		rep.AchievedRate = float64(r.okInWin) / d
+		rep.AnsweredRate = float64(r.ansInWin) / d
 	}
 	rep.Timeline = rep.Timeline[:0]
 	for i, h := range r.seconds {
-		rep.Timeline = append(rep.Timeline, Second{T: i * int(r.bucket/time.Second), Count: h.TotalCount(), P50: ms(h.ValueAtQuantile(50)), P99: ms(h.ValueAtQuantile(99)), Max: ms(h.Max())})
+		s := Second{T: i * int(r.bucket/time.Second), Count: h.TotalCount(), P50: ms(h.ValueAtQuantile(50)), P99: ms(h.ValueAtQuantile(99)), Max: ms(h.Max())}
+		if r.writes {
+			s.WriteP50, s.WriteP99 = ms(r.secondsW[i].ValueAtQuantile(50)), ms(r.secondsW[i].ValueAtQuantile(99))
+		}
+		rep.Timeline = append(rep.Timeline, s)
 	}
 	rep.Percentiles = percentiles(r.hist)
+	if r.writes {
+		lw := latencyOf(r.histW)
+		rep.LatencyFromWrite = &lw
+		rep.PercentilesFromWrite = percentiles(r.histW)
+	}
 }
 
 // percentiles samples the distribution at 0, 50, 75, 87.5 ... up to 99.999 and 100.
@@ -237,8 +310,9 @@ func percentiles(h *hdrhistogram.Histogram) []Point {
 // load is one run's shared state: connections and prebuilt requests.
 type load struct {
 	cfg     LoadConfig
-	clients []*hostcmd.Client
-	items   []loadItem // weighted: each command appears in proportion to its weight
+	conns   []net.Conn        // dialled; the open loop's senders own them
+	clients []*hostcmd.Client // the saturation search's clients over conns
+	items   []loadItem        // weighted: each command appears in proportion to its weight
 }
 
 func (cfg *LoadConfig) setDefaults() {
@@ -303,15 +377,16 @@ func RunLoad(ctx context.Context, cfg LoadConfig) (*Report, error) {
 		}
 	}
 	targets := strings.Split(cfg.Target, ",")
+	var d net.Dialer
 	for i := range cfg.Conns {
 		dctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-		c, err := hostcmd.Dial(dctx, strings.TrimSpace(targets[i%len(targets)]), hostcmd.ClientOptions{HeaderLen: cfg.HeaderLen})
+		c, err := d.DialContext(dctx, "tcp", strings.TrimSpace(targets[i%len(targets)]))
 		cancel()
 		if err != nil {
 			l.close()
 			return nil, fmt.Errorf("conformance: load: connecting to the target: %w", err)
 		}
-		l.clients = append(l.clients, c)
+		l.conns = append(l.conns, c)
 	}
 	defer l.close()
 	rep := &Report{
@@ -330,119 +405,147 @@ func RunLoad(ctx context.Context, cfg LoadConfig) (*Report, error) {
 	if rep.Errors == nil {
 		rep.Errors = map[string]int64{}
 	}
+	if rep.Wrong == nil {
+		rep.Wrong = map[string]int64{}
+	}
 	return rep, nil
 }
 
 func (l *load) close() {
 	for _, c := range l.clients {
-		c.Close()
+		c.Close() // closes its connection too
+	}
+	for i, c := range l.conns {
+		if i >= len(l.clients) {
+			c.Close()
+		}
 	}
 }
 
-// do sends item i on a client and returns the outcome code: "" for the
-// expected answer, the answer's error code, "mismatch" for a wrong 00 answer,
-// "timeout" or "transport".
-func (l *load) do(ctx context.Context, i int) string {
+// do sends item i on a client of the saturation search and returns the
+// outcome.
+func (l *load) do(ctx context.Context, i int) (outcome, string) {
 	it := &l.items[i%len(l.items)]
 	cctx, cancel := context.WithTimeout(ctx, l.cfg.Timeout)
 	resp, err := l.clients[i%len(l.clients)].RoundTrip(cctx, it.req)
 	cancel()
 	switch {
 	case err != nil && errors.Is(err, context.DeadlineExceeded):
-		return "timeout"
+		return noAnswer, "timeout"
 	case err != nil:
-		return "transport"
-	case equal(resp, it.want):
-		return ""
-	case len(resp) >= 4 && string(resp[2:4]) != "00":
-		return string(resp[2:4])
+		return noAnswer, "transport"
 	}
-	return "mismatch"
+	return judge(resp, it.want)
 }
 
 // runOpen runs the open-loop schedule: command i is due at start + i/rate,
 // whatever happened to the commands before it, and its latency is measured
-// from that due time (no coordinated omission).
+// from that due time (no coordinated omission) and from its actual write.
+// Each connection's sender keeps its share of the schedule (sender.go).
 func (l *load) runOpen(ctx context.Context, rep *Report) {
 	cfg := l.cfg
-	// Commands already sent finish (bounded by cfg.Timeout) when ctx ends:
-	// the contract's clean stop on SIGINT/SIGTERM.
-	cmdCtx := context.WithoutCancel(ctx)
 	rate := float64(cfg.Rate)
 	start := time.Now().Add(20 * time.Millisecond)
 	wStart := start.Add(cfg.Warmup)
 	wEnd := wStart.Add(cfg.Duration)
-	rec := newRecorder(wStart, wEnd)
+	run := &openRun{rec: newRecorder(wStart, wEnd, true), timeout: cfg.Timeout}
 	total := int(math.Round((cfg.Warmup + cfg.Duration).Seconds() * rate))
-	lag := newHist()
-	var blocked time.Duration // time the sender waited for in-flight room
-	sem := make(chan struct{}, cfg.MaxInFlight)
-	var wg sync.WaitGroup
-	var sent atomic.Int64
+	perConn := max(1, (cfg.MaxInFlight+len(l.conns)-1)/len(l.conns))
+	conns := make([]*openConn, len(l.conns))
+	for i, nc := range l.conns {
+		conns[i] = newOpenConn(nc, cfg.HeaderLen, perConn)
+		go conns[i].read(run)
+	}
+	stopSweep := make(chan struct{})
+	sweepDone := make(chan struct{})
+	go func() { defer close(sweepDone); run.sweep(conns, stopSweep) }()
 	stopProgress := l.progress(start, wEnd)
-	defer stopProgress()
-	timer := time.NewTimer(0)
-	<-timer.C
-loop:
-	for i := range total {
-		due := start.Add(time.Duration(float64(i) * float64(time.Second) / rate))
-		if d := time.Until(due); d > 0 {
-			timer.Reset(d)
-			select {
-			case <-timer.C:
-			case <-ctx.Done():
-				break loop
-			}
-		}
-		if !due.Before(wStart) {
-			_ = lag.RecordValue(max(1, min(time.Since(due).Microseconds(), histMaxMicros)))
-		}
-		select {
-		case sem <- struct{}{}:
-		default:
-			t := time.Now()
-			select {
-			case sem <- struct{}{}:
-			case <-ctx.Done():
-				break loop
-			}
-			if !due.Before(wStart) {
-				blocked += time.Since(t)
-			}
-		}
+	// Commands already written finish (bounded by cfg.Timeout) when ctx
+	// ends: the contract's clean stop on SIGINT/SIGTERM.
+	stats := make([]sendStats, len(conns))
+	var wg sync.WaitGroup
+	for i, c := range conns {
 		wg.Add(1)
-		sent.Add(1)
 		go func() {
 			defer wg.Done()
-			code := l.do(cmdCtx, i)
-			rec.record(due, time.Now(), code)
-			<-sem
+			stats[i] = c.send(ctx, run, sendPlan{first: i, step: len(conns), total: total, start: start, wStart: wStart, rate: rate, items: l.items})
 		}()
 	}
 	wg.Wait()
-	rep.Sent = sent.Load()
-	rec.fill(rep)
+	run.inflight.Wait()
+	close(stopSweep)
+	<-sweepDone
+	stopProgress()
+	for _, c := range conns {
+		c.nc.Close()
+		<-c.readDone
+	}
+	l.conns = nil // closed
+
+	lag := newHist()
+	var blocked time.Duration
+	for _, st := range stats {
+		rep.Sent += st.sent
+		lag.Merge(st.lag)
+		blocked += st.blocked
+	}
+	run.rec.fill(rep)
 	rep.SenderLag = latencyOf(lag)
-	rep.Held = rep.ErrorCount == 0 && math.Abs(rep.AchievedRate-rate) <= rate/100
+	rep.SenderLagPercentiles = percentiles(lag)
+	rep.verdict(rate, blocked, cfg.Duration, cfg.MaxInFlight, ctx.Err() != nil)
+}
+
+// verdict sets Held, RunnerBound and Reason of an open-loop report at rate,
+// given the time the senders waited for room in flight (blocked), the
+// measured duration, the in-flight bound and whether the run was stopped
+// early.
+func (rep *Report) verdict(rate float64, blocked, duration time.Duration, maxInFlight int, stopped bool) {
+	rep.RunnerBound = rep.Latency.P50 > 0 && rep.SenderLag.P99 > rep.Latency.P50/10
+	rep.Held = rep.ErrorCount == 0 && rep.WrongCount == 0 && math.Abs(rep.AchievedRate-rate) <= rate/100
+	rep.Reason = ""
 	if rep.Held {
 		return
 	}
 	var why []string
-	if rep.ErrorCount > 0 {
-		why = append(why, fmt.Sprintf("%d errors", rep.ErrorCount))
+	if rep.WrongCount > 0 {
+		why = append(why, fmt.Sprintf("%d wrong answers (%s)", rep.WrongCount, byCode(rep.Wrong)))
 	}
-	switch short := rep.AchievedRate < rate*0.99; {
+	if rep.ErrorCount > 0 {
+		why = append(why, fmt.Sprintf("%d errors (%s)", rep.ErrorCount, byCode(rep.Errors)))
+	}
+	// Slowness is judged on the answers, right or wrong: a run of wrong
+	// answers on time is not a saturated target.
+	switch short := rep.AnsweredRate < rate*0.99; {
 	case !short:
-	case ctx.Err() != nil:
+		if len(why) == 0 {
+			why = append(why, fmt.Sprintf("achieved %.1f/s of %.0f/s", rep.AchievedRate, rate))
+		}
+	case stopped:
 		why = append(why, "stopped before the end")
-	case blocked > cfg.Duration/100:
-		why = append(why, fmt.Sprintf("target saturated: %d commands in flight, the sender waited %s for answers", cfg.MaxInFlight, blocked.Round(time.Millisecond)))
+	case blocked > duration/100:
+		why = append(why, fmt.Sprintf("target saturated: the sender waited %s for room in flight (bound %d) or for the target to read", blocked.Round(time.Millisecond), maxInFlight))
 	case rep.SenderLag.P99 > math.Max(5, 2000/rate):
 		why = append(why, fmt.Sprintf("client saturated: the sender ran %.1f ms behind schedule (p99)", rep.SenderLag.P99))
+	case rep.AnsweredRate == 0:
+		why = append(why, "no command was answered")
 	default:
-		why = append(why, fmt.Sprintf("target saturated: answers did not keep up (achieved %.1f/s of %.0f/s, p99 %.1f ms)", rep.AchievedRate, rate, rep.Latency.P99))
+		why = append(why, fmt.Sprintf("target saturated: answers did not keep up (answered %.1f/s of %.0f/s, p99 %.1f ms)", rep.AnsweredRate, rate, rep.Latency.P99))
 	}
 	rep.Reason = joinWhy(why)
+}
+
+// byCode lists counts as "code:count ..." in code order.
+func byCode(m map[string]int64) string {
+	codes := make([]string, 0, len(m))
+	for c := range m {
+		codes = append(codes, c)
+	}
+	sort.Strings(codes)
+	parts := make([]string, len(codes))
+	for i, c := range codes {
+		parts[i] = fmt.Sprintf("%s:%d", c, m[c])
+	}
+	return strings.Join(parts, " ")
 }
 
 func joinWhy(why []string) string {
@@ -491,6 +594,9 @@ func (l *load) progress(start, end time.Time) (stop func()) {
 // schedule.
 func (l *load) runMax(ctx context.Context, rep *Report) {
 	cfg := l.cfg
+	for _, c := range l.conns {
+		l.clients = append(l.clients, hostcmd.NewClient(c, cfg.HeaderLen))
+	}
 	var bestRec *recorder
 	best, bestC, flat := 0.0, 0, 0
 	first := 1
@@ -506,7 +612,7 @@ func (l *load) runMax(ctx context.Context, rep *Report) {
 		start := time.Now()
 		wStart := start.Add(cfg.Warmup)
 		wEnd := wStart.Add(cfg.Duration)
-		rec := newRecorder(wStart, wEnd)
+		rec := newRecorder(wStart, wEnd, false)
 		if cfg.Progress != nil {
 			cfg.Progress(float64(stepNo) / float64(steps))
 		}
@@ -522,8 +628,8 @@ func (l *load) runMax(ctx context.Context, rep *Report) {
 					if !t.Before(wEnd) {
 						return
 					}
-					code := l.do(context.WithoutCancel(ctx), int(next.Add(1)))
-					rec.record(t, time.Now(), code)
+					o, code := l.do(context.WithoutCancel(ctx), int(next.Add(1)))
+					rec.record(t, t, time.Now(), o, code)
 				}
 			}()
 		}
@@ -533,7 +639,7 @@ func (l *load) runMax(ctx context.Context, rep *Report) {
 		rep.Sent += int64(next.Load())
 		errRate := 0.0
 		if r.Completed > 0 {
-			errRate = float64(r.ErrorCount) / float64(r.Completed)
+			errRate = float64(r.ErrorCount+r.WrongCount) / float64(r.Completed)
 		}
 		rep.Steps = append(rep.Steps, Step{Concurrency: c, AchievedRate: r.AchievedRate, ErrorRate: errRate, P99: r.Latency.P99})
 		if errRate > 0.001 {
@@ -564,6 +670,6 @@ func (l *load) runMax(ctx context.Context, rep *Report) {
 	}
 	bestRec.fill(rep)
 	rep.TargetRate = rep.AchievedRate
-	rep.Held = rep.ErrorCount == 0 || float64(rep.ErrorCount) <= float64(rep.Completed)/1000
+	rep.Held = float64(rep.ErrorCount+rep.WrongCount) <= float64(rep.Completed)/1000
 	sort.SliceStable(rep.Steps, func(i, j int) bool { return rep.Steps[i].Concurrency < rep.Steps[j].Concurrency })
 }

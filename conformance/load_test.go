@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"net"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -80,16 +81,22 @@ func TestRunLoadOpenLoopReport(t *testing.T) {
 	if err := json.Unmarshal(b, &m); err != nil {
 		t.Fatal(err)
 	}
-	for _, k := range []string{"achievedRate", "errors", "latency", "targetRate", "durationSeconds", "held", "timeline", "percentiles"} {
+	for _, k := range []string{"achievedRate", "answeredRate", "errors", "errorCount", "wrong", "wrongCount", "latency", "latencyFromWrite", "senderLag",
+		"runnerBound", "targetRate", "durationSeconds", "held", "timeline", "percentiles", "percentilesFromWrite", "senderLagPercentiles"} {
 		if _, ok := m[k]; !ok {
 			t.Errorf("JSON report has no %q", k)
 		}
 	}
-	lat, _ := m["latency"].(map[string]any)
-	for _, k := range []string{"p50", "p90", "p99", "p999", "max"} {
-		if _, ok := lat[k].(float64); !ok {
-			t.Errorf("JSON report latency has no number %q", k)
+	for _, l := range []string{"latency", "latencyFromWrite", "senderLag"} {
+		lat, _ := m[l].(map[string]any)
+		for _, k := range []string{"p50", "p90", "p99", "p999", "max"} {
+			if _, ok := lat[k].(float64); !ok {
+				t.Errorf("JSON report %s has no number %q", l, k)
+			}
 		}
+	}
+	if _, ok := m["runnerBound"].(bool); !ok {
+		t.Error("JSON report runnerBound is not a boolean")
 	}
 
 	var h bytes.Buffer
@@ -97,6 +104,35 @@ func TestRunLoadOpenLoopReport(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkHTML(t, h.String())
+	// Both latencies plotted over time and by percentile, with the lag.
+	for _, want := range []string{"p50 from the write", "p99 from the write", "p50 from the scheduled time", "latency from the write", "latency from the scheduled time", "sender lag", "stroke-dasharray"} {
+		if !strings.Contains(h.String(), want) {
+			t.Errorf("HTML report has no %q", want)
+		}
+	}
+	if n := strings.Count(h.String(), "<polyline"); n != 8 {
+		t.Errorf("HTML report has %d plotted lines, want 5 over time and 3 by percentile", n)
+	}
+	if strings.Contains(h.String(), `id="runner-bound"`) != rep.RunnerBound {
+		t.Errorf("HTML report's runner-bound notice does not follow runnerBound %v", rep.RunnerBound)
+	}
+}
+
+// The HTML report says when a run is runner-bound and lists wrong answers
+// apart from errors.
+func TestWriteHTMLRunnerBoundAndWrong(t *testing.T) {
+	rep := &Report{Profile: "1000", TargetRate: 1000, Latency: Latency{P50: 0.5}, SenderLag: Latency{P99: 0.2}, RunnerBound: true,
+		Wrong: map[string]int64{"41": 7}, WrongCount: 7, Errors: map[string]int64{"timeout": 2}, ErrorCount: 2, Reason: "7 wrong answers (41:7); 2 errors (timeout:2)"}
+	var h bytes.Buffer
+	if err := WriteHTML(&h, rep); err != nil {
+		t.Fatal(err)
+	}
+	s := h.String()
+	for _, want := range []string{`id="runner-bound"`, "Runner-bound", "Wrong answers by code", "<td>41</td><td>7</td>", "Errors (no answer)", "<td>timeout</td><td>2</td>"} {
+		if !strings.Contains(s, want) {
+			t.Errorf("HTML report has no %q", want)
+		}
+	}
 }
 
 func checkHTML(t *testing.T, s string) {
@@ -119,6 +155,9 @@ func checkHTML(t *testing.T, s string) {
 	}
 }
 
+// An answer with another error code is a wrong answer, counted by its code
+// apart from errors (no answer) and from slowness: a target that answers
+// every command on time, wrongly, is not saturated (issue 15).
 func TestRunLoadCountsWrongAnswersByCode(t *testing.T) {
 	srv, _ := startSim(t, simulator.Config{})
 	srv.SetForcedError(hostcmd.InternalError)
@@ -126,8 +165,280 @@ func TestRunLoadCountsWrongAnswersByCode(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rep.Held || rep.Errors["41"] != 50 || rep.ErrorCount != 50 || !strings.Contains(rep.Reason, "50 errors") {
-		t.Errorf("have held %v errors %v reason %q; want not held, 50 errors of code 41", rep.Held, rep.Errors, rep.Reason)
+	if rep.Held || rep.Wrong["41"] != 50 || rep.WrongCount != 50 || rep.ErrorCount != 0 || len(rep.Errors) != 0 {
+		t.Errorf("have held %v wrong %v errors %v; want not held, 50 wrong answers of code 41, no errors", rep.Held, rep.Wrong, rep.Errors)
+	}
+	if !strings.Contains(rep.Reason, "50 wrong answers (41:50)") || strings.Contains(rep.Reason, "saturated") {
+		t.Errorf("reason %q; want the wrong answers named and no saturation", rep.Reason)
+	}
+	if rep.AchievedRate != 0 || rep.AnsweredRate < 99 {
+		t.Errorf("have achieved %.1f/s answered %.1f/s; want 0 correct, all 100/s answered", rep.AchievedRate, rep.AnsweredRate)
+	}
+}
+
+// frameServer accepts connections and runs serve on each, with a reader of
+// frames and the simulator's command engine: a target whose behaviour a
+// test writes.
+func frameServer(t *testing.T, headerLen int, serve func(c net.Conn, r *hostcmd.Reader, hsm *simulator.HSM)) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	hsm := simulator.NewHSM(nil)
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var open []net.Conn
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			open = append(open, c)
+			mu.Unlock()
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				defer c.Close()
+				serve(c, hostcmd.NewReader(c, headerLen), hsm)
+			}()
+		}
+	}()
+	t.Cleanup(func() {
+		ln.Close()
+		mu.Lock()
+		for _, c := range open {
+			c.Close()
+		}
+		mu.Unlock()
+		wg.Wait()
+	})
+	return ln.Addr().String()
+}
+
+// answer writes the engine's answer to f on c.
+func answer(c net.Conn, hsm *simulator.HSM, f hostcmd.Frame, change func([]byte) []byte) error {
+	body := hsm.Execute(nil, f.Body())
+	if change != nil {
+		body = change(body)
+	}
+	_, err := c.Write(hostcmd.AppendFrame(nil, f.Header(), body))
+	return err
+}
+
+// An answer with the expected code and a wrong value is a wrong answer
+// named "mismatch".
+func TestRunLoadCountsWrongValues(t *testing.T) {
+	addr := frameServer(t, 4, func(c net.Conn, r *hostcmd.Reader, hsm *simulator.HSM) {
+		for {
+			f, err := r.ReadFrame()
+			if err != nil || answer(c, hsm, f, func(b []byte) []byte { b[len(b)-1] ^= 1; return b }) != nil {
+				return
+			}
+		}
+	})
+	rep, err := RunLoad(context.Background(), LoadConfig{Target: addr, HeaderLen: 4, Rate: 100, Duration: 300 * time.Millisecond, Warmup: -1, Conns: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Held || rep.Wrong["mismatch"] != 30 || rep.ErrorCount != 0 || strings.Contains(rep.Reason, "saturated") {
+		t.Errorf("have held %v wrong %v errors %v reason %q; want 30 mismatches, no errors, no saturation", rep.Held, rep.Wrong, rep.Errors, rep.Reason)
+	}
+}
+
+// A command left unanswered is an error "timeout", found without a timer
+// per command; the answers around it still match their commands by header.
+func TestRunLoadTimesOutUnansweredCommands(t *testing.T) {
+	addr := frameServer(t, 4, func(c net.Conn, r *hostcmd.Reader, hsm *simulator.HSM) {
+		for n := 1; ; n++ {
+			f, err := r.ReadFrame()
+			if err != nil {
+				return
+			}
+			if n%10 == 0 {
+				continue // swallowed
+			}
+			if answer(c, hsm, f, nil) != nil {
+				return
+			}
+		}
+	})
+	rep, err := RunLoad(context.Background(), LoadConfig{Target: addr, HeaderLen: 4, Rate: 100, Duration: 500 * time.Millisecond, Warmup: -1, Conns: 1, Timeout: 200 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Errors["timeout"] != 5 || rep.ErrorCount != 5 || rep.WrongCount != 0 || rep.Completed != 50 || rep.Held {
+		t.Errorf("have errors %v wrong %v completed %d held %v; want 5 timeouts of 50, nothing wrong", rep.Errors, rep.Wrong, rep.Completed, rep.Held)
+	}
+	if !strings.Contains(rep.Reason, "5 errors (timeout:5)") {
+		t.Errorf("reason %q", rep.Reason)
+	}
+}
+
+// A target that answers pipelined commands out of order (here each pair
+// reversed) gets every answer matched to its command by header.
+func TestRunLoadMatchesAnswersOutOfOrder(t *testing.T) {
+	addr := frameServer(t, 4, func(c net.Conn, r *hostcmd.Reader, hsm *simulator.HSM) {
+		for {
+			f1, err := r.ReadFrame()
+			if err != nil {
+				return
+			}
+			b1 := hsm.Execute(nil, f1.Body())
+			h1 := append([]byte(nil), f1.Header()...)
+			f2, err := r.ReadFrame()
+			if err != nil || answer(c, hsm, f2, nil) != nil {
+				return
+			}
+			if _, err := c.Write(hostcmd.AppendFrame(nil, h1, b1)); err != nil {
+				return
+			}
+		}
+	})
+	rep, err := RunLoad(context.Background(), LoadConfig{Target: addr, HeaderLen: 4, Rate: 200, Duration: 500 * time.Millisecond, Warmup: -1, Conns: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.WrongCount != 0 || rep.ErrorCount != 0 || rep.Completed != 100 {
+		t.Errorf("have wrong %v errors %v completed %d; want 100 correct", rep.Wrong, rep.Errors, rep.Completed)
+	}
+}
+
+// Without a header, answers are matched in order.
+func TestRunLoadWithoutHeader(t *testing.T) {
+	addr := frameServer(t, 0, func(c net.Conn, r *hostcmd.Reader, hsm *simulator.HSM) {
+		for {
+			f, err := r.ReadFrame()
+			if err != nil || answer(c, hsm, f, nil) != nil {
+				return
+			}
+		}
+	})
+	rep, err := RunLoad(context.Background(), LoadConfig{Target: addr, HeaderLen: 0, Rate: 200, Duration: 300 * time.Millisecond, Warmup: -1, Conns: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.WrongCount != 0 || rep.ErrorCount != 0 || rep.Completed != 60 {
+		t.Errorf("have wrong %v errors %v completed %d; want 60 correct", rep.Wrong, rep.Errors, rep.Completed)
+	}
+}
+
+// A connection the target closes fails the commands waiting on it and every
+// later one due on it as "transport" errors.
+func TestRunLoadLostConnection(t *testing.T) {
+	addr := frameServer(t, 4, func(c net.Conn, r *hostcmd.Reader, hsm *simulator.HSM) {
+		for range 20 {
+			f, err := r.ReadFrame()
+			if err != nil || answer(c, hsm, f, nil) != nil {
+				return
+			}
+		}
+	})
+	rep, err := RunLoad(context.Background(), LoadConfig{Target: addr, HeaderLen: 4, Rate: 100, Duration: 500 * time.Millisecond, Warmup: -1, Conns: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Completed != 50 || rep.Errors["transport"] != 30 || rep.WrongCount != 0 || rep.Held {
+		t.Errorf("have completed %d errors %v wrong %v held %v; want 20 answered and 30 transport errors", rep.Completed, rep.Errors, rep.Wrong, rep.Held)
+	}
+}
+
+// Against a target with 3 ms of service time, the latency from the write
+// includes it, and at every percentile the latency from the scheduled time
+// is at least the latency from the write (each command is written at or
+// after its due time).
+func TestRunLoadLatencyFromWrite(t *testing.T) {
+	srv, _ := startSim(t, simulator.Config{Latency: 3 * time.Millisecond})
+	rep, err := RunLoad(context.Background(), LoadConfig{Target: srv.Addr(), HeaderLen: 4, Rate: 200, Duration: 500 * time.Millisecond, Warmup: 100 * time.Millisecond, Conns: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := rep.LatencyFromWrite
+	if w == nil {
+		t.Fatal("no latency from the write in an open-loop report")
+	}
+	if w.P50 < 3 || rep.Latency.P50 < w.P50 || rep.Latency.P99 < w.P99 || rep.Latency.Max < w.Max {
+		t.Errorf("have from schedule %+v, from write %+v", rep.Latency, *w)
+	}
+	if len(rep.PercentilesFromWrite) != len(rep.Percentiles) || len(rep.SenderLagPercentiles) == 0 {
+		t.Errorf("have %d/%d/%d percentile points", len(rep.Percentiles), len(rep.PercentilesFromWrite), len(rep.SenderLagPercentiles))
+	}
+	for _, s := range rep.Timeline {
+		if s.Count > 0 && (s.WriteP50 < 3 || s.WriteP50 > s.P50) {
+			t.Errorf("second %d: p50 %.3f from schedule, %.3f from write", s.T, s.P50, s.WriteP50)
+		}
+	}
+}
+
+// The verdicts of open-loop reports, on made-up figures.
+func TestReportVerdict(t *testing.T) {
+	good := func(mod func(r *Report)) *Report {
+		r := &Report{AchievedRate: 1000, AnsweredRate: 1000, Latency: Latency{P50: 0.5, P99: 1}, SenderLag: Latency{P99: 0.02},
+			Wrong: map[string]int64{}, Errors: map[string]int64{}}
+		if mod != nil {
+			mod(r)
+		}
+		return r
+	}
+	for _, tc := range []struct {
+		name    string
+		rep     *Report
+		blocked time.Duration
+		stopped bool
+		held    bool
+		bound   bool
+		reason  string // substring; "" for none
+		not     string // must not appear
+	}{
+		{"held", good(nil), 0, false, true, false, "", ""},
+		{"runner-bound but held", good(func(r *Report) { r.SenderLag.P99 = 0.051 }), 0, false, true, true, "", ""},
+		{"lag at exactly 10% of p50", good(func(r *Report) { r.SenderLag.P99 = 0.05 }), 0, false, true, false, "", ""},
+		{"all wrong, on time", good(func(r *Report) { r.AchievedRate, r.WrongCount, r.Wrong["41"] = 0, 30000, 30000 }), 0, false, false, false, "30000 wrong answers (41:30000)", "saturated"},
+		{"timeouts", good(func(r *Report) {
+			r.AchievedRate, r.AnsweredRate, r.ErrorCount, r.Errors["timeout"] = 900, 900, 3000, 3000
+		}), 0, false, false, false, "3000 errors (timeout:3000)", ""},
+		{"no answer at all", good(func(r *Report) { r.AchievedRate, r.AnsweredRate, r.ErrorCount, r.Errors["timeout"] = 0, 0, 10, 10 }), 0, false, false, false, "no command was answered", "saturated"},
+		{"slow", good(func(r *Report) { r.AchievedRate, r.AnsweredRate = 900, 900 }), 0, false, false, false, "target saturated: answers did not keep up", ""},
+		{"in-flight bound", good(func(r *Report) { r.AchievedRate, r.AnsweredRate = 900, 900 }), time.Second, false, false, false, "the sender waited 1s for room in flight", ""},
+		{"runner far behind", good(func(r *Report) { r.AchievedRate, r.AnsweredRate, r.SenderLag.P99 = 900, 900, 40 }), 0, false, false, true, "client saturated", ""},
+		{"stopped", good(func(r *Report) { r.AchievedRate, r.AnsweredRate = 10, 10 }), 0, true, false, false, "stopped before the end", "saturated"},
+	} {
+		tc.rep.verdict(1000, tc.blocked, 30*time.Second, 65536, tc.stopped)
+		if tc.rep.Held != tc.held || tc.rep.RunnerBound != tc.bound {
+			t.Errorf("%s: have held %v runner-bound %v, want %v %v", tc.name, tc.rep.Held, tc.rep.RunnerBound, tc.held, tc.bound)
+		}
+		if (tc.reason == "") != (tc.rep.Reason == "") || !strings.Contains(tc.rep.Reason, tc.reason) || (tc.not != "" && strings.Contains(tc.rep.Reason, tc.not)) {
+			t.Errorf("%s: reason %q, want %q and not %q", tc.name, tc.rep.Reason, tc.reason, tc.not)
+		}
+		if note := tc.rep.RunnerBoundNote(); (note != "") != tc.bound {
+			t.Errorf("%s: runner-bound note %q", tc.name, note)
+		}
+	}
+}
+
+// The pacer never returns before a due time, and returns false once its
+// context has ended.
+func TestPacerNeverEarly(t *testing.T) {
+	p := newPacer(50 * time.Microsecond)
+	defer p.close()
+	start := time.Now()
+	for i := range 50 {
+		due := start.Add(time.Duration(i) * 700 * time.Microsecond)
+		if !p.wait(context.Background(), due) {
+			t.Fatal("wait returned false with a live context")
+		}
+		if now := time.Now(); now.Before(due) {
+			t.Errorf("wait returned %v before its due time", due.Sub(now))
+		}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if p.wait(ctx, time.Now().Add(time.Hour)) {
+		t.Error("wait returned true with an ended context")
 	}
 }
 
@@ -282,4 +593,31 @@ func TestRunLoadStopsCleanlyOnCancel(t *testing.T) {
 	if rep.Held || !strings.Contains(rep.Reason, "stopped before the end") || rep.ErrorCount != 0 {
 		t.Errorf("have held %v reason %q errors %v; want not held, stopped early, no errors", rep.Held, rep.Reason, rep.Errors)
 	}
+}
+
+// Any header decodes without a panic, and every id the runner writes
+// decodes back to itself.
+func FuzzHeaderID(f *testing.F) {
+	for _, s := range []string{"0000", "000z", "zzzz", "00A0", "-1..", "", "0", "zzzzzzzzzzzzzzzz"} {
+		f.Add([]byte(s), uint64(len(s)*7919))
+	}
+	f.Fuzz(func(t *testing.T, h []byte, id uint64) {
+		if len(h) > hostcmd.MaxHeaderLen {
+			h = h[:hostcmd.MaxHeaderLen]
+		}
+		c := newOpenConn(nil, len(h), 1)
+		if got, ok := c.headerID(h); ok {
+			back := make([]byte, len(h))
+			header(back, got)
+			if string(back) != string(h) {
+				t.Errorf("header %q decodes to %d, which encodes as %q", h, got, back)
+			}
+		}
+		id %= c.space
+		buf := make([]byte, len(h))
+		header(buf, id)
+		if got, ok := c.headerID(buf); !ok || got != id {
+			t.Errorf("id %d encodes as %q, decodes to %d, %v", id, buf, got, ok)
+		}
+	})
 }

@@ -19,11 +19,15 @@ func TestLoadHeldAgainstSimulatorWritesReports(t *testing.T) {
 	code := run(context.Background(), []string{"load", "--target", srv.Addr(), "--profile", "60", "--duration", "1s", "--warmup", "200ms",
 		"--conns", "2", "--json", jsonFile, "--html", htmlFile}, &out, &errb)
 	var rep struct {
-		AchievedRate float64
-		Errors       map[string]int64
-		Latency      struct{ P50, P90, P99, P999, Max float64 }
-		Held         bool
-		Reason       string
+		AchievedRate     float64
+		Errors           map[string]int64
+		Wrong            map[string]int64
+		Latency          struct{ P50, P90, P99, P999, Max float64 }
+		LatencyFromWrite *struct{ P50, P90, P99, P999, Max float64 }
+		SenderLag        struct{ P50, P99 float64 }
+		RunnerBound      *bool
+		Held             bool
+		Reason           string
 	}
 	if err := json.Unmarshal(mustRead(t, jsonFile), &rep); err != nil {
 		t.Fatalf("JSON report: %v", err)
@@ -32,15 +36,25 @@ func TestLoadHeldAgainstSimulatorWritesReports(t *testing.T) {
 	if want := map[bool]int{true: exitOK, false: exitFailed}[rep.Held]; code != want {
 		t.Errorf("have exit %d with held=%v (reason %q); want %d", code, rep.Held, rep.Reason, want)
 	}
-	if len(rep.Errors) != 0 || rep.AchievedRate <= 0 || rep.Latency.Max < rep.Latency.P50 {
+	if len(rep.Errors) != 0 || len(rep.Wrong) != 0 || rep.AchievedRate <= 0 || rep.Latency.Max < rep.Latency.P50 {
 		t.Errorf("report: %+v", rep)
 	}
-	if !strings.Contains(out.String(), "latency ms: p50 ") || !strings.Contains(out.String(), "achieved ") {
-		t.Errorf("summary: %q", out.String())
+	if rep.LatencyFromWrite == nil || rep.LatencyFromWrite.P50 > rep.Latency.P50 || rep.RunnerBound == nil {
+		t.Errorf("report: latency from the write %+v, runnerBound %v", rep.LatencyFromWrite, rep.RunnerBound)
+	}
+	for _, want := range []string{"latency ms: p50 ", "from write: p50 ", "sender lag: p50 ", "achieved ", "0 wrong answers, 0 errors"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("summary has no %q: %q", want, out.String())
+		}
+	}
+	// The verdict line (the last) names a runner-bound run.
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	if v := lines[len(lines)-1]; strings.Contains(v, "runner-bound") != *rep.RunnerBound {
+		t.Errorf("verdict line %q with runnerBound %v", v, *rep.RunnerBound)
 	}
 	html := string(mustRead(t, htmlFile))
-	if strings.Count(html, "<svg ") != 2 || strings.Contains(html, "http") {
-		t.Errorf("HTML report: want two inline SVG plots and no external URL")
+	if strings.Count(html, "<svg ") != 2 || strings.Contains(html, "http") || !strings.Contains(html, "from the write") {
+		t.Errorf("HTML report: want two inline SVG plots with the latency from the write and no external URL")
 	}
 	if errb.Len() != 0 {
 		t.Errorf("stderr is not a terminal, want no progress bar; have %q", errb.String())
@@ -52,8 +66,8 @@ func TestLoadNotHeldExits1(t *testing.T) {
 	srv.SetForcedError(hostcmd.InternalError)
 	var out, errb bytes.Buffer
 	code := run(context.Background(), []string{"load", "--target", srv.Addr(), "--profile", "100", "--duration", "500ms", "--warmup", "-1s", "--conns", "1"}, &out, &errb)
-	if code != exitFailed || !strings.Contains(out.String(), "NOT HELD") || !strings.Contains(out.String(), "41:50") {
-		t.Errorf("have exit %d, stdout %q; want %d, NOT HELD with 50 errors of code 41", code, out.String(), exitFailed)
+	if code != exitFailed || !strings.Contains(out.String(), "NOT HELD: 50 wrong answers (41:50)") || strings.Contains(out.String(), "saturated") {
+		t.Errorf("have exit %d, stdout %q; want %d, NOT HELD with 50 wrong answers of code 41 and no saturation", code, out.String(), exitFailed)
 	}
 }
 
