@@ -97,6 +97,10 @@ func (s *server) pinTranslateDUKPT(rc *reqCtx, req *pinTranslateRequest) (int, a
 		typeName: req.IncomingKeyType, allowed: []string{"BDK"}}, ref); e != nil {
 		return 0, nil, e
 	}
+	if len(p.bdk.cryptogram) == 16 {
+		// A single-length key registered as a BDK: DUKPT needs 32H.
+		return 0, nil, badField("incomingKey", "the registered BDK is single length; DUKPT needs a double-length BDK")
+	}
 	if p.zpk, e = s.resolveKey(rc, keySpec{field: "outgoingKey", allowed: []string{"ZPK"}}, req.OutgoingKey.Reveal()); e != nil {
 		return 0, nil, e
 	}

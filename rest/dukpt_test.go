@@ -77,6 +77,7 @@ func TestPINTranslateFromDUKPT(t *testing.T) {
 func TestPINTranslateDUKPTBadInput(t *testing.T) {
 	e := newEnv(t)
 	e.mustStatus(http.StatusCreated, "/v1/keys", map[string]any{"alias": "zpk-1", "keyType": "ZPK", "cryptogram": restZPK})
+	e.mustStatus(http.StatusCreated, "/v1/keys", map[string]any{"alias": "bdk-short", "keyType": "BDK", "cryptogram": wrap(t, "BDK", testClear[:16])})
 	tdes := dukptBody(restBDK, restZPK, "FFFF9876543210E00001", "1B9C1845EB993A7A", "4012345678909")
 	aes := dukptBody(restAESBDK, restZPK2, "123456789012345600000001", "A912150391AB65A67E52883D81CE2D15", "4111111111111111")
 	for _, tc := range []struct {
@@ -97,6 +98,7 @@ func TestPINTranslateDUKPTBadInput(t *testing.T) {
 		{"TDES block of 32H", "pinBlock", CodeInvalidField, with(tdes, "pinBlock", "A912150391AB65A67E52883D81CE2D15")},
 		{"single-length BDK", "incomingKey", CodeInvalidField, with(tdes, "incomingKey", "0123456789ABCDEF")},
 		{"alias of a ZPK as BDK", "incomingKey", CodeKeyTypeMismatch, with(tdes, "incomingKey", "alias/zpk-1")},
+		{"alias of a single-length BDK", "incomingKey", CodeInvalidField, with(tdes, "incomingKey", "alias/bdk-short")},
 		{"bad outgoing format", "outgoingFormat", CodeInvalidField, with(tdes, "outgoingFormat", "ISO4")},
 		{"short PAN", "pan", CodeInvalidField, with(tdes, "pan", "401234567890")},
 	} {
