@@ -82,7 +82,7 @@ type vectorFile struct {
 // is simulator specific (response null) are left to the generated round trips.
 func vectorCases() ([]Case, error) {
 	var out []Case
-	for _, name := range []string{"testdata/hostcmd.json", "testdata/payshield7.json"} {
+	for _, name := range []string{"testdata/hostcmd.json", "testdata/payshield7.json", "testdata/dukpt.json"} {
 		b, err := testdata.ReadFile(name)
 		if err != nil {
 			return nil, fmt.Errorf("conformance: %w", err)
@@ -255,6 +255,7 @@ func (g *gen) cases() ([]Case, error) {
 	g.cardCmds()
 	g.emvCmds()
 	g.macCmds()
+	g.dukpt()
 	if g.err != nil {
 		return nil, fmt.Errorf("conformance: generating cases: %w", g.err)
 	}

@@ -123,6 +123,17 @@ var loadMakers = map[string]func(g *gen) loadItem{
 		return item(&hostcmd.KQ{Mode: '1', Scheme: '0', MKAC: t.mk.field, PANPSN: t.y[:], ATC: t.atc, UN: t.un, Data: t.data, ARQC: t.arqc[:], ARC: [2]byte{'0', '0'}},
 			&hostcmd.KR{ARPC: t.arpc[:]})
 	},
+	// G0: TDES DUKPT to ZPK, each request from its own BDK and a terminal
+	// KSN advanced a random number of transactions (dukptcases.go), so a
+	// run's requests carry distinct KSNs.
+	"G0": func(g *gen) loadItem {
+		bdk, zpk := g.key(keys.BDK, keys.SchemeU), g.key(keys.ZPK, keys.SchemeU)
+		pan, acct, p, _ := g.card(4)
+		ksn, block := g.dukptBlock(bdk, "A05", p, pan)
+		return item(&hostcmd.G0{BDK: bdk.field, ZPK: zpk.field, KSNDescriptor: "A05", KSN: ksn.String(), PINBlock: block,
+			SourceFormat: "01", DestinationFormat: "01", Account: redact.String(acct)},
+			&hostcmd.G1{PINLen: 4, PINBlock: redact.String(g.block(zpk, pin.ISO0, p, acct)), DestinationFormat: "01"})
+	},
 	"B2": func(g *gen) loadItem {
 		d := []byte("load " + g.digits(11))
 		return item(&hostcmd.B2{Data: d}, &hostcmd.B3{Data: d})

@@ -193,6 +193,7 @@ func statusOnly[T any, R interface {
 }
 
 var pinErrors = []Code{SourceKeyParity, DestKeyParity, InvalidLMKPIN, InvalidInput, InvalidPINBlock, InvalidAccount, InvalidPINFormat, InvalidPINLength}
+var dukptErrors = []Code{SourceKeyParity, DestKeyParity, InvalidPINBlock, InvalidPINFormat, InvalidPINLength, IncompatibleKeyLength}
 var verifyErrors = []Code{VerifyFailed, SourceKeyParity, DestKeyParity, InvalidPINBlock, InvalidAccount, InvalidPINFormat, InvalidPINLength, IncompatibleKeyLength}
 
 // commandTable is never modified: Lookup hands out pointers into it that
@@ -293,6 +294,16 @@ var commandTable = [...]CommandSpec{
 		parseRequest: request(parseM8), parseResponse: statusOnly[M9], RetrySafe: true,
 		RequestFields: []FieldSpec{fMACMode, fInputFmt, fMACSize, fMACAlg, fPadding, fMACKeyType, fMACKey, fMsgLen, fMsg, fMAC},
 		Errors:        []Code{VerifyFailed, SourceKeyParity, DataLengthError}},
+	{Code: "CI", Response: "CJ", Name: "translate a PIN from TDES DUKPT to ZPK",
+		parseRequest: request(parseCI), parseResponse: noHint(parseCJ), RetrySafe: true,
+		RequestFields:  []FieldSpec{fBDK, fZPK, fKSNDesc, fKSN, fDUKPTBlock, fDstFormat, fDUKPTAccount},
+		ResponseFields: []FieldSpec{fPINLen, fPINBlock, fDstFormat},
+		Errors:         dukptErrors},
+	{Code: "G0", Response: "G1", Name: "translate a PIN from DUKPT (TDES or AES) to ZPK",
+		parseRequest: request(parseG0), parseResponse: noHint(parseG1), RetrySafe: true,
+		RequestFields:  []FieldSpec{fBDK, fZPK, fKSNDesc, fKSN, fDUKPTBlock, fDUKPTSrcFmt, fDstFormat, fDUKPTAccount, fDUKPTPAN, fDUKPTDelim},
+		ResponseFields: []FieldSpec{fPINLen, fPINBlock, fDstFormat},
+		Errors:         dukptErrors},
 }
 
 // commandIdx maps a command code (first byte << 8 | second) to its

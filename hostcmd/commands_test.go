@@ -62,6 +62,11 @@ var (
 	kqParts = []string{"KQ", "1", "0", mkacU, binPAN, binATC, binUN, "05", "\x19;%0\x00", ";", binAC, "\x30\x30"}
 	kwParts = []string{"KW", "3", "3", mkacU, "19", "\x12\x34\x56\x78\x90\x12\x34\x56\x78\x01", ";", binATC, "03", "\x19\x19;", ";", binAC, "\x01\x02\x03\x04", "3", ";%\x19"}
 	m6Parts = []string{"M6", "0", "1", "0", "3", "2", "003", takU, "0004", "0A1B2C3D"}
+	// DUKPT: the contract's CI vector and its AES form of G0 (hostcmd-dukpt.md §5).
+	bdkU    = "U8E3D3E2FD5919657F05A1AA90D32A014"
+	ciParts = []string{"CI", bdkU, "U9D961F6AF1D24B38AB37B320022FF57D", "605", "FFFF9876543210E00001", "1B9C1845EB993A7A", "01", "401234567890"}
+	g0Parts = []string{"G0", bdkU, zpkU, "605", "FFFF9876543210E00008", "50E55547A5027551", "01", "01", "401234567890"}
+	g0AES   = []string{"G0", "UC0106228334ECB2E12B49BA556660547", zpkU, "018", "123456789012345600000001", "A912150391AB65A67E52883D81CE2D15", "48", "01", "4111111111111111;"}
 	m8Parts = []string{"M8", "0", "0", "1", "1", "1", "008", takU, "0003", "\x19%;", "0123456789ABCDEF"}
 )
 
@@ -92,6 +97,10 @@ var validRequests = []string{
 	"KW43" + mkacU + "01" + "\x1F" + ";" + binATC + "01" + "z" + ";" + binAC + "\x01\x02\x03\x04" + "F" + "0123456789ABCDE" + trl,
 	join(m6Parts...), "M600011003" + takU + "0003" + "%\x19;" + "%00" + trl,
 	with(m6Parts, 7, zpk1), join(m8Parts...), "M801031003" + takU + "0001" + "FF" + "0123ABCD" + trl,
+	join(ciParts...), with(ciParts, 1, pvkP) + "%00", with(ciParts, 2, zpk1), with(ciParts, 3, "A05") + trl,
+	with(ciParts, 3, "014"), with(ciParts, 4, "FFFF9876543210FFF800"), with(ciParts, 6, "47"),
+	join(g0Parts...), with(g0Parts, 7, "34") + "%00" + trl, with(g0Parts, 3, "A05"),
+	join(g0AES...), with(g0AES, 4, "1234567890123456FFFF0000") + trl, with(g0AES, 8, "411111111111;"), with(g0AES, 8, "4111111111111111111;"),
 }
 
 func TestValidRequestsRoundTrip(t *testing.T) {
@@ -374,6 +383,41 @@ func TestRequestErrors(t *testing.T) {
 		{with(m8Parts, 10, "0123456789ABCDE"), InvalidInput, "mac"},
 		{with(m8Parts, 10, "0123456789ABCDEG"), InvalidInput, "mac"},
 		{with(m8Parts, 10, "0123456789ABCDEF0"), InvalidInput, "trailingData"},
+		// CI / G0 (hostcmd-dukpt.md §4): BDK forms.
+		{with(ciParts, 1, "T"+zpkT[1:]), IncompatibleKeyLength, "bdk"},
+		{with(ciParts, 1, "X"+bdkU[1:]), InvalidInput, "bdk"},
+		{with(ciParts, 1, "S"+bdkU[1:]), InvalidInput, "bdk"},
+		{with(ciParts, 1, "U"+bdkU[2:]), InvalidInput, "bdk"}, // one digit short: the ZPK's U is read
+		{"CI" + pvk1, InvalidInput, "bdk"},
+		{with(ciParts, 2, "X"+zpkU[1:]), InvalidKeyScheme, "zpk"},
+		// Descriptor and KSN.
+		{with(ciParts, 3, "615"), InvalidInput, "ksnDescriptor"},
+		{with(ciParts, 3, "018"), InvalidInput, "ksnDescriptor"},
+		{with(ciParts, 3, "B05"), InvalidInput, "ksnDescriptor"},
+		{with(ciParts, 3, "60G"), InvalidInput, "ksnDescriptor"},
+		{with(ciParts, 4, "FFFF9876543210E0000G"), InvalidInput, "ksn"},
+		{with(ciParts, 4, "FFFF9876543210E00000"), InvalidInput, "ksn"},
+		{with(ciParts, 4, "FFFF9876543210E007FF"), InvalidInput, "ksn"},
+		{with(ciParts, 4, "0FFF9876543210E00001"), InvalidInput, "ksn"},
+		{with(ciParts, 4, "FFFF9876543210E0001"), InvalidPINFormat, "destinationFormat"}, // 19H: the fields shift by one
+		{join(ciParts[:4]...) + "FFFF98765432", InvalidInput, "ksn"},
+		{with(g0AES, 4, "123456789012345600000000"), InvalidInput, "ksn"},
+		{with(g0AES, 4, "1234567890123456FFFF0001"), InvalidInput, "ksn"}, // 17 bits
+		// Syntax comes before the KSN's counter: a bad format code wins.
+		{join(ciParts[0], ciParts[1], ciParts[2], ciParts[3], "FFFF9876543210E00000", ciParts[5], "48", ciParts[7]), InvalidPINFormat, "destinationFormat"},
+		// PIN block, formats, account, PAN.
+		{with(ciParts, 5, "1B9C1845EB993A7Z"), InvalidInput, "pinBlock"},
+		{with(ciParts, 6, "48"), InvalidPINFormat, "destinationFormat"},
+		{with(ciParts, 7, "40123456789A"), InvalidInput, "account"},
+		{with(g0Parts, 6, "47"), InvalidPINFormat, "sourceFormat"},
+		{with(g0Parts, 6, "48"), InvalidPINFormat, "sourceFormat"},
+		{with(g0AES, 6, "01"), InvalidPINFormat, "sourceFormat"},
+		{with(g0AES, 7, "48"), InvalidPINFormat, "destinationFormat"},
+		{with(g0AES, 8, "41111111111;"), InvalidInput, "pan"},
+		{with(g0AES, 8, "41111111111111111111;"), InvalidInput, "pan"},
+		{with(g0AES, 8, "4111111111111111"), InvalidInput, "delimiter"},
+		{with(g0AES, 5, "A912150391AB65A6"), InvalidPINFormat, "sourceFormat"}, // 16H where 32H belong
+		{with(g0AES, 1, "T"+zpkT[1:]), IncompatibleKeyLength, "bdk"},
 	}
 	for _, tt := range tests {
 		_, err := ParseRequest([]byte(tt.body))
@@ -468,6 +512,7 @@ func TestLookup(t *testing.T) {
 		"EC": {"ED", true, false, false}, "DA": {"DB", true, false, false}, "EA": {"EB", true, false, false},
 		"CW": {"CX", true, false, false}, "CY": {"CZ", true, false, false}, "KQ": {"KR", true, false, true},
 		"KW": {"KX", true, false, true}, "M6": {"M7", true, false, false}, "M8": {"M9", true, false, false},
+		"CI": {"CJ", true, false, false}, "G0": {"G1", true, false, false},
 	}
 	cmds := Commands()
 	if len(cmds) != len(want) {

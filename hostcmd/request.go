@@ -2,7 +2,7 @@ package hostcmd
 
 // Request is a typed host-command request: one of *NC, *NO, *B2, *A0, *BU,
 // *CA, *CC, *JE, *JG, *BA, *NG, *DC, *EC, *DA, *EA, *CW, *CY, *KQ, *KW, *M6,
-// *M8. AppendBody appends the body from the command code on, fields in wire
+// *M8, *CI, *G0. AppendBody appends the body from the command code on, fields in wire
 // order, then the %nn LMK identifier and trailer if set. AppendBody does not
 // validate; ValidateRequest does.
 type Request interface {

@@ -46,6 +46,18 @@ func (l *LMK) Encrypt(kt KeyType, s Scheme, k ClearKey) ([]byte, error) {
 // Errors: ErrKeyType, ErrScheme, ErrKeyLength when len(ct) does not match
 // s.KeyLen(), ErrParity.
 func (l *LMK) Decrypt(kt KeyType, s Scheme, ct []byte) (ClearKey, error) {
+	return l.decrypt(kt, s, ct, true)
+}
+
+// DecryptAES is Decrypt without the parity check, for an AES key held
+// under the variant LMK, whose bytes carry no parity: an AES-128 DUKPT BDK
+// (ours; docs/spec/hostcmd-dukpt.md §1). Errors: ErrKeyType, ErrScheme,
+// ErrKeyLength.
+func (l *LMK) DecryptAES(kt KeyType, s Scheme, ct []byte) (ClearKey, error) {
+	return l.decrypt(kt, s, ct, false)
+}
+
+func (l *LMK) decrypt(kt KeyType, s Scheme, ct []byte, parity bool) (ClearKey, error) {
 	vc, ok := l.ciphers(kt)
 	if !ok {
 		return ClearKey{}, ErrKeyType
@@ -61,7 +73,7 @@ func (l *LMK) Decrypt(kt KeyType, s Scheme, ct []byte) (ClearKey, error) {
 	b := k.m.b[:n]
 	copy(b, ct)
 	vc.apply(s, b, true)
-	if !CheckParity(b) {
+	if parity && !CheckParity(b) {
 		k.Destroy()
 		return ClearKey{}, keyError("decrypting", kt, s, ErrParity)
 	}

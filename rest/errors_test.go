@@ -131,7 +131,7 @@ func TestBadInputNamesTheField(t *testing.T) {
 		{"/v1/mac/verify", "mac", "0000000000000000", CodeInvalidField}, // length 4 wants 8H
 		{"/v1/keys", "alias", "-zpk", CodeInvalidField},
 		{"/v1/keys", "alias", nil, CodeMissingField},
-		{"/v1/keys", "keyType", "BDK", CodeInvalidField},
+		{"/v1/keys", "keyType", "ZEK", CodeInvalidField},
 		{"/v1/keys", "cryptogram", nil, CodeMissingField},
 		{"/v1/keys", "cryptogram", "X0123456789ABCDEF0123456789ABCDEF", CodeInvalidField},
 		{"/v1/keys", "generate", true, CodeInvalidField}, // with a cryptogram

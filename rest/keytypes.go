@@ -4,7 +4,7 @@ import "github.com/payhsm/payhsm-gw/keys"
 
 // keyTypeNames are the key types of the REST API, in the order rest.md
 // lists them.
-var keyTypeNames = []string{"ZPK", "TPK", "PVK", "CVK", "MK-AC", "TAK", "ZAK", "ZMK"}
+var keyTypeNames = []string{"ZPK", "TPK", "PVK", "CVK", "MK-AC", "TAK", "ZAK", "ZMK", "BDK"}
 
 // keyTypeOf maps a REST key type name to its variant-LMK key type
 // (hostcmd.md §3).
@@ -26,6 +26,8 @@ func keyTypeOf(name string) (keys.KeyType, bool) {
 		return keys.ZAK, true
 	case "ZMK":
 		return keys.ZMK, true
+	case "BDK":
+		return keys.BDK, true
 	}
 	return keys.KeyType{}, false
 }

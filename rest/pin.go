@@ -44,6 +44,7 @@ type pinTranslateRequest struct {
 	OutgoingFormat  string        `json:"outgoingFormat"`
 	PAN             redact.String `json:"pan"`
 	PINBlock        redact.String `json:"pinBlock"`
+	KSN             string        `json:"ksn"` // with incomingKeyType BDK only (dukpt.go)
 }
 
 type pinTranslateResponse struct {
@@ -53,13 +54,20 @@ type pinTranslateResponse struct {
 	OutgoingKCV string `json:"outgoingKcv"`
 }
 
-// pinTranslate is POST /v1/pin/translate: CC (ZPK to ZPK) or CA (TPK to ZPK).
+// pinTranslate is POST /v1/pin/translate: CC (ZPK to ZPK), CA (TPK to
+// ZPK), or from a BDK and KSN CI or G0 (pinTranslateDUKPT).
 func (s *server) pinTranslate(rc *reqCtx, body []byte) (int, any, *apiError) {
 	var req pinTranslateRequest
 	if e := decodeRequest(body, &req); e != nil {
 		return 0, nil, e
 	}
 	rc.pan = req.PAN.Reveal()
+	if req.isDUKPT() {
+		return s.pinTranslateDUKPT(rc, &req)
+	}
+	if req.KSN != "" {
+		return 0, nil, badField("ksn", "is given only with incomingKeyType BDK")
+	}
 	if req.IncomingKey == "" {
 		return 0, nil, missingField("incomingKey")
 	}

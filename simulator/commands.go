@@ -41,6 +41,8 @@ var handlerByCode = map[string]handler{
 	"KW": on((*HSM).kw),
 	"M6": on((*HSM).m6),
 	"M8": verify((*HSM).m8),
+	"CI": on((*HSM).ci),
+	"G0": on((*HSM).g0),
 }
 
 // handlers is handlerByCode indexed by hostcmd.CommandIndex, built once, so

@@ -46,7 +46,9 @@ func (v vector) response(t testing.TB) []byte {
 //     vectors (ThalesSim test suite, each vector's source inside);
 //   - testdata/payshield.json holds the hsm-protocol.md §7.1/§7.2 bodies and
 //     payment-crypto.md's public vectors with their keys wrapped under the test LMK
-//     (sources inside).
+//     (sources inside);
+//   - testdata/dukpt.json holds the CI and G0 bodies of
+//     docs/spec/hostcmd-dukpt.md §5 (sources inside).
 func loadVectors(t testing.TB, file string) []vector {
 	t.Helper()
 	b, err := os.ReadFile(file)
@@ -67,7 +69,8 @@ func loadVectors(t testing.TB, file string) []vector {
 }
 
 func allVectors(t testing.TB) []vector {
-	return append(loadVectors(t, "testdata/hostcmd.json"), loadVectors(t, "testdata/payshield.json")...)
+	all := append(loadVectors(t, "testdata/hostcmd.json"), loadVectors(t, "testdata/payshield.json")...)
+	return append(all, loadVectors(t, "testdata/dukpt.json")...)
 }
 
 // TestVectorsOverTCP starts the simulator on 127.0.0.1:0 and replays every
