@@ -13,6 +13,12 @@
 // (TestLMK); another is read from a file with ParseLMK or built from its
 // pairs with NewLMK.
 //
+// A key-block LMK (KeyBlockLMK) is one Triple DES or AES-256 key that
+// protects Thales key blocks (key scheme "S", version 0 or 1); package
+// keys/tr31 wraps and unwraps those blocks and TR-31 blocks. The public test
+// key-block LMKs are built in (TestAESKeyBlockLMK, TestTDESKeyBlockLMK);
+// ParseAnyLMK reads an LMK file of either kind.
+//
 // Secrets: clear keys (ClearKey), the LMK and every cipher built from it,
 // clear PINs, and — by the project's rule — the cryptograms and PINs under
 // the LMK that Encrypt and EncryptPIN return. ClearKey and LMK redact

@@ -84,3 +84,27 @@ func FuzzParseKeyType(f *testing.F) {
 		}
 	})
 }
+
+// FuzzParseAnyLMK checks that ParseAnyLMK never panics, that its errors are
+// *LMKFileError values, and that an accepted file gives exactly one LMK.
+func FuzzParseAnyLMK(f *testing.F) {
+	f.Add([]byte(testAESKBLMKFile))
+	f.Add([]byte(testTDESKBLMKFile))
+	f.Add([]byte(testLMKFile))
+	f.Add([]byte("key-block TDES 0023456789ABCDEF8080808080808080"))
+	f.Add([]byte("key-block AES 00\nkey-block AES 11"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		a, err := ParseAnyLMK(bytes.NewReader(data))
+		if err != nil {
+			var fe *LMKFileError
+			if !errors.As(err, &fe) {
+				t.Fatalf("error %v is not an *LMKFileError", err)
+			}
+			return
+		}
+		if (a.Variant == nil) == (a.KeyBlock == nil) {
+			t.Fatalf("accepted file gives %v variant and %v key-block LMK", a.Variant != nil, a.KeyBlock != nil)
+		}
+		_ = a.CheckValue()
+	})
+}

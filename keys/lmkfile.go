@@ -103,3 +103,59 @@ func parsePairLabel(b []byte) (int, bool) {
 	}
 	return lo / 2, true
 }
+
+// ParseAnyLMK reads an LMK of either kind from r, the file of
+// `payhsm-gw sim --lmk FILE` (ours). A file whose first line with content
+// starts with the word "key-block" holds a key-block LMK on that one line:
+//
+//	key-block ALG KEY
+//
+// where ALG is TDES (KEY 32 or 48 hex digits, odd parity) or AES (KEY 64
+// hex digits) and KEY may be split into groups by spaces; "#" comments and
+// blank lines are allowed around it, and nothing else. Any other file is a
+// variant LMK in the format of ParseLMK. The file may be at most 64 KiB.
+//
+// Errors are *LMKFileError values naming the line, never key material.
+func ParseAnyLMK(r io.Reader) (AnyLMK, error) {
+	buf, err := io.ReadAll(io.LimitReader(r, maxLMKFile+1))
+	defer clear(buf)
+	if err != nil {
+		return AnyLMK{}, &LMKFileError{Reason: "read failed: " + err.Error(), Err: err}
+	}
+	if len(buf) > maxLMKFile {
+		return AnyLMK{}, &LMKFileError{Reason: "larger than 64 KiB"}
+	}
+	var (
+		kb     *KeyBlockLMK
+		kbLine int
+	)
+	rest := buf
+	for line := 1; len(rest) > 0; line++ {
+		var text []byte
+		text, rest, _ = bytes.Cut(rest, []byte{'\n'})
+		text, _, _ = bytes.Cut(text, []byte{'#'})
+		f := bytes.Fields(text)
+		if len(f) == 0 {
+			continue
+		}
+		isKB := strings.EqualFold(string(f[0]), "key-block")
+		switch {
+		case kbLine == 0 && !isKB:
+			l, err := ParseLMK(bytes.NewReader(buf))
+			if err != nil {
+				return AnyLMK{}, err
+			}
+			return AnyLMK{Variant: l}, nil
+		case kbLine != 0:
+			return AnyLMK{}, &LMKFileError{Line: line, Reason: "a key-block LMK file holds one key-block line only (the first is on line " + strconv.Itoa(kbLine) + ")"}
+		}
+		kbLine = line
+		if kb, err = parseKeyBlockLine(f, line); err != nil {
+			return AnyLMK{}, err
+		}
+	}
+	if kb == nil {
+		return AnyLMK{}, &LMKFileError{Reason: "no LMK in the file"}
+	}
+	return AnyLMK{KeyBlock: kb}, nil
+}

@@ -5,7 +5,9 @@
 //     16-byte block, two-step encipherment) and the IBM 3624 format (PIN
 //     padded with F, no account): encoding, decoding with every validity
 //     rule, encipherment and translation between formats (EncodeBlock,
-//     DecodeBlock, EncryptBlock, DecryptBlock, Translate);
+//     DecodeBlock, EncryptBlock, DecryptBlock, Translate), and format 4 one
+//     step at a time (ISO4PINField, ISO4PANField, EncipherISO4,
+//     DecipherISO4, DecodeISO4PINField);
 //   - the Visa PIN verification value (PVV, VerifyPVV);
 //   - the IBM 3624 natural PIN and offset method (NaturalPIN, Offset,
 //     VerifyOffset) with a decimalisation table, and the payShield
