@@ -9,12 +9,16 @@ package hostcmd
 // Key-field forms (hostcmd.md §2): a generic key field is a bare single key
 // or a variant U/T key; X/Y are not accepted under the LMK by any command of
 // the contract (ours: "only where a command allows it", and none does).
+//
+// Every key field under the LMK also takes an S key block (hostcmd-keyblocks.md §2):
+// which of S and the variant forms is right depends on the LMK the HSM
+// holds, which the codec does not know; the HSM answers A1 for the wrong one.
 const (
-	keysGeneric = KeySingle | KeyU | KeyT
-	keysPVKPVV  = KeyPair | KeyU   // DC/EC PVK: 32H pair or U+32H
-	keysPVKIBM  = KeySingle | KeyU // DA/EA PVK: 16H single or U+32H
-	keysCVK     = KeyPair | KeyU   // CW/CY CVK: 32H pair or U+32H
-	keysAny     = KeySingle | KeyU | KeyT | KeyX | KeyY
+	keysGeneric = KeySingle | KeyU | KeyT | KeyS
+	keysPVKPVV  = KeyPair | KeyU | KeyS   // DC/EC PVK: 32H pair or U+32H
+	keysPVKIBM  = KeySingle | KeyU | KeyS // DA/EA PVK: 16H single or U+32H
+	keysCVK     = KeyPair | KeyU | KeyS   // CW/CY CVK: 32H pair or U+32H
+	keysAny     = KeySingle | KeyU | KeyT | KeyX | KeyY | KeyS | KeyR
 )
 
 // Request and response fields.
