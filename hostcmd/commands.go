@@ -83,9 +83,9 @@ var (
 	// Keys.
 	fA0Mode      = FieldSpec{Name: "mode", Type: FieldH, Len: 1, Note: "0 generate, 1 generate and export"}
 	fKeyType     = FieldSpec{Name: "keyType", Type: FieldH, Len: 3}
-	fSchemeLMK   = FieldSpec{Name: "keySchemeLmk", Type: FieldA, Len: 1, Err: InvalidKeyScheme, Note: "Z, U or T"}
+	fSchemeLMK   = FieldSpec{Name: "keySchemeLmk", Type: FieldA, Len: 1, Err: InvalidKeyScheme, Note: "Z, U or T; S under a key-block LMK"}
 	fZMKFlag     = FieldSpec{Name: "zmkTmkFlag", Type: FieldN, Len: 1, When: "mode 1, optional after ';'", Note: "0 ZMK, 1 TMK"}
-	fSchemeZMK   = FieldSpec{Name: "keySchemeZmk", Type: FieldA, Len: 1, Err: InvalidKeyScheme, When: "mode 1", Note: "Z, U, T, X or Y"}
+	fSchemeZMK   = FieldSpec{Name: "keySchemeZmk", Type: FieldA, Len: 1, Err: InvalidKeyScheme, When: "mode 1", Note: "Z, U, T, X or Y; R or S with key scheme (LMK) S"}
 	fKCV6        = FieldSpec{Name: "kcv", Type: FieldH, Len: 6}
 	fKeyTypeCode = FieldSpec{Name: "keyTypeCode", Type: FieldA, Len: 2, Err: InvalidKeyTypeCode, Note: "00..0E (LMK pair code) or FF"}
 	fKeyLenFlag  = FieldSpec{Name: "keyLengthFlag", Type: FieldN, Len: 1, Err: InvalidKeyLengthFlag, Note: "0 single, 1 double, 2 triple"}
@@ -217,7 +217,17 @@ var commandTable = [...]CommandSpec{
 		parseRequest: request(parseA0), parseResponse: withHint(parseA1), RetrySafe: true,
 		RequestFields:  []FieldSpec{fA0Mode, fKeyType, fSchemeLMK, fA0Delim, fZMKFlag, fZMK, fSchemeZMK},
 		ResponseFields: []FieldSpec{fKeyLMK, fKeyZMK, fKCV6},
-		Errors:         []Code{InvalidKeyTypeCode, SourceKeyParity, InvalidKeyScheme}},
+		Errors:         append([]Code{InvalidKeyTypeCode, SourceKeyParity, InvalidKeyScheme}, keyBlockErrors...)},
+	{Code: "A6", Response: "A7", Name: "import a key from under a ZMK (key-block LMK)",
+		parseRequest: request(parseA6), parseResponse: noHint(parseA7), RetrySafe: true,
+		RequestFields:  []FieldSpec{fKeyType, fA6ZMK, fA6Key, fA6SchemeLMK},
+		ResponseFields: []FieldSpec{fKeyLMK, fKCV6},
+		Errors:         append([]Code{InvalidKeyScheme}, keyBlockErrors...)},
+	{Code: "A8", Response: "A9", Name: "export a key under a ZMK (key-block LMK)",
+		parseRequest: request(parseA8), parseResponse: noHint(parseA9), RetrySafe: true,
+		RequestFields:  []FieldSpec{fKeyType, fA8Delim, fZMKFlag, fA8ZMK, fA8Key, fA8SchemeZMK},
+		ResponseFields: []FieldSpec{fA9Key, fKCV6},
+		Errors:         append([]Code{InvalidKeyScheme}, keyBlockErrors...)},
 	{Code: "BU", Response: "BV", Name: "generate a key check value",
 		parseRequest: request(parseBU), parseResponse: withHint(parseBV), RetrySafe: true,
 		RequestFields:  []FieldSpec{fKeyTypeCode, fKeyLenFlag, fBUKey, fBUDelimType, fBUKeyType, fBUDelimOpt, fReserved1, fReserved2, fKCVType},

@@ -470,6 +470,7 @@ func TestLookup(t *testing.T) {
 		"EC": {"ED", true, false, false}, "DA": {"DB", true, false, false}, "EA": {"EB", true, false, false},
 		"CW": {"CX", true, false, false}, "CY": {"CZ", true, false, false}, "KQ": {"KR", true, false, true},
 		"KW": {"KX", true, false, true}, "M6": {"M7", true, false, false}, "M8": {"M9", true, false, false},
+		"A6": {"A7", true, false, false}, "A8": {"A9", true, false, false},
 	}
 	cmds := Commands()
 	if len(cmds) != len(want) {

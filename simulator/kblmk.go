@@ -66,8 +66,9 @@ var kbCommands = map[string]bool{
 	"CW": true, "CY": true, "KQ": true, "KW": true, "M6": true, "M8": true,
 }
 
-// variantCommands are the commands with no variant-LMK form here (ours).
-var variantRefused = map[string]bool{"A6": true}
+// variantRefused are the commands with no variant-LMK form here (ours: A8
+// from a variant LMK to TR-31 is not implemented).
+var variantRefused = map[string]bool{"A6": true, "A8": true}
 
 // checkLMKKind answers A1 for a command that has no form under the kind of
 // LMK the HSM holds.
