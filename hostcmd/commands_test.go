@@ -262,7 +262,7 @@ func TestRequestErrors(t *testing.T) {
 		{with(caParts, 3, "1x"), InvalidPINLength, "maxPinLength"},
 		{with(caParts, 4, "6428EB94035AF53G"), InvalidPINBlock, "pinBlock"},
 		{with(caParts, 5, "02"), InvalidPINFormat, "sourceFormat"},
-		{with(caParts, 5, "48"), InvalidPINFormat, "sourceFormat"},
+		{with(caParts, 5, "49"), InvalidPINFormat, "sourceFormat"},
 		{with(caParts, 6, "99"), InvalidPINFormat, "destinationFormat"},
 		{with(caParts, 6, "0A"), InvalidPINFormat, "destinationFormat"},
 		{with(caParts, 7, "55000002532X"), InvalidAccount, "account"},

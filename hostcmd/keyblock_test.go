@@ -118,3 +118,37 @@ func TestKeyBlockResponses(t *testing.T) {
 		}
 	}
 }
+
+// Format 48 in CC (hostcmd-keyblocks.md §9's worked example) and its errors.
+const ccISO4 = "CC" + kbZPK + "S1009672TB00E0000260C61387216C1775918C0E16AC93C9A46539B800A0925CDA80880245B697242D4F0D11FD26991FE" +
+	"12" + "A912150391AB65A67E52883D81CE2D15" + "48" + "01" + "4111111111111111;"
+
+func init() {
+	validRequests = append(validRequests, ccISO4, ccISO4+"%00"+trl,
+		"CA"+kbZPK+kbZPK+"12"+"A912150391AB65A67E52883D81CE2D15"+"48"+"48"+"4;")
+}
+
+func TestISO4RequestErrors(t *testing.T) {
+	head := ccISO4[:len(ccISO4)-len("4111111111111111;")]
+	for _, tt := range []struct {
+		body  string
+		code  Code
+		field string
+	}{
+		{head + "4111111111111111", InvalidAccount, "account"},      // no ';'
+		{head + ";", InvalidAccount, "account"},                     // no digits
+		{head + "41111111111111111111;", InvalidAccount, "account"}, // 20 digits
+		{head + "4111111111111111:", InvalidInput, "delimiter"},
+		{"CC" + kbZPK + kbZPK + "12" + "A912150391AB65A6" + "48" + "01" + "4111111111111111;", InvalidPINFormat, "sourceFormat"}, // 16H under an AES key
+	} {
+		_, err := ParseRequest([]byte(tt.body))
+		var he *Error
+		if !errors.As(err, &he) || he.Code != tt.code || he.Field != tt.field {
+			t.Errorf("%.60q: have %v, want %s/%s", tt.body, err, tt.code, tt.field)
+		}
+	}
+	r, err := ParseResponse([2]byte{'C', 'C'}, []byte("CD0004A912150391AB65A67E52883D81CE2D1548"))
+	if err != nil || r.(*CD).PINBlock != "A912150391AB65A67E52883D81CE2D15" || r.(*CD).DestinationFormat != "48" {
+		t.Errorf("CD with a 32H block: %v", err)
+	}
+}

@@ -184,7 +184,7 @@ func TestKeyBlockErrors(t *testing.T) {
 		{"usage not representable in TR-31", "A01FFFS" + ex.zmk + "R#61T2N00E00", "A1A6"},
 		{"A0 export of a non-exportable key", "A01FFFS" + ex.zmk + "R#72T2N00N00", "A1AA"},
 		{"CA with a ZMK as TPK: usage", "CA" + ex.zmk + zpk + "12" + "A912150391AB65A6" + "01" + "01" + "111111111111", "CBA6"},
-		{"CA with a ZMK as ZPK: usage", "CA" + zpk + ex.zmk + "12" + "A912150391AB65A6" + "01" + "01" + "111111111111", "CBA6"},
+		{"CA with a ZMK as ZPK: usage", "CA" + zpk + ex.zmk + "12" + "A912150391AB65A67E52883D81CE2D15" + "01" + "01" + "111111111111", "CBA6"},
 	} {
 		if got := string(h.Execute(nil, []byte(tt.body))); got != tt.want {
 			t.Errorf("%s: have %q, want %q", tt.name, got, tt.want)
@@ -210,5 +210,22 @@ func TestCCWithKeyBlockZPKs(t *testing.T) {
 	got := string(h.Execute(nil, []byte("CC"+zpkT+zpkT+"12"+"2A3D408A1977DDE9"+"01"+"01"+"111111111111")))
 	if got != "CD00"+"04"+"2A3D408A1977DDE9"+"01" {
 		t.Fatalf("CC answered %q", got)
+	}
+}
+
+// hostcmd-keyblocks.md §9's worked example: CC from format 48 under an AES
+// ZPK (the X9.24-3:2017 format 4 example block) to format 01 under a TDES
+// ZPK; and format 01 with the AES key answers 27.
+func TestCCISO4WorkedExample(t *testing.T) {
+	h := kbHSM(t)
+	const zpkA = "S10096P0AB00E000041FAA8814866CBA77400211DD0AB06AE7CFDB3E5BCDA1CCF84E3F447432DD7627726D8F869190207"
+	const zpkT = "S1009672TB00E0000260C61387216C1775918C0E16AC93C9A46539B800A0925CDA80880245B697242D4F0D11FD26991FE"
+	got := string(h.Execute(nil, []byte("CC"+zpkA+zpkT+"12"+"A912150391AB65A67E52883D81CE2D15"+"48"+"01"+"4111111111111111;")))
+	if got != "CD00"+"04"+"2A3D408A1977DDE9"+"01" {
+		t.Errorf("CC 48 to 01 answered %q", got)
+	}
+	got = string(h.Execute(nil, []byte("CC"+zpkA+zpkT+"12"+"A912150391AB65A67E52883D81CE2D15"+"01"+"01"+"111111111111")))
+	if got != "CD27" {
+		t.Errorf("format 01 under an AES key answered %q, want CD27", got)
 	}
 }
