@@ -249,6 +249,7 @@ func (g *gen) raw(name string, body []byte, code hostcmd.Code) {
 func (g *gen) cases() ([]Case, error) {
 	g.health()
 	g.keyCmds()
+	g.keyBlockCmds()
 	g.translate()
 	g.lmkPIN()
 	g.verify()

@@ -9,12 +9,16 @@ package hostcmd
 // Key-field forms (hostcmd.md §2): a generic key field is a bare single key
 // or a variant U/T key; X/Y are not accepted under the LMK by any command of
 // the contract (ours: "only where a command allows it", and none does).
+//
+// Every key field under the LMK also takes an S key block (hostcmd-keyblocks.md §2):
+// which of S and the variant forms is right depends on the LMK the HSM
+// holds, which the codec does not know; the HSM answers A1 for the wrong one.
 const (
-	keysGeneric = KeySingle | KeyU | KeyT
-	keysPVKPVV  = KeyPair | KeyU   // DC/EC PVK: 32H pair or U+32H
-	keysPVKIBM  = KeySingle | KeyU // DA/EA PVK: 16H single or U+32H
-	keysCVK     = KeyPair | KeyU   // CW/CY CVK: 32H pair or U+32H
-	keysAny     = KeySingle | KeyU | KeyT | KeyX | KeyY
+	keysGeneric = KeySingle | KeyU | KeyT | KeyS
+	keysPVKPVV  = KeyPair | KeyU | KeyS   // DC/EC PVK: 32H pair or U+32H
+	keysPVKIBM  = KeySingle | KeyU | KeyS // DA/EA PVK: 16H single or U+32H
+	keysCVK     = KeyPair | KeyU | KeyS   // CW/CY CVK: 32H pair or U+32H
+	keysAny     = KeySingle | KeyU | KeyT | KeyX | KeyY | KeyS | KeyR
 )
 
 // Request and response fields.
@@ -79,9 +83,9 @@ var (
 	// Keys.
 	fA0Mode      = FieldSpec{Name: "mode", Type: FieldH, Len: 1, Note: "0 generate, 1 generate and export"}
 	fKeyType     = FieldSpec{Name: "keyType", Type: FieldH, Len: 3}
-	fSchemeLMK   = FieldSpec{Name: "keySchemeLmk", Type: FieldA, Len: 1, Err: InvalidKeyScheme, Note: "Z, U or T"}
+	fSchemeLMK   = FieldSpec{Name: "keySchemeLmk", Type: FieldA, Len: 1, Err: InvalidKeyScheme, Note: "Z, U or T; S under a key-block LMK"}
 	fZMKFlag     = FieldSpec{Name: "zmkTmkFlag", Type: FieldN, Len: 1, When: "mode 1, optional after ';'", Note: "0 ZMK, 1 TMK"}
-	fSchemeZMK   = FieldSpec{Name: "keySchemeZmk", Type: FieldA, Len: 1, Err: InvalidKeyScheme, When: "mode 1", Note: "Z, U, T, X or Y"}
+	fSchemeZMK   = FieldSpec{Name: "keySchemeZmk", Type: FieldA, Len: 1, Err: InvalidKeyScheme, When: "mode 1", Note: "Z, U, T, X or Y; R or S with key scheme (LMK) S"}
 	fKCV6        = FieldSpec{Name: "kcv", Type: FieldH, Len: 6}
 	fKeyTypeCode = FieldSpec{Name: "keyTypeCode", Type: FieldA, Len: 2, Err: InvalidKeyTypeCode, Note: "00..0E (LMK pair code) or FF"}
 	fKeyLenFlag  = FieldSpec{Name: "keyLengthFlag", Type: FieldN, Len: 1, Err: InvalidKeyLengthFlag, Note: "0 single, 1 double, 2 triple"}
@@ -214,7 +218,17 @@ var commandTable = [...]CommandSpec{
 		parseRequest: request(parseA0), parseResponse: withHint(parseA1), RetrySafe: true,
 		RequestFields:  []FieldSpec{fA0Mode, fKeyType, fSchemeLMK, fA0Delim, fZMKFlag, fZMK, fSchemeZMK},
 		ResponseFields: []FieldSpec{fKeyLMK, fKeyZMK, fKCV6},
-		Errors:         []Code{InvalidKeyTypeCode, SourceKeyParity, InvalidKeyScheme}},
+		Errors:         append([]Code{InvalidKeyTypeCode, SourceKeyParity, InvalidKeyScheme}, keyBlockErrors...)},
+	{Code: "A6", Response: "A7", Name: "import a key from under a ZMK (key-block LMK)",
+		parseRequest: request(parseA6), parseResponse: noHint(parseA7), RetrySafe: true,
+		RequestFields:  []FieldSpec{fKeyType, fA6ZMK, fA6Key, fA6SchemeLMK},
+		ResponseFields: []FieldSpec{fKeyLMK, fKCV6},
+		Errors:         append([]Code{InvalidKeyScheme}, keyBlockErrors...)},
+	{Code: "A8", Response: "A9", Name: "export a key under a ZMK (key-block LMK)",
+		parseRequest: request(parseA8), parseResponse: noHint(parseA9), RetrySafe: true,
+		RequestFields:  []FieldSpec{fKeyType, fA8Delim, fZMKFlag, fA8ZMK, fA8Key, fA8SchemeZMK},
+		ResponseFields: []FieldSpec{fA9Key, fKCV6},
+		Errors:         append([]Code{InvalidKeyScheme}, keyBlockErrors...)},
 	{Code: "BU", Response: "BV", Name: "generate a key check value",
 		parseRequest: request(parseBU), parseResponse: withHint(parseBV), RetrySafe: true,
 		RequestFields:  []FieldSpec{fKeyTypeCode, fKeyLenFlag, fBUKey, fBUDelimType, fBUKeyType, fBUDelimOpt, fReserved1, fReserved2, fKCVType},
@@ -222,12 +236,12 @@ var commandTable = [...]CommandSpec{
 		Errors:         []Code{InvalidKeyTypeCode, InvalidKeyLengthFlag, SourceKeyParity, IncompatibleKeyLength}},
 	{Code: "CA", Response: "CB", Name: "translate a PIN from TPK to ZPK",
 		parseRequest: request(parseCA), parseResponse: noHint(parseCB), RetrySafe: true,
-		RequestFields:  []FieldSpec{fTPK, fZPK, fMaxPINLen, fPINBlock, fSrcFormat, fDstFormat, fAccount},
+		RequestFields:  []FieldSpec{fTPK, fZPK, fMaxPINLen, fPINBlock, fSrcFormat, fDstFormat, fAccount, fPANDelim},
 		ResponseFields: []FieldSpec{fPINLen, fPINBlock, fDstFormat},
 		Errors:         pinErrors},
 	{Code: "CC", Response: "CD", Name: "translate a PIN from ZPK to ZPK",
 		parseRequest: request(parseCC), parseResponse: noHint(parseCD), RetrySafe: true,
-		RequestFields:  []FieldSpec{fSrcZPK, fDstZPK, fMaxPINLen, fPINBlock, fSrcFormat, fDstFormat, fAccount},
+		RequestFields:  []FieldSpec{fSrcZPK, fDstZPK, fMaxPINLen, fPINBlock, fSrcFormat, fDstFormat, fAccount, fPANDelim},
 		ResponseFields: []FieldSpec{fPINLen, fPINBlock, fDstFormat},
 		Errors:         pinErrors},
 	{Code: "JE", Response: "JF", Name: "translate a PIN from ZPK to LMK",

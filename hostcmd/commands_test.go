@@ -259,7 +259,8 @@ func TestRequestErrors(t *testing.T) {
 		{"CA", InvalidInput, "tpk"},
 		{with(caParts, 1, "Z"+tpkU[1:]), InvalidKeyScheme, "tpk"},
 		{with(caParts, 1, "X"+tpkU[1:]), InvalidKeyScheme, "tpk"},
-		{with(caParts, 1, "S"+tpkU[1:]), InvalidKeyScheme, "tpk"},
+		{with(caParts, 1, "S"+tpkU[1:]), InvalidInput, "tpk"}, // an S block that cannot be delimited
+		{with(caParts, 1, "R"+tpkU[1:]), InvalidKeyScheme, "tpk"},
 		{with(caParts, 1, "u"+tpkU[1:]), InvalidKeyScheme, "tpk"},
 		{with(caParts, 1, tpkU[:32]+"G"), InvalidInput, "tpk"},
 		{join(caParts[:2]...) + zpkU[:20], InvalidInput, "zpk"},
@@ -270,7 +271,7 @@ func TestRequestErrors(t *testing.T) {
 		{with(caParts, 3, "1x"), InvalidPINLength, "maxPinLength"},
 		{with(caParts, 4, "6428EB94035AF53G"), InvalidPINBlock, "pinBlock"},
 		{with(caParts, 5, "02"), InvalidPINFormat, "sourceFormat"},
-		{with(caParts, 5, "48"), InvalidPINFormat, "sourceFormat"},
+		{with(caParts, 5, "49"), InvalidPINFormat, "sourceFormat"},
 		{with(caParts, 6, "99"), InvalidPINFormat, "destinationFormat"},
 		{with(caParts, 6, "0A"), InvalidPINFormat, "destinationFormat"},
 		{with(caParts, 7, "55000002532X"), InvalidAccount, "account"},
@@ -373,7 +374,8 @@ func TestRequestErrors(t *testing.T) {
 		{with(m6Parts, 5, "3"), InvalidInput, "padding"},
 		{with(m6Parts, 6, "001"), InvalidInput, "keyType"},
 		{with(m6Parts, 6, "FFF"), InvalidInput, "keyType"},
-		{with(m6Parts, 7, "S"), InvalidKeyScheme, "key"},
+		{with(m6Parts, 7, "S"), InvalidInput, "key"},
+		{with(m6Parts, 7, "Q"), InvalidKeyScheme, "key"},
 		{with(m6Parts, 8, "0000"), DataLengthError, "messageLength"},
 		{with(m6Parts, 8, "00G1"), DataLengthError, "messageLength"},
 		{with(m6Parts, 8, "0005"), DataLengthError, "message"},
@@ -513,6 +515,7 @@ func TestLookup(t *testing.T) {
 		"CW": {"CX", true, false, false}, "CY": {"CZ", true, false, false}, "KQ": {"KR", true, false, true},
 		"KW": {"KX", true, false, true}, "M6": {"M7", true, false, false}, "M8": {"M9", true, false, false},
 		"CI": {"CJ", true, false, false}, "G0": {"G1", true, false, false},
+		"A6": {"A7", true, false, false}, "A8": {"A9", true, false, false},
 	}
 	cmds := Commands()
 	if len(cmds) != len(want) {
@@ -601,7 +604,8 @@ func TestKeyField(t *testing.T) {
 		{"X" + pvkP, KeyX, SchemeX, 33, OK},
 		{"Y" + zpkT[1:], KeyY, SchemeY, 49, OK},
 		{"X" + pvkP, keysGeneric, 0, 0, InvalidKeyScheme},
-		{"S0007", keysAny, 0, 0, InvalidKeyScheme},
+		{"S0007", keysAny, 0, 0, InvalidInput},
+		{"R0007", keysGeneric, 0, 0, InvalidKeyScheme},
 		{"K001", keysAny, 0, 0, InvalidKeyScheme},
 		{"", keysAny, 0, 0, InvalidInput},
 		{"U1234", keysAny, 0, 0, InvalidInput},

@@ -241,9 +241,8 @@ func (p *parser) checkKSN(d dukpt.KSNDescriptor, ksn string) {
 	}
 }
 
-// FormatISO4 is ISO 9564-1 format 4 (AES). Only the AES form of G0 takes
-// it, as its source format (hostcmd-dukpt.md §3); elsewhere it answers 23.
-const FormatISO4 = "48"
+// The AES form of G0 takes FormatISO4 (iso4fields.go) as its source
+// format (hostcmd-dukpt.md §3).
 
 // CJ answers CI: the PIN length, the PIN block under the ZPK and its
 // format; its fields are those of CB (the two types convert).

@@ -94,6 +94,9 @@ func (c Code) Description() string {
 	case DataLengthError:
 		return "data length error"
 	}
+	if d := keyBlockDescription(c); d != "" {
+		return d
+	}
 	return "unknown error code"
 }
 

@@ -19,7 +19,7 @@ func ExampleParseRequest() {
 	fmt.Println(req.Code(), string(ca.TPK.Scheme), ca.SourceFormat, ca.PINBlock)
 	fmt.Println(bytes.Equal(req.AppendBody(nil), body))
 
-	_, err = hostcmd.ParseRequest([]byte("CAU8463435FC4B4DAA0C49025272C29B12CU1EF828AA8F6B80EB83E19FBC373F3A85126428EB94035AF53B4801550000025321"))
+	_, err = hostcmd.ParseRequest([]byte("CAU8463435FC4B4DAA0C49025272C29B12CU1EF828AA8F6B80EB83E19FBC373F3A85126428EB94035AF53B4901550000025321"))
 	var he *hostcmd.Error
 	fmt.Println(errors.As(err, &he), he.Code, he.Field)
 	fmt.Println(err)

@@ -53,6 +53,8 @@ const (
 	KeyT                           // "T" + 48H, triple length, variant
 	KeyX                           // "X" + 32H, double length, ANSI X9.17
 	KeyY                           // "Y" + 48H, triple length, ANSI X9.17
+	KeyS                           // "S" + Thales key block (hostcmd-keyblocks.md §2)
+	KeyR                           // "R" + TR-31 key block (hostcmd-keyblocks.md §2)
 )
 
 // Has reports whether s contains every form in f.
@@ -93,7 +95,12 @@ const (
 	SchemeT      KeyScheme = 'T' // "T" + 48H
 	SchemeX      KeyScheme = 'X' // "X" + 32H
 	SchemeY      KeyScheme = 'Y' // "Y" + 48H
+	SchemeS      KeyScheme = 'S' // "S" + Thales key block, version 0 or 1
+	SchemeR      KeyScheme = 'R' // "R" + TR-31 key block, version A-D
 )
+
+// IsKeyBlock reports whether s is a key-block scheme (S or R).
+func (s KeyScheme) IsKeyBlock() bool { return s == SchemeS || s == SchemeR }
 
 // hexLen returns the number of hex digits of a key in this scheme, 0 if unknown.
 func (s KeyScheme) hexLen() int {
@@ -122,16 +129,23 @@ func (s KeyScheme) form() KeyForms {
 		return KeyX
 	case SchemeY:
 		return KeyY
+	case SchemeS:
+		return KeyS
+	case SchemeR:
+		return KeyR
 	}
 	return 0
 }
 
 // KeyField is a key encrypted under the LMK (or a ZMK) as it appears in a
 // command: a scheme and its hex ciphertext, upper case, without the tag
-// (hostcmd.md §2). It redacts itself in fmt, slog and JSON output.
+// (hostcmd.md §2). For the key-block schemes S and R, Hex holds the whole
+// block as on the wire after the tag (header, optional blocks, encrypted
+// key and MAC), unchanged (hostcmd-keyblocks.md §2). It redacts itself in fmt, slog
+// and JSON output.
 type KeyField struct {
 	Scheme KeyScheme
-	Hex    string // 16, 32 or 48 upper-case hex digits
+	Hex    string // 16, 32 or 48 upper-case hex digits; S and R: the key block
 }
 
 // WireLen returns the length of the field on the wire, tag included.
@@ -187,6 +201,9 @@ func (k KeyField) MarshalJSON() ([]byte, error) { return []byte(`"` + k.String()
 // forms, and returns it with the number of bytes used. A first character that
 // is neither a hex digit nor an accepted tag gives InvalidKeyScheme (26); a
 // short or non-hex key gives InvalidInput (15). Hex is accepted in either case.
+// An S or R key block is delimited by its header's length field and kept
+// as it is; a block that cannot be delimited gives InvalidInput (hostcmd-keyblocks.md
+// §2); its contents are checked by whoever unwraps it.
 func ParseKeyField(b []byte, forms KeyForms) (KeyField, int, Code) {
 	if len(b) == 0 {
 		return KeyField{}, 0, InvalidInput
@@ -202,6 +219,11 @@ func ParseKeyField(b []byte, forms KeyForms) (KeyField, int, Code) {
 	case c == 'U' || c == 'T' || c == 'X' || c == 'Y':
 		s = KeyScheme(c)
 		off = 1
+	case c == 'S' || c == 'R':
+		if forms&KeyScheme(c).form() == 0 {
+			return KeyField{}, 0, InvalidKeyScheme
+		}
+		return parseKeyBlockField(b)
 	default:
 		return KeyField{}, 0, InvalidKeyScheme
 	}

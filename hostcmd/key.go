@@ -5,12 +5,26 @@ package hostcmd
 type A0 struct {
 	Mode      byte   // '0' generate, '1' generate and export
 	KeyType   string // 3H key type code, e.g. "001"
-	SchemeLMK byte   // key scheme under the LMK: 'Z', 'U' or 'T'
+	SchemeLMK byte   // key scheme under the LMK: 'Z', 'U', 'T', or 'S' (key-block LMK)
 	// Mode 1 only.
 	ZMKFlag   byte     // 0: no ";" flag block; '0' ZMK, '1' TMK
 	ZMK       KeyField // the ZMK or TMK, under the LMK
-	SchemeZMK byte     // key scheme under the ZMK: 'Z', 'U', 'T', 'X' or 'Y'
+	SchemeZMK byte     // key scheme under the ZMK: 'Z', 'U', 'T', 'X' or 'Y'; 'R' or 'S' with SchemeLMK 'S'
+	// Key-block LMK (SchemeLMK 'S'): "#" attributes (required), mode 1 "&"
+	// and, with SchemeZMK 'R', "!" (hostcmd-keyblocks.md §5, §6).
+	Options KeyBlockOptions
 	Envelope
+}
+
+// a0Shapes returns the option shapes of an A0 request.
+func (r *A0) a0Shapes() (hash, amp attrShape, bang bool) {
+	if r.SchemeLMK != 'S' {
+		return shapeNone, shapeNone, false
+	}
+	if r.Mode == '1' {
+		return shapeA0, shapeExportKB, r.SchemeZMK == 'R'
+	}
+	return shapeA0, shapeNone, false
 }
 
 // Code returns "A0".
@@ -29,6 +43,9 @@ func (r *A0) AppendBody(dst []byte) []byte {
 		dst = r.ZMK.AppendWire(dst)
 		dst = append(dst, r.SchemeZMK)
 	}
+	if hash, amp, _ := r.a0Shapes(); hash != shapeNone {
+		return appendKBEnvelope(dst, &r.Envelope, &r.Options, hash, amp)
+	}
 	return r.appendEnvelope(dst)
 }
 
@@ -40,16 +57,29 @@ func parseA0(p *parser) *A0 {
 	r := &A0{}
 	r.Mode = p.char(&fA0Mode, "01")
 	r.KeyType = p.hex(&fKeyType)
-	r.SchemeLMK = p.char(&fSchemeLMK, "ZUT")
+	r.SchemeLMK = p.char(&fSchemeLMK, "ZUTS")
 	if r.Mode == '1' {
 		if p.left() > 0 && p.b[p.i] == ';' {
 			p.delim(&fA0Delim)
 			r.ZMKFlag = p.char(&fZMKFlag, "01")
 		}
 		r.ZMK = p.key(&fZMK)
-		r.SchemeZMK = p.char(&fSchemeZMK, "ZUTXY")
+		if r.SchemeLMK == 'S' {
+			r.SchemeZMK = p.char(&fSchemeZMK, "RS")
+		} else {
+			r.SchemeZMK = p.char(&fSchemeZMK, "ZUTXY")
+		}
 	}
-	p.envelope(&r.Envelope)
+	hash, amp, bang := r.a0Shapes()
+	if hash == shapeNone {
+		p.envelope(&r.Envelope)
+		return r
+	}
+	p.kbEnvelope(&r.Envelope, &r.Options, hash, amp, bang)
+	if p.err == nil && r.Options.Attributes == nil {
+		// "#" is required under a key-block LMK.
+		p.fail(&fOptAttrs, InvalidInput)
+	}
 	return r
 }
 

@@ -30,12 +30,12 @@ func appendTranslate(dst []byte, maxLen int, block redact.String, src, dstFmt st
 	dst = append(dst, block...)
 	dst = append(dst, src...)
 	dst = append(dst, dstFmt...)
-	return append(dst, acct...)
+	return appendTranslateAccount(dst, src, dstFmt, acct)
 }
 
 func parseCA(p *parser) *CA {
 	r := &CA{TPK: p.key(&fTPK), ZPK: p.key(&fZPK)}
-	r.MaxPINLen, r.PINBlock, r.SourceFormat, r.DestinationFormat, r.Account = p.translateFields()
+	r.MaxPINLen, r.PINBlock, r.SourceFormat, r.DestinationFormat, r.Account = p.translateFields(r.TPK)
 	p.envelope(&r.Envelope)
 	return r
 }
@@ -65,7 +65,7 @@ func (r *CC) AppendBody(dst []byte) []byte {
 
 func parseCC(p *parser) *CC {
 	r := &CC{SourceZPK: p.key(&fSrcZPK), DestinationZPK: p.key(&fDstZPK)}
-	r.MaxPINLen, r.PINBlock, r.SourceFormat, r.DestinationFormat, r.Account = p.translateFields()
+	r.MaxPINLen, r.PINBlock, r.SourceFormat, r.DestinationFormat, r.Account = p.translateFields(r.SourceZPK)
 	p.envelope(&r.Envelope)
 	return r
 }
@@ -100,8 +100,17 @@ func parseCB(p *parser, st Status) *CB {
 	r := &CB{Status: st}
 	if st.Err == OK {
 		r.PINLen = p.num(&fPINLen, 4, 12)
-		r.PINBlock = p.secretHex(&fPINBlock)
-		r.DestinationFormat = p.pinFormat(&fDstFormat)
+		f := &fPINBlock
+		if p.left() == fPINBlock32.Len+2 {
+			// A 32H block: the destination key is AES (hostcmd-keyblocks.md §9).
+			f = &fPINBlock32
+		}
+		r.PINBlock = p.secretHex(f)
+		r.DestinationFormat = p.translateFormat(&fDstFormat)
+		if (r.DestinationFormat == FormatISO4) != (f == &fPINBlock32) {
+			// Format 48 goes with a 32H (AES) block, and only with it.
+			p.fail(&fDstFormat, InvalidPINFormat)
+		}
 	}
 	return r
 }

@@ -7,14 +7,15 @@ import "github.com/payhsm/payhsm-gw/internal/redact"
 // command's parser is its field list (hostcmd.md §2, §4).
 
 // translateFields reads the run CA and CC share after their two keys:
-// maximum PIN length, PIN block, source and destination formats, account.
-// appendTranslate writes it.
-func (p *parser) translateFields() (maxLen int, block redact.String, src, dst string, acct redact.String) {
+// maximum PIN length, PIN block (32H under an AES source key), source and
+// destination formats (48 too), account (the PAN and ';' when either format
+// is 48). appendTranslate writes it (hostcmd-keyblocks.md §9).
+func (p *parser) translateFields(srcKey KeyField) (maxLen int, block redact.String, src, dst string, acct redact.String) {
 	maxLen = p.num(&fMaxPINLen, 4, 12)
-	block = p.secretHex(&fPINBlock)
-	src = p.pinFormat(&fSrcFormat)
-	dst = p.pinFormat(&fDstFormat)
-	acct = p.secretDigits(&fAccount)
+	block = p.secretHex(pinBlockSpec(srcKey))
+	src = p.translateFormat(&fSrcFormat)
+	dst = p.translateFormat(&fDstFormat)
+	acct = p.translateAccount(src, dst)
 	return
 }
 

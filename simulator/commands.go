@@ -21,6 +21,8 @@ var handlerByCode = map[string]handler{
 	"B2": answer((*HSM).b2),
 	"A0": on((*HSM).a0),
 	"BU": on((*HSM).bu),
+	"A6": on((*HSM).a6),
+	"A8": on((*HSM).a8),
 	"CA": on((*HSM).ca),
 	"CC": on((*HSM).cc),
 	"JE": on((*HSM).je),

@@ -437,7 +437,7 @@ func TestErrorCodes(t *testing.T) {
 		{"CA 3624 too short", "CA" + tpkU + zpkU + "12" + short3624 + "0301" + account, "CB24"},
 		{"CA account", "CA" + tpkU + zpkU + "12" + good + "0101" + "55000002532X", "CB22"},
 		{"CA source format", "CA" + tpkU + zpkU + "12" + good + "9901" + account, "CB23"},
-		{"CA destination format 48", "CA" + tpkU + zpkU + "12" + good + "0148" + account, "CB23"},
+		{"CA destination format 48 under a TDES ZPK", "CA" + tpkU + zpkU + "12" + good + "0148" + "4111111111111111;", "CB27"}, // hostcmd-keyblocks.md §9
 		{"CA key scheme", "CA" + "Q" + tpkU[1:] + zpkU + "12" + good + "0101" + account, "CB26"},
 		{"CA key short", "CA" + tpkU[:20], "CB15"},
 		{"CC source parity", "CC" + badZPK + zpkU + "12" + zpkGood + "0101" + account, "CD10"},

@@ -16,8 +16,9 @@ const Firmware = "0007-E000"
 // one host-command request body at a time under one LMK. It is safe for
 // concurrent use; the TCP Server runs one HSM for all its connections.
 type HSM struct {
-	lmk   *keys.LMK
-	check string // NC LMK check value, 16H
+	lmk   *keys.LMK // nil under a key-block LMK
+	kb    *kbLMK    // nil under a variant LMK
+	check string    // NC LMK check value, 16H
 	cache *keyCache
 }
 
@@ -66,6 +67,9 @@ func (h *HSM) Execute(dst, body []byte) []byte {
 	start := len(dst)
 	env := hostcmd.EnvelopeOf(req) // never nil: req is a table type
 	e := checkLMKID(env)
+	if e == "" {
+		e = h.checkLMKKind(code)
+	}
 	if e == "" {
 		if f := handlers[hostcmd.CommandIndex(code)]; f != nil {
 			dst, e = f(h, dst, req)
@@ -136,6 +140,9 @@ func findTrailer(code [2]byte, body []byte) []byte {
 // parity error is 10 for the first key of a command and 11 for the second
 // (hostcmd.md §3).
 func keyCode(err error, position int) hostcmd.Code {
+	if c := kbCode(err); c != "" {
+		return c
+	}
 	switch {
 	case errors.Is(err, keys.ErrParity):
 		if position == 1 {

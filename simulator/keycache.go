@@ -20,7 +20,8 @@ const defaultCacheSize = 4096
 // for the lazily built schedules, each behind its own sync.Once.
 type clearKey struct {
 	key   keys.ClearKey
-	block cipher.Block // Triple DES (or DES for single keys) under the key
+	block cipher.Block // Triple DES (or DES for single keys) under the key; AES for an AES key block
+	alg   byte         // key block algorithm ('T', 'D', 'A'); 0 for a variant-LMK key
 
 	cvkOnce sync.Once
 	cvk     *card.CVK
@@ -49,6 +50,7 @@ type cacheKey struct {
 	kt     keys.KeyType
 	scheme hostcmd.KeyScheme
 	hex    string
+	role   role // key blocks: the role the header was checked against
 }
 
 // keyCache keeps decrypted keys so that a key used again does not pay for
@@ -117,8 +119,15 @@ func lmkScheme(s hostcmd.KeyScheme) keys.Scheme {
 var errKeyField = errors.New("simulator: key field does not decode")
 
 // key decrypts the key field f of type kt under the LMK, from the cache when
-// it can. A parity error wraps keys.ErrParity.
+// it can. A parity error wraps keys.ErrParity. Under a key-block LMK f must
+// be an S block whose header fits kt's default role (keyAs); an S block
+// under a variant LMK answers A1.
 func (h *HSM) key(kt keys.KeyType, f hostcmd.KeyField) (*clearKey, error) {
+	return h.keyAs(kt, defaultRole(kt), f)
+}
+
+// variantKey decrypts a variant key field under the variant LMK.
+func (h *HSM) variantKey(kt keys.KeyType, f hostcmd.KeyField) (*clearKey, error) {
 	ck := cacheKey{kt: kt, scheme: f.Scheme, hex: f.Hex}
 	if k := h.cache.get(ck); k != nil {
 		return k, nil

@@ -10,6 +10,12 @@ import (
 // return it under the LMK and, in mode 1, under the ZMK or TMK too, with its
 // 6H check value (hostcmd.md §4 Keys).
 func (h *HSM) a0(dst []byte, r *hostcmd.A0) ([]byte, hostcmd.Code) {
+	if r.SchemeLMK == 'S' || h.kb != nil {
+		if r.SchemeLMK != 'S' {
+			return dst, hostcmd.IncompatibleLMK
+		}
+		return h.a0KeyBlock(dst, r)
+	}
 	kt, err := keys.ParseKeyType(r.KeyType)
 	if err != nil {
 		return dst, hostcmd.InvalidKeyTypeCode

@@ -65,13 +65,15 @@ func (h *HSM) translate(srcKey hostcmd.KeyField, srcType keys.KeyType, dstKey ho
 	if err != nil {
 		return 0, "", hostcmd.InvalidPINFormat
 	}
-	var src [8]byte
-	if !unhexField(block, src[:]) {
+	// 16-byte blocks under an AES key (format 48, hostcmd-keyblocks.md §9).
+	var buf [16]byte
+	src := buf[:from.block.BlockSize()]
+	if !unhexField(block, src) {
 		return 0, "", hostcmd.InvalidPINBlock
 	}
 	var out [16]byte
-	res, n, err := pin.Translate(out[:0], src[:], from.block, ff, to.block, tf, account, nil)
-	clear(src[:])
+	res, n, err := pin.Translate(out[:0], src, from.block, ff, to.block, tf, account, nil)
+	clear(buf[:])
 	if err != nil {
 		return 0, "", pinCode(err)
 	}

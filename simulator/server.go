@@ -38,8 +38,13 @@ type Config struct {
 	// HeaderLen is the message header length m of hostcmd.md §1 (default 4;
 	// NoHeader for none; at most hostcmd.MaxHeaderLen).
 	HeaderLen int
-	// LMK is the variant LMK (default: the public Thales test LMK).
+	// LMK is the variant LMK (default: the public Thales test LMK, unless
+	// KeyBlockLMK is set).
 	LMK *keys.LMK
+	// KeyBlockLMK, if set, is the key-block LMK the simulator holds instead
+	// of a variant LMK (docs/spec/hostcmd-keyblocks.md §1). At most one of LMK and
+	// KeyBlockLMK may be set.
+	KeyBlockLMK *keys.KeyBlockLMK
 	// CPS is the licensed throughput in commands per second, shared by all
 	// connections (default 0: unlimited). Commands over the licence wait in a
 	// queue, as on a payment HSM; they are not refused.
@@ -73,7 +78,10 @@ func (c Config) withDefaults() (Config, error) {
 		errs = append(errs, fmt.Errorf("simulator: %w", err))
 	}
 	c.HeaderLen = hl
-	if c.LMK == nil {
+	switch {
+	case c.LMK != nil && c.KeyBlockLMK != nil:
+		errs = append(errs, errors.New("simulator: both a variant LMK and a key-block LMK given"))
+	case c.LMK == nil && c.KeyBlockLMK == nil:
 		c.LMK = keys.TestLMK()
 	}
 	if c.CPS < 0 {
@@ -125,6 +133,10 @@ func Start(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	hsm, err := newHSMFor(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("simulator: %w", err)
+	}
 	ln := cfg.Listener
 	if ln == nil {
 		ln, err = net.Listen("tcp", cfg.Addr)
@@ -134,7 +146,7 @@ func Start(cfg Config) (*Server, error) {
 	}
 	s := &Server{
 		cfg:       cfg,
-		hsm:       NewHSM(cfg.LMK),
+		hsm:       hsm,
 		ln:        ln,
 		log:       cfg.Logger,
 		headerLen: cfg.HeaderLen,
@@ -147,7 +159,7 @@ func Start(cfg Config) (*Server, error) {
 	s.latency.Store(int64(cfg.Latency))
 	s.log.Info("simulator listening",
 		"addr", ln.Addr().String(), "header_len", cfg.HeaderLen,
-		"cps", cfg.CPS, "latency", cfg.Latency, "lmk_check", s.hsm.CheckValue())
+		"cps", cfg.CPS, "latency", cfg.Latency, "lmk_check", s.hsm.CheckValue(), "lmk_kind", s.hsm.LMKKind())
 	s.wg.Add(1)
 	go s.acceptLoop()
 	return s, nil

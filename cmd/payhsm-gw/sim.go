@@ -26,7 +26,7 @@ func runSim(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	listen := fs.String("listen", "127.0.0.1:1500", "host-command listener `ADDR` (:0 picks a free port; the chosen address is logged)")
 	headerLen := fs.Int("header-len", 4, "message header length `N` (0..16)")
-	lmkFlag := fs.String("lmk", "test", "the variant LMK `test|FILE`: the public test LMK, or a file of 20 lines 'PP-PP LEFT16H RIGHT16H'")
+	lmkFlag := fs.String("lmk", "test", "the LMK `test|keyblock-test|keyblock-test-tdes|FILE`: the public variant test LMK, a test key-block LMK (AES or TDES), or a file of either kind (20 lines 'PP-PP LEFT16H RIGHT16H', or one line 'key-block AES|TDES KEYHEX')")
 	cps := fs.Int("cps", 0, "licensed commands per second `N`, enforced like an HSM licence (excess waits); 0 is unlimited")
 	latency := fs.Duration("latency", 0, "added service time per command `D`, e.g. 1ms")
 	logLevel := fs.String("log-level", "info", "log `LEVEL`: debug, info, warn or error")
@@ -58,19 +58,20 @@ func runSim(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
 		return usageErr("--log-level %q: want debug, info, warn or error", *logLevel)
 	}
-	lmk, err := loadLMK(*lmkFlag)
+	lmk, err := loadAnyLMK(*lmkFlag)
 	if err != nil {
 		return usageErr("--lmk: %v", err)
 	}
 	hl := hostcmd.ConfigHeaderLen(*headerLen)
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
 	srv, err := simulator.Start(simulator.Config{
-		Addr:      *listen,
-		HeaderLen: hl,
-		LMK:       lmk,
-		CPS:       *cps,
-		Latency:   *latency,
-		Logger:    log,
+		Addr:        *listen,
+		HeaderLen:   hl,
+		LMK:         lmk.Variant,
+		KeyBlockLMK: lmk.KeyBlock,
+		CPS:         *cps,
+		Latency:     *latency,
+		Logger:      log,
 	})
 	if err != nil {
 		fmt.Fprintf(stderr, "payhsm-gw sim: %v\n", err)
