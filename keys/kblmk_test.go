@@ -43,7 +43,7 @@ func TestKeyBlockLMKs(t *testing.T) {
 			t.Error("AnyLMK.CheckValue differs")
 		}
 	}
-	if TestAESKeyBlockLMK() != TestAESKeyBlockLMK() {
+	if a, b := TestAESKeyBlockLMK(), TestAESKeyBlockLMK(); a != b {
 		t.Error("TestAESKeyBlockLMK is not one LMK")
 	}
 }

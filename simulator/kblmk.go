@@ -73,8 +73,7 @@ var variantRefused = map[string]bool{"A6": true, "A8": true}
 // checkLMKKind answers A1 for a command that has no form under the kind of
 // LMK the HSM holds.
 func (h *HSM) checkLMKKind(code [2]byte) hostcmd.Code {
-	c := string(code[:])
-	if h.kb != nil && !kbCommands[c] || h.kb == nil && variantRefused[c] {
+	if h.kb != nil && !kbCommands[string(code[:])] || h.kb == nil && variantRefused[string(code[:])] {
 		return hostcmd.IncompatibleLMK
 	}
 	return ""
