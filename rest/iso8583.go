@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -33,9 +34,9 @@ type iso8583Request struct {
 	Card            *iso8583Card       `json:"card"`
 }
 
-// iso8583PIN names the keys for field 52: the incoming PIN key (or, not
-// yet supported, a BDK with the KSN's field), and exactly one of translate
-// and verify.
+// iso8583PIN names the keys for field 52: the incoming PIN key and exactly
+// one of translate and verify, or a BDK with the field that carries the
+// KSN and translate (a DUKPT terminal's PIN, CI or G0 on the pool).
 type iso8583PIN struct {
 	Key       redact.String     `json:"key"`
 	KeyType   string            `json:"keyType"`
@@ -236,7 +237,7 @@ func delegate(rc *reqCtx, h opHandler, req map[string]any, names map[string]stri
 
 func (s *server) iso8583PINCheck(rc *reqCtx, m *iso8583.Message, c cardData, p *iso8583PIN) (any, *apiError) {
 	if p.BDK != "" || p.KSNField != nil {
-		return nil, badField("pin.bdk", "DUKPT (a BDK and a KSN field) is not supported yet")
+		return s.iso8583DUKPT(rc, m, c, p)
 	}
 	block, ok := m.Field(52)
 	if !ok {
@@ -463,4 +464,58 @@ func (s *server) iso8583Card(rc *reqCtx, c cardData, p *iso8583Card) (any, *apiE
 	names := map[string]string{"cvk": "card.cvk", "kind": "card.kind", "pan": c.panField,
 		"expiry": "message.35", "serviceCode": "message.35", "value": "message.35"}
 	return delegate(rc, s.cardVerify, req, names, "card.")
+}
+
+// iso8583DUKPT translates field 52 from a DUKPT terminal: the BDK and the
+// KSN read from the field the caller names (20 or 24 hex characters, or
+// 10 or 12 bytes), through /v1/pin/translate's DUKPT path.
+func (s *server) iso8583DUKPT(rc *reqCtx, m *iso8583.Message, c cardData, p *iso8583PIN) (any, *apiError) {
+	switch {
+	case p.BDK == "":
+		return nil, badField("pin.bdk", "is required with ksnField")
+	case p.KSNField == nil:
+		return nil, badField("pin.ksnField", "is required with bdk")
+	case p.Key != "":
+		return nil, badField("pin.key", "give key or bdk, not both")
+	case p.Verify != nil || p.Translate == nil:
+		return nil, badField("pin.translate", "is required with bdk (verify a DUKPT PIN by translating it first)")
+	}
+	kf := fmt.Sprintf("message.%d", *p.KSNField)
+	ksnRaw, ok := m.Field(*p.KSNField)
+	if !ok {
+		return nil, badField(kf, "the KSN field is absent")
+	}
+	ksn := string(ksnRaw)
+	if n := len(ksnRaw); (n == 10 || n == 12) && !isHexText(ksnRaw) {
+		ksn = strings.ToUpper(hex.EncodeToString(ksnRaw))
+	}
+	block, ok := m.Field(52)
+	if !ok {
+		return nil, badField("message.52", "field 52 is absent; the pin check needs it")
+	}
+	if len(block) != 8 {
+		return nil, badField("message.52", "field 52: must be an 8-byte PIN block")
+	}
+	if c.pan == "" {
+		return nil, badField("message.2", "field 2 and field 35 are absent; the pin check needs the PAN")
+	}
+	req := map[string]any{"pan": c.pan, "pinBlock": strings.ToUpper(hex.EncodeToString(block)),
+		"incomingKey": p.BDK.Reveal(), "incomingKeyType": "BDK", "ksn": ksn,
+		"outgoingKey": p.Translate.OutgoingKey.Reveal(), "outgoingFormat": p.Translate.OutgoingFormat}
+	if p.Format != "" {
+		req["incomingFormat"] = p.Format
+	}
+	names := map[string]string{"pan": c.panField, "pinBlock": "message.52", "ksn": kf,
+		"incomingKey": "pin.bdk", "incomingKeyType": "pin.bdk", "incomingFormat": "pin.format",
+		"outgoingKey": "pin.translate.outgoingKey", "outgoingFormat": "pin.translate.outgoingFormat"}
+	return delegate(rc, s.pinTranslate, req, names, "pin.")
+}
+
+func isHexText(b []byte) bool {
+	for _, c := range b {
+		if !(c >= '0' && c <= '9' || c >= 'A' && c <= 'F' || c >= 'a' && c <= 'f') {
+			return false
+		}
+	}
+	return true
 }
