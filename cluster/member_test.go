@@ -2,115 +2,17 @@ package cluster
 
 import (
 	"context"
-	"io"
+	"github.com/payhsm/payhsm-gw/internal/etcdtest"
 	"log/slog"
 	"math"
-	"net"
-	"net/url"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	clientv3 "go.etcd.io/etcd/client/v3"
-	"go.etcd.io/etcd/server/v3/embed"
 	"go.uber.org/zap"
 )
-
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
-}
-
-// startEtcd starts a real single-member etcd, embedded, on loopback, and
-// returns its client address.
-func startEtcd(t *testing.T) string {
-	t.Helper()
-	client, peer := freeAddr(t), freeAddr(t)
-	cfg := embed.NewConfig()
-	cfg.Name = "test"
-	cfg.Dir = t.TempDir()
-	cfg.ZapLoggerBuilder = embed.NewZapLoggerBuilder(zap.NewNop())
-	cfg.UnsafeNoFsync = true
-	cu, pu := url.URL{Scheme: "http", Host: client}, url.URL{Scheme: "http", Host: peer}
-	cfg.ListenClientUrls, cfg.AdvertiseClientUrls = []url.URL{cu}, []url.URL{cu}
-	cfg.ListenPeerUrls, cfg.AdvertisePeerUrls = []url.URL{pu}, []url.URL{pu}
-	cfg.InitialCluster = cfg.InitialClusterFromName(cfg.Name)
-	e, err := embed.StartEtcd(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(e.Close)
-	select {
-	case <-e.Server.ReadyNotify():
-	case <-time.After(30 * time.Second):
-		t.Fatal("etcd did not become ready")
-	}
-	return client
-}
-
-// proxy is a TCP relay in front of etcd whose cut drops every connection
-// and refuses new ones, as a partition does.
-type proxy struct {
-	t             *testing.T
-	addr, backend string
-	mu            sync.Mutex
-	l             net.Listener
-	conns         map[net.Conn]bool
-}
-
-func startProxy(t *testing.T, backend string) *proxy {
-	p := &proxy{t: t, addr: freeAddr(t), backend: backend, conns: map[net.Conn]bool{}}
-	p.restore()
-	t.Cleanup(p.cut)
-	return p
-}
-
-func (p *proxy) restore() {
-	l, err := net.Listen("tcp", p.addr)
-	if err != nil {
-		p.t.Fatal(err)
-	}
-	p.mu.Lock()
-	p.l = l
-	p.mu.Unlock()
-	go func() {
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			b, err := net.Dial("tcp", p.backend)
-			if err != nil {
-				c.Close()
-				continue
-			}
-			p.mu.Lock()
-			p.conns[c], p.conns[b] = true, true
-			p.mu.Unlock()
-			go func() { io.Copy(b, c); b.Close(); c.Close() }()
-			go func() { io.Copy(c, b); b.Close(); c.Close() }()
-		}
-	}()
-}
-
-func (p *proxy) cut() {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.l != nil {
-		p.l.Close()
-		p.l = nil
-	}
-	for c := range p.conns {
-		c.Close()
-		delete(p.conns, c)
-	}
-}
 
 func client(t *testing.T, addr string) *clientv3.Client {
 	t.Helper()
@@ -186,7 +88,7 @@ func shares(rs ...*replica) func(want ...float64) bool {
 // leaves (Close revokes its lease) raises the others to 1/2 at once; one
 // killed (its process gone, no revoke) raises the last to 1 within the TTL.
 func TestSharesFollowMembership(t *testing.T) {
-	addr := startEtcd(t)
+	addr := etcdtest.Start(t)
 	a, b := join(t, addr, "a", 1), join(t, addr, "b", 1)
 	c := join(t, addr, "c", 1)
 	got := shares(a, b, c)
@@ -232,7 +134,7 @@ func gauge(t *testing.T, reg *prometheus.Registry, name string) float64 {
 }
 
 func TestWeightedShares(t *testing.T) {
-	addr := startEtcd(t)
+	addr := etcdtest.Start(t)
 	a, b := join(t, addr, "a", 1), join(t, addr, "b", 3)
 	eventually(t, 2*time.Second, "1/4 and 3/4", func() bool { return shares(a, b)(0.25, 0.75) })
 }
@@ -241,12 +143,12 @@ func TestWeightedShares(t *testing.T) {
 // share, says so (Live false, payhsm_cluster_live 0), and when the path
 // heals rejoins with a fresh lease and a share from the current members.
 func TestEtcdLostHoldsTheLastShare(t *testing.T) {
-	addr := startEtcd(t)
-	px := startProxy(t, addr)
-	a := join(t, px.addr, "a", 1)
+	addr := etcdtest.Start(t)
+	px := etcdtest.StartRelay(t, addr)
+	a := join(t, px.Addr, "a", 1)
 	b := join(t, addr, "b", 1)
 	eventually(t, 2*time.Second, "1/2 each", func() bool { return shares(a, b)(0.5, 0.5) })
-	px.cut()
+	px.Cut()
 	eventually(t, 3*time.Second, "a held", func() bool { return !a.m.Status().Live })
 	if v := gauge(t, a.prom, "payhsm_cluster_live"); v != 0 {
 		t.Fatalf("payhsm_cluster_live %v while held", v)
@@ -257,7 +159,7 @@ func TestEtcdLostHoldsTheLastShare(t *testing.T) {
 	if s := a.share(); !near(s, 0.5) {
 		t.Fatalf("a's held share %v, want its last 1/2", s)
 	}
-	px.restore()
+	px.Restore()
 	eventually(t, 8*time.Second, "both back to 1/2", func() bool {
 		return a.m.Status().Live && shares(a, b)(0.5, 0.5)
 	})

@@ -3,15 +3,12 @@ package registry
 import (
 	"errors"
 	"fmt"
-	"io"
-	"net"
-	"net/url"
+	"github.com/payhsm/payhsm-gw/internal/etcdtest"
 	"sync"
 	"testing"
 	"time"
 
 	"go.etcd.io/etcd/server/v3/embed"
-	"go.uber.org/zap"
 
 	"github.com/payhsm/payhsm-gw/internal/redact"
 )
@@ -26,21 +23,11 @@ type testEtcd struct {
 	stopped bool
 }
 
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
-}
-
 // startEtcd starts an etcd server in a temporary directory; it is stopped
 // when the test ends.
 func startEtcd(t *testing.T) *testEtcd {
 	t.Helper()
-	s := &testEtcd{t: t, dir: t.TempDir(), client: freeAddr(t), peer: freeAddr(t)}
+	s := &testEtcd{t: t, dir: t.TempDir(), client: etcdtest.FreeAddr(t), peer: etcdtest.FreeAddr(t)}
 	s.start()
 	t.Cleanup(s.stop)
 	return s
@@ -48,15 +35,7 @@ func startEtcd(t *testing.T) *testEtcd {
 
 func (s *testEtcd) start() {
 	s.t.Helper()
-	cfg := embed.NewConfig()
-	cfg.Name = "test"
-	cfg.Dir = s.dir
-	cfg.ZapLoggerBuilder = embed.NewZapLoggerBuilder(zap.NewNop())
-	cfg.UnsafeNoFsync = true // test speed; a restart here is a clean one
-	cu, pu := url.URL{Scheme: "http", Host: s.client}, url.URL{Scheme: "http", Host: s.peer}
-	cfg.ListenClientUrls, cfg.AdvertiseClientUrls = []url.URL{cu}, []url.URL{cu}
-	cfg.ListenPeerUrls, cfg.AdvertisePeerUrls = []url.URL{pu}, []url.URL{pu}
-	cfg.InitialCluster = cfg.InitialClusterFromName(cfg.Name)
+	cfg := etcdtest.Config(s.dir, s.client, s.peer)
 	e, err := embed.StartEtcd(cfg)
 	if err != nil {
 		s.t.Fatalf("starting etcd: %v", err)
@@ -75,67 +54,6 @@ func (s *testEtcd) stop() {
 	if !s.stopped {
 		s.e.Close()
 		s.stopped = true
-	}
-}
-
-// proxy is a TCP relay in front of etcd: cut drops every connection and
-// refuses new ones, as a lost etcd or a partition does, at once (an
-// embedded etcd's own Close waits seconds for open streams).
-type proxy struct {
-	t       *testing.T
-	addr    string
-	backend string
-	mu      sync.Mutex
-	l       net.Listener
-	conns   map[net.Conn]bool
-}
-
-func startProxy(t *testing.T, backend string) *proxy {
-	p := &proxy{t: t, addr: freeAddr(t), backend: backend, conns: map[net.Conn]bool{}}
-	p.restore()
-	t.Cleanup(p.cut)
-	return p
-}
-
-func (p *proxy) restore() {
-	p.t.Helper()
-	l, err := net.Listen("tcp", p.addr)
-	if err != nil {
-		p.t.Fatal(err)
-	}
-	p.mu.Lock()
-	p.l = l
-	p.mu.Unlock()
-	go func() {
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			b, err := net.Dial("tcp", p.backend)
-			if err != nil {
-				c.Close()
-				continue
-			}
-			p.mu.Lock()
-			p.conns[c], p.conns[b] = true, true
-			p.mu.Unlock()
-			go func() { io.Copy(b, c); b.Close(); c.Close() }()
-			go func() { io.Copy(c, b); b.Close(); c.Close() }()
-		}
-	}()
-}
-
-func (p *proxy) cut() {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.l != nil {
-		p.l.Close()
-		p.l = nil
-	}
-	for c := range p.conns {
-		c.Close()
-		delete(p.conns, c)
 	}
 }
 
@@ -310,15 +228,15 @@ func TestEtcdCacheFollowsWatch(t *testing.T) {
 // back nothing acknowledged is lost and writes work.
 func TestEtcdDown(t *testing.T) {
 	srv := startEtcd(t)
-	px := startProxy(t, srv.client)
-	a, b := openAt(t, px.addr), openAt(t, px.addr)
+	px := etcdtest.StartRelay(t, srv.client)
+	a, b := openAt(t, px.Addr), openAt(t, px.Addr)
 	for i := range 20 {
 		if _, err := a.Create(rec(fmt.Sprintf("k%d", i))); err != nil {
 			t.Fatal(err)
 		}
 	}
 	eventually(t, "b mirrors a's creates", func() bool { return b.cachedAlias("k19") })
-	px.cut()
+	px.Cut()
 
 	start := time.Now()
 	_, err := a.Create(rec("during"))
@@ -348,7 +266,7 @@ func TestEtcdDown(t *testing.T) {
 	// the path heals.
 	srv.stop()
 	srv.start()
-	px.restore()
+	px.Restore()
 	eventually(t, "writes work again", func() bool {
 		_, err := a.Create(rec("after"))
 		return err == nil || errors.Is(err, ErrExists)
@@ -369,7 +287,7 @@ func TestEtcdDown(t *testing.T) {
 // OpenEtcd with ErrUnavailable; an optional one opens, and serves once
 // etcd appears.
 func TestOpenEtcdUnreachable(t *testing.T) {
-	addr := freeAddr(t) // nothing listens here
+	addr := etcdtest.FreeAddr(t) // nothing listens here
 	start := time.Now()
 	_, err := OpenEtcd(EtcdOptions{Endpoints: []string{addr}, DialTimeout: 500 * time.Millisecond})
 	if !errors.Is(err, ErrUnavailable) {

@@ -4,10 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/payhsm/payhsm-gw/internal/etcdtest"
 	"io"
 	"net"
 	"net/http"
-	"net/url"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -16,56 +16,16 @@ import (
 	"testing"
 	"time"
 
-	"go.etcd.io/etcd/server/v3/embed"
-	"go.uber.org/zap"
-
 	"github.com/payhsm/payhsm-gw/hostcmd"
 	"github.com/payhsm/payhsm-gw/simulator"
 )
-
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
-}
-
-// startEtcd starts a real single-member etcd, embedded, on loopback, and
-// returns its client address.
-func startEtcd(t *testing.T) string {
-	t.Helper()
-	client, peer := freeAddr(t), freeAddr(t)
-	cfg := embed.NewConfig()
-	cfg.Name = "test"
-	cfg.Dir = t.TempDir()
-	cfg.ZapLoggerBuilder = embed.NewZapLoggerBuilder(zap.NewNop())
-	cfg.UnsafeNoFsync = true
-	cu, pu := url.URL{Scheme: "http", Host: client}, url.URL{Scheme: "http", Host: peer}
-	cfg.ListenClientUrls, cfg.AdvertiseClientUrls = []url.URL{cu}, []url.URL{cu}
-	cfg.ListenPeerUrls, cfg.AdvertisePeerUrls = []url.URL{pu}, []url.URL{pu}
-	cfg.InitialCluster = cfg.InitialClusterFromName(cfg.Name)
-	e, err := embed.StartEtcd(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(e.Close)
-	select {
-	case <-e.Server.ReadyNotify():
-	case <-time.After(30 * time.Second):
-		t.Fatal("etcd did not become ready")
-	}
-	return client
-}
 
 // TestServeExits2WhenEtcdIsUnreachable: a required etcd that does not
 // answer stops serve at start with exit 2 and a line saying what to do;
 // with --registry-optional serve starts, and key writes answer 503.
 func TestServeExits2WhenEtcdIsUnreachable(t *testing.T) {
 	dir := t.TempDir()
-	gone := freeAddr(t)
+	gone := etcdtest.FreeAddr(t)
 	file := write(t, dir, "gw.yaml", "registry: {dial_timeout: 500ms, request_timeout: 300ms}\n")
 	var errb syncBuffer
 	start := time.Now()
@@ -129,7 +89,7 @@ func metric(t *testing.T, s *served, name string) float64 {
 // registry (an alias acknowledged by one is read at once on the other, a
 // create race has one winner) and split the HSM licence live.
 func TestServeReplicasShareEtcd(t *testing.T) {
-	etcd := startEtcd(t)
+	etcd := etcdtest.Start(t)
 	sim, err := simulator.Start(simulator.Config{})
 	if err != nil {
 		t.Fatal(err)
@@ -200,60 +160,12 @@ func TestServeReplicasShareEtcd(t *testing.T) {
 	}
 }
 
-// cutter is a TCP relay in front of etcd whose cut drops every connection
-// and refuses new ones: etcd lost while serving, as a partition does.
-type cutter struct {
-	addr, backend string
-	mu            sync.Mutex
-	l             net.Listener
-	conns         []net.Conn
-}
-
-func startCutter(t *testing.T, backend string) *cutter {
-	c := &cutter{addr: freeAddr(t), backend: backend}
-	l, err := net.Listen("tcp", c.addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c.l = l
-	go func() {
-		for {
-			a, err := l.Accept()
-			if err != nil {
-				return
-			}
-			b, err := net.Dial("tcp", backend)
-			if err != nil {
-				a.Close()
-				continue
-			}
-			c.mu.Lock()
-			c.conns = append(c.conns, a, b)
-			c.mu.Unlock()
-			go func() { io.Copy(b, a); a.Close(); b.Close() }()
-			go func() { io.Copy(a, b); a.Close(); b.Close() }()
-		}
-	}()
-	t.Cleanup(c.cut)
-	return c
-}
-
-func (c *cutter) cut() {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.l.Close()
-	for _, x := range c.conns {
-		x.Close()
-	}
-	c.conns = nil
-}
-
 // TestServeKeepsServingWhenEtcdIsLost: with etcd gone, host commands keep
 // flowing, a cached alias still resolves, key writes answer 503, and
 // /v1/hsms says the share is held.
 func TestServeKeepsServingWhenEtcdIsLost(t *testing.T) {
-	etcd := startEtcd(t)
-	px := startCutter(t, etcd)
+	etcd := etcdtest.Start(t)
+	px := etcdtest.StartRelay(t, etcd)
 	sim, err := simulator.Start(simulator.Config{})
 	if err != nil {
 		t.Fatal(err)
@@ -261,13 +173,13 @@ func TestServeKeepsServingWhenEtcdIsLost(t *testing.T) {
 	defer sim.Close()
 	dir := t.TempDir()
 	file := write(t, dir, "gw.yaml", "registry: {request_timeout: 300ms}\nmembership: {name: r1, ttl: 2s}\n")
-	s := startServe(t, "--config", file, "--hsm", "a="+sim.Addr()+",cps=400", "--registry", "etcd://"+px.addr,
+	s := startServe(t, "--config", file, "--hsm", "a="+sim.Addr()+",cps=400", "--registry", "etcd://"+px.Addr,
 		"--listen", "127.0.0.1:0", "--http", "127.0.0.1:0", "--data", filepath.Join(dir, "data"))
 	v := loadRESTVectors(t)
 	if code, body := s.do(t, "POST", "/v1/keys", v.KeyImport.Request); code != http.StatusCreated {
 		t.Fatalf("POST: %d %s", code, body)
 	}
-	px.cut()
+	px.Cut()
 
 	c, err := net.Dial("tcp", s.front)
 	if err != nil {
