@@ -594,30 +594,3 @@ func TestRunLoadStopsCleanlyOnCancel(t *testing.T) {
 		t.Errorf("have held %v reason %q errors %v; want not held, stopped early, no errors", rep.Held, rep.Reason, rep.Errors)
 	}
 }
-
-// Any header decodes without a panic, and every id the runner writes
-// decodes back to itself.
-func FuzzHeaderID(f *testing.F) {
-	for _, s := range []string{"0000", "000z", "zzzz", "00A0", "-1..", "", "0", "zzzzzzzzzzzzzzzz"} {
-		f.Add([]byte(s), uint64(len(s)*7919))
-	}
-	f.Fuzz(func(t *testing.T, h []byte, id uint64) {
-		if len(h) > hostcmd.MaxHeaderLen {
-			h = h[:hostcmd.MaxHeaderLen]
-		}
-		c := newOpenConn(nil, len(h), 1)
-		if got, ok := c.headerID(h); ok {
-			back := make([]byte, len(h))
-			header(back, got)
-			if string(back) != string(h) {
-				t.Errorf("header %q decodes to %d, which encodes as %q", h, got, back)
-			}
-		}
-		id %= c.space
-		buf := make([]byte, len(h))
-		header(buf, id)
-		if got, ok := c.headerID(buf); !ok || got != id {
-			t.Errorf("id %d encodes as %q, decodes to %d, %v", id, buf, got, ok)
-		}
-	})
-}

@@ -85,8 +85,7 @@ type openConn struct {
 	nc        net.Conn
 	rw        io.ReadWriter // nc, or on Linux its descriptor through rawio
 	headerLen int
-	idLen     int    // header characters that carry the id (the rest are '0')
-	space     uint64 // distinct ids: 62^idLen
+	ids       hostcmd.HeaderIDs
 	room      chan struct{}
 	readDone  chan struct{}
 
@@ -97,60 +96,19 @@ type openConn struct {
 	lost    bool // a write failed or the stream ended: write no more
 }
 
-// maxHeaderIDChars keeps 62^n within a uint64.
-const maxHeaderIDChars = 10
-
-const headerChars = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-
 // newOpenConn wraps nc; maxInFlight bounds its commands written and not
 // resolved (and is itself bounded by the header's id space).
 func newOpenConn(nc net.Conn, headerLen, maxInFlight int) *openConn {
-	c := &openConn{nc: nc, rw: nc, headerLen: headerLen, idLen: min(headerLen, maxHeaderIDChars),
-		pending: map[uint64]*command{}, readDone: make(chan struct{}), space: 1}
+	c := &openConn{nc: nc, rw: nc, headerLen: headerLen, ids: hostcmd.NewHeaderIDs(headerLen),
+		pending: map[uint64]*command{}, readDone: make(chan struct{})}
 	if r := rawio.New(nc); r != nil {
 		c.rw = r
 	}
-	for range c.idLen {
-		c.space *= uint64(len(headerChars))
-	}
-	if c.headerLen > 0 && uint64(maxInFlight) > c.space {
-		maxInFlight = int(c.space)
+	if space := c.ids.Space(); c.headerLen > 0 && uint64(maxInFlight) > space {
+		maxInFlight = int(space)
 	}
 	c.room = make(chan struct{}, maxInFlight)
 	return c
-}
-
-// header writes id in base 62, right-aligned and '0'-padded.
-func header(dst []byte, id uint64) {
-	for i := len(dst) - 1; i >= 0; i-- {
-		dst[i] = headerChars[id%uint64(len(headerChars))]
-		id /= uint64(len(headerChars))
-	}
-}
-
-// headerID reverses header; ok is false for a header the runner did not write.
-func (c *openConn) headerID(h []byte) (id uint64, ok bool) {
-	for i, b := range h {
-		var d uint64
-		switch {
-		case b >= '0' && b <= '9':
-			d = uint64(b - '0')
-		case b >= 'A' && b <= 'Z':
-			d = uint64(b-'A') + 10
-		case b >= 'a' && b <= 'z':
-			d = uint64(b-'a') + 36
-		default:
-			return 0, false
-		}
-		if i < len(h)-c.idLen {
-			if d != 0 {
-				return 0, false
-			}
-			continue
-		}
-		id = id*uint64(len(headerChars)) + d
-	}
-	return id, true
 }
 
 // sendPlan is one connection's share of the schedule: commands first,
@@ -215,13 +173,13 @@ func (c *openConn) send(ctx context.Context, run *openRun, p sendPlan) sendStats
 		if c.headerLen > 0 {
 			// The room bound keeps the ids in flight below the id space.
 			for {
-				id = c.next % c.space
+				id = c.next % c.ids.Space()
 				c.next++
 				if _, busy := c.pending[id]; !busy {
 					break
 				}
 			}
-			header(hdr[:c.headerLen], id)
+			c.ids.Put(hdr[:c.headerLen], id)
 			c.pending[id] = cmd
 		} else {
 			c.fifo = append(c.fifo, cmd)
@@ -283,7 +241,7 @@ func (c *openConn) read(run *openRun) {
 		var cmd *command
 		c.mu.Lock()
 		if c.headerLen > 0 {
-			if id, ok := c.headerID(f.Header()); ok {
+			if id, ok := c.ids.ID(f.Header()); ok {
 				if cmd = c.pending[id]; cmd != nil {
 					delete(c.pending, id)
 				}

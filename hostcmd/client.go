@@ -46,8 +46,7 @@ type Client struct {
 	conn      net.Conn
 	rw        io.ReadWriter // conn, or on Linux its descriptor through rawio
 	headerLen int
-	idLen     int    // header characters that carry the id (the rest are '0')
-	space     uint64 // number of distinct ids: 62^idLen
+	ids       HeaderIDs
 
 	mu      sync.Mutex
 	wbuf    []byte           // frames queued for the writer
@@ -69,13 +68,6 @@ type call struct {
 	err       error
 	ready     chan struct{} // closed when resp/err is set
 }
-
-// headerAlphabet is the set of characters of generated headers (ours:
-// letters and digits, printable in any log).
-const headerAlphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-
-// maxIDChars keeps 62^n within a uint64.
-const maxIDChars = 10
 
 // Dial connects to an HSM (or gateway) at addr and returns a Client.
 func Dial(ctx context.Context, addr string, opts ClientOptions) (*Client, error) {
@@ -111,17 +103,13 @@ func NewClient(conn net.Conn, headerLen int) *Client {
 		conn:      conn,
 		rw:        conn,
 		headerLen: headerLen,
-		idLen:     min(headerLen, maxIDChars),
+		ids:       NewHeaderIDs(headerLen),
 		pending:   make(map[uint64]*call),
 		wake:      make(chan struct{}, 1),
 		done:      make(chan struct{}),
 	}
 	if r := rawio.New(conn); r != nil {
 		c.rw = r
-	}
-	c.space = 1
-	for range c.idLen {
-		c.space *= uint64(len(headerAlphabet))
 	}
 	c.wg.Add(2)
 	go c.readLoop()
@@ -160,7 +148,7 @@ func (c *Client) RoundTrip(ctx context.Context, body []byte) ([]byte, error) {
 		}
 		cl.id = id
 		c.pending[id] = cl
-		c.encodeHeader(hdr[:c.headerLen], id)
+		c.ids.Put(hdr[:c.headerLen], id)
 	} else {
 		c.fifo = append(c.fifo, cl)
 	}
@@ -238,48 +226,13 @@ func (c *Client) InFlight() int {
 // allocID returns a free id; c.mu is held.
 func (c *Client) allocID() (uint64, bool) {
 	for range len(c.pending) + 1 {
-		id := c.next % c.space
+		id := c.next % c.ids.Space()
 		c.next++
 		if _, busy := c.pending[id]; !busy {
 			return id, true
 		}
 	}
 	return 0, false
-}
-
-// encodeHeader writes id in base 62, right-aligned and '0'-padded.
-func (c *Client) encodeHeader(dst []byte, id uint64) {
-	for i := len(dst) - 1; i >= 0; i-- {
-		dst[i] = headerAlphabet[id%uint64(len(headerAlphabet))]
-		id /= uint64(len(headerAlphabet))
-	}
-}
-
-// decodeHeader reverses encodeHeader; ok is false for a header the client
-// cannot have generated.
-func (c *Client) decodeHeader(h []byte) (uint64, bool) {
-	var id uint64
-	for i, b := range h {
-		var d uint64
-		switch {
-		case b >= '0' && b <= '9':
-			d = uint64(b - '0')
-		case b >= 'A' && b <= 'Z':
-			d = uint64(b-'A') + 10
-		case b >= 'a' && b <= 'z':
-			d = uint64(b-'a') + 36
-		default:
-			return 0, false
-		}
-		if i < len(h)-c.idLen {
-			if d != 0 {
-				return 0, false
-			}
-			continue
-		}
-		id = id*uint64(len(headerAlphabet)) + d
-	}
-	return id, true
 }
 
 func (c *Client) readLoop() {
@@ -307,7 +260,7 @@ func (c *Client) deliver(f Frame) {
 	c.mu.Lock()
 	var cl *call
 	if c.headerLen > 0 {
-		if id, ok := c.decodeHeader(f.Header()); ok {
+		if id, ok := c.ids.ID(f.Header()); ok {
 			if cl = c.pending[id]; cl != nil {
 				delete(c.pending, id)
 			}

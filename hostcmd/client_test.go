@@ -496,19 +496,23 @@ func selfSigned(t *testing.T) tls.Certificate {
 
 func TestHeaderEncoding(t *testing.T) {
 	for _, m := range []int{1, 2, 4, 10, 11, 16} {
-		c := &Client{headerLen: m, idLen: min(m, maxIDChars), space: 1}
-		for range c.idLen {
-			c.space *= 62
+		ids := NewHeaderIDs(m)
+		space, want := ids.Space(), uint64(1)
+		for range min(m, maxIDChars) {
+			want *= 62
 		}
-		for _, id := range []uint64{0, 1, 61, 62 % c.space, c.space - 1, 12345 % c.space} {
+		if space != want {
+			t.Errorf("m=%d: %d ids, want %d", m, space, want)
+		}
+		for _, id := range []uint64{0, 1, 61, 62 % space, space - 1, 12345 % space} {
 			h := make([]byte, m)
-			c.encodeHeader(h, id)
-			got, ok := c.decodeHeader(h)
+			ids.Put(h, id)
+			got, ok := ids.ID(h)
 			if !ok || got != id {
 				t.Errorf("m=%d id=%d: header %q decodes to %d %v", m, id, h, got, ok)
 			}
 		}
-		if _, ok := c.decodeHeader(bytes.Repeat([]byte{'-'}, m)); ok {
+		if _, ok := ids.ID(bytes.Repeat([]byte{'-'}, m)); ok {
 			t.Errorf("m=%d: foreign header accepted", m)
 		}
 	}
