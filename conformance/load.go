@@ -441,7 +441,7 @@ func (l *load) do(ctx context.Context, i int) (outcome, string) {
 // runOpen runs the open-loop schedule: command i is due at start + i/rate,
 // whatever happened to the commands before it, and its latency is measured
 // from that due time (no coordinated omission) and from its actual write.
-// Each connection's sender keeps its share of the schedule (sender.go).
+// One sender keeps the schedule over all connections (sender.go).
 func (l *load) runOpen(ctx context.Context, rep *Report) {
 	cfg := l.cfg
 	rate := float64(cfg.Rate)
@@ -462,16 +462,7 @@ func (l *load) runOpen(ctx context.Context, rep *Report) {
 	stopProgress := l.progress(start, wEnd)
 	// Commands already written finish (bounded by cfg.Timeout) when ctx
 	// ends: the contract's clean stop on SIGINT/SIGTERM.
-	stats := make([]sendStats, len(conns))
-	var wg sync.WaitGroup
-	for i, c := range conns {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			stats[i] = c.send(ctx, run, sendPlan{first: i, step: len(conns), total: total, start: start, wStart: wStart, rate: rate, items: l.items})
-		}()
-	}
-	wg.Wait()
+	st := send(ctx, run, conns, sendPlan{total: total, start: start, wStart: wStart, rate: rate, items: l.items})
 	run.inflight.Wait()
 	close(stopSweep)
 	<-sweepDone
@@ -482,17 +473,11 @@ func (l *load) runOpen(ctx context.Context, rep *Report) {
 	}
 	l.conns = nil // closed
 
-	lag := newHist()
-	var blocked time.Duration
-	for _, st := range stats {
-		rep.Sent += st.sent
-		lag.Merge(st.lag)
-		blocked += st.blocked
-	}
+	rep.Sent = st.sent
 	run.rec.fill(rep)
-	rep.SenderLag = latencyOf(lag)
-	rep.SenderLagPercentiles = percentiles(lag)
-	rep.verdict(rate, blocked, cfg.Duration, cfg.MaxInFlight, ctx.Err() != nil)
+	rep.SenderLag = latencyOf(st.lag)
+	rep.SenderLagPercentiles = percentiles(st.lag)
+	rep.verdict(rate, st.blocked, cfg.Duration, cfg.MaxInFlight, ctx.Err() != nil)
 }
 
 // verdict sets Held, RunnerBound and Reason of an open-loop report at rate,

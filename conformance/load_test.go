@@ -423,8 +423,7 @@ func TestReportVerdict(t *testing.T) {
 // The pacer never returns before a due time, and returns false once its
 // context has ended.
 func TestPacerNeverEarly(t *testing.T) {
-	p := newPacer(50 * time.Microsecond)
-	defer p.close()
+	var p pacer
 	start := time.Now()
 	for i := range 50 {
 		due := start.Add(time.Duration(i) * 700 * time.Microsecond)

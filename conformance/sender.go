@@ -5,6 +5,7 @@ import (
 	"crypto/subtle"
 	"io"
 	"net"
+	"runtime"
 	"sync"
 	"time"
 
@@ -15,26 +16,53 @@ import (
 )
 
 // The open-loop sender (ours; docs/performance.md, "The load runner's
-// sender"). Each connection has one sender goroutine that walks its share
-// of the schedule, commands c, c+conns, c+2·conns..., waits for each one's
-// due time with a pacer and writes it itself, and one reader goroutine
-// that matches answers to commands. There is no goroutine and no timer per
-// command: a command is an entry in its connection's table from its write
-// to its answer (or its timeout, found by one sweeper per run).
+// sender"). One goroutine, locked to its OS thread, walks the whole
+// schedule: it waits for each command's due time with a pacer and writes
+// the command itself on connection i mod conns. Each connection has one
+// reader goroutine that matches answers to commands. There is no goroutine
+// and no timer per command: a command is an entry in its connection's
+// table from its write to its answer (or its timeout, found by one sweeper
+// per run).
 
-// spinMargin is how long before a due time the pacer stops sleeping and
-// spins, for a run of rate commands/s: long enough to cover a sleeping
-// thread's wake-up (tens of microseconds on the project's machine), short
-// enough that the spinning costs about a tenth of a core: 100 µs at
-// 1,000/s, 200 µs at 500/s and below, and no less than 50 µs (12.5% of a
-// core at 2,500/s).
-func spinMargin(rate float64) time.Duration {
-	return min(200*time.Microsecond, max(50*time.Microsecond, time.Duration(0.1*float64(time.Second)/rate)))
-}
+// wakeMargin is how long before a due time the pacer stops sleeping and
+// spins. A sleeping thread on the project's 2-core virtual machine wakes
+// up to about 5 ms late, even on an idle machine (p99 1.3 ms, max 4.5 ms
+// with a 100 µs margin, measured with clock_nanosleep), so only a thread
+// that is already running keeps a schedule to 100 µs. Below about 200
+// commands/s the sender sleeps between commands; above it, it spins all
+// the time (one core; docs/performance.md gives the cost).
+const wakeMargin = 5 * time.Millisecond
 
 // maxNap bounds one sleep of the pacer, so that a cancelled run stops
 // within it even at a slow rate.
 const maxNap = 50 * time.Millisecond
+
+// pacer waits for due times on the calling thread, which should be locked
+// to its goroutine (runtime.LockOSThread): it sleeps until wakeMargin
+// before a due time, then spins on the clock.
+type pacer struct{}
+
+// wait returns at due (or at once if due has passed), or false as soon as
+// ctx has ended, checked at least every maxNap (every millisecond while
+// spinning).
+func (pacer) wait(ctx context.Context, due time.Time) bool {
+	for {
+		if ctx.Err() != nil {
+			return false
+		}
+		d := time.Until(due)
+		switch {
+		case d <= 0:
+			return true
+		case d > wakeMargin:
+			nap(min(d-wakeMargin, maxNap))
+		default:
+			end := time.Now().Add(min(d, time.Millisecond))
+			for time.Now().Before(end) {
+			}
+		}
+	}
+}
 
 // outcome classifies a command's end.
 type outcome int8
@@ -111,16 +139,17 @@ func newOpenConn(nc net.Conn, headerLen, maxInFlight int) *openConn {
 	return c
 }
 
-// sendPlan is one connection's share of the schedule: commands first,
-// first+step, ... below total, command i due at start + i/rate.
+// sendPlan is the schedule: commands 0 to total-1, command i due at
+// start + i/rate on connection i mod conns; those due from wStart on are
+// measured.
 type sendPlan struct {
-	first, step, total int
-	start, wStart      time.Time
-	rate               float64
-	items              []loadItem
+	total         int
+	start, wStart time.Time
+	rate          float64
+	items         []loadItem
 }
 
-// sendStats is what one sender measured: its lag behind the schedule and
+// sendStats is what the sender measured: its lag behind the schedule and
 // the time it waited for room in flight or for a write to be taken (both
 // inside the measured window).
 type sendStats struct {
@@ -129,23 +158,28 @@ type sendStats struct {
 	sent    int64
 }
 
-// send walks p on c until the plan or ctx ends. The sender lag of a command
-// is how late the sender was ready to write it; a wait for room in flight
-// is the target's, counted apart (blocked).
-func (c *openConn) send(ctx context.Context, run *openRun, p sendPlan) sendStats {
+// send walks p over conns until the plan or ctx ends, on a thread of its
+// own. The sender lag of a command is how late the sender was ready to
+// write it, counted from its due time or from the end of the last wait
+// that was the target's (for room in flight, or a write not taken), if
+// later: such waits are counted apart (blocked).
+func send(ctx context.Context, run *openRun, conns []*openConn, p sendPlan) sendStats {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
 	st := sendStats{lag: newHist()}
-	pc := newPacer(spinMargin(p.rate))
-	defer pc.close()
+	var pc pacer
 	var hdr [hostcmd.MaxHeaderLen]byte
 	var buf []byte
-	for i := p.first; i < p.total; i += p.step {
+	var resumed time.Time // end of the last wait that was the target's
+	for i := range p.total {
 		due := p.start.Add(time.Duration(float64(i) * float64(time.Second) / p.rate))
 		if !pc.wait(ctx, due) {
 			break
 		}
+		c := conns[i%len(conns)]
 		measured := !due.Before(p.wStart)
 		if measured {
-			_ = st.lag.RecordValue(clampMicros(time.Since(due)))
+			_ = st.lag.RecordValue(clampMicros(time.Since(later(due, resumed))))
 		}
 		select {
 		case c.room <- struct{}{}:
@@ -156,47 +190,69 @@ func (c *openConn) send(ctx context.Context, run *openRun, p sendPlan) sendStats
 			case <-ctx.Done():
 				return st
 			}
+			resumed = time.Now()
 			if measured {
-				st.blocked += time.Since(t)
+				st.blocked += resumed.Sub(t)
 			}
 		}
-		cmd := &command{due: due, item: &p.items[i%len(p.items)]}
 		st.sent++
-		run.inflight.Add(1)
-		c.mu.Lock()
-		if c.lost {
-			c.mu.Unlock()
-			run.resolve(c, cmd, time.Now(), noAnswer, "transport")
-			continue
-		}
-		var id uint64
-		if c.headerLen > 0 {
-			// The room bound keeps the ids in flight below the id space.
-			for {
-				id = c.next % c.ids.Space()
-				c.next++
-				if _, busy := c.pending[id]; !busy {
-					break
-				}
-			}
-			c.ids.Put(hdr[:c.headerLen], id)
-			c.pending[id] = cmd
-		} else {
-			c.fifo = append(c.fifo, cmd)
-		}
-		buf = hostcmd.AppendFrame(buf[:0], hdr[:c.headerLen], cmd.item.req)
-		cmd.wrote = time.Now()
-		c.mu.Unlock()
-		if _, err := c.rw.Write(buf); err != nil {
-			c.writeFailed(run, cmd, id)
-		}
+		var wrote time.Time
+		buf, wrote = c.write(run, &command{due: due, item: &p.items[i%len(p.items)]}, hdr[:c.headerLen], buf)
 		// A write that waits is a target that does not read: the wait,
 		// and the lag it causes, are the target's.
-		if d := time.Since(cmd.wrote); measured && d > time.Millisecond {
-			st.blocked += d
+		if now := time.Now(); now.Sub(wrote) > time.Millisecond {
+			resumed = now
+			if measured {
+				st.blocked += now.Sub(wrote)
+			}
 		}
 	}
 	return st
+}
+
+// later returns the later of a and b.
+func later(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
+}
+
+// write enters cmd in c's table and writes it, building its frame in buf
+// (returned for reuse) with hdr as scratch for its header; it returns the
+// time of the write. A command on a lost connection is resolved at once.
+func (c *openConn) write(run *openRun, cmd *command, hdr, buf []byte) ([]byte, time.Time) {
+	run.inflight.Add(1)
+	c.mu.Lock()
+	if c.lost {
+		c.mu.Unlock()
+		now := time.Now()
+		run.resolve(c, cmd, now, noAnswer, "transport")
+		return buf, now
+	}
+	var id uint64
+	if c.headerLen > 0 {
+		// The room bound keeps the ids in flight below the id space.
+		for {
+			id = c.next % c.ids.Space()
+			c.next++
+			if _, busy := c.pending[id]; !busy {
+				break
+			}
+		}
+		c.ids.Put(hdr, id)
+		c.pending[id] = cmd
+	} else {
+		c.fifo = append(c.fifo, cmd)
+	}
+	buf = hostcmd.AppendFrame(buf[:0], hdr, cmd.item.req)
+	cmd.wrote = time.Now()
+	wrote := cmd.wrote // cmd is the reader's once c.mu is released
+	c.mu.Unlock()
+	if _, err := c.rw.Write(buf); err != nil {
+		c.writeFailed(run, cmd, id)
+	}
+	return buf, wrote
 }
 
 // writeFailed stops writes on c and resolves cmd, whose write failed, if
