@@ -1,6 +1,10 @@
 package hostcmd
 
-import "github.com/payhsm/payhsm-gw/internal/redact"
+import (
+	"sync"
+
+	"github.com/payhsm/payhsm-gw/internal/redact"
+)
 
 // parser reads fields in wire order from a request or response body. The
 // first failure is kept and every later read is a no-op, so a command parser
@@ -16,6 +20,24 @@ type parser struct {
 
 func newParser(cmd string, b []byte, start int) parser {
 	return parser{cmd: cmd, b: b, i: start, end: len(b)}
+}
+
+// parsers recycles the parsers handed to the table's parse functions: a
+// parser passed through a function value escapes to the heap, one
+// allocation per command on the simulator's and the client's hot paths.
+var parsers = sync.Pool{New: func() any { return new(parser) }}
+
+// getParser returns a parser from the pool set as newParser sets it.
+func getParser(cmd string, b []byte, start int) *parser {
+	p := parsers.Get().(*parser)
+	*p = newParser(cmd, b, start)
+	return p
+}
+
+// putParser returns p to the pool; p must not be used after.
+func putParser(p *parser) {
+	*p = parser{} // drop the body it points into
+	parsers.Put(p)
 }
 
 func (p *parser) fail(f *FieldSpec, c Code) {

@@ -23,8 +23,9 @@ func ParseRequest(body []byte) (Request, error) {
 	if !ok {
 		return nil, &Error{Cmd: printableCode(body[:2]), Code: CommandDisabled}
 	}
-	p := newParser(spec.Code, body, 2)
-	return spec.parse(&p)
+	p := getParser(spec.Code, body, 2)
+	defer putParser(p)
+	return spec.parse(p)
 }
 
 // parse runs the command's request parser over p.

@@ -129,7 +129,8 @@ func parseResponse(cmd [2]byte, body []byte, h respHint) (Response, error) {
 	if !known {
 		return &RawResponse{RCode: string(rc[:]), Err: code, Rest: append([]byte(nil), body[4:]...)}, nil
 	}
-	p := newParser(spec.Code, body, 4)
+	p := getParser(spec.Code, body, 4)
+	defer putParser(p)
 	st := Status{Err: code}
 	if code == OK && !spec.Binary {
 		// Text response: fields never contain 0x19, so the trailer starts
@@ -143,7 +144,7 @@ func parseResponse(cmd [2]byte, body []byte, h respHint) (Response, error) {
 	} else if code != OK {
 		p.end = 4
 	}
-	r := spec.parseResponse(&p, st, &h)
+	r := spec.parseResponse(p, st, &h)
 	if p.err == nil && p.i != p.end {
 		p.fail(&fTrailing, InvalidInput)
 	}
