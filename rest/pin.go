@@ -58,6 +58,22 @@ type pinTranslateRequest struct {
 	KSN             string        `json:"ksn"` // with incomingKeyType BDK only (dukpt.go)
 }
 
+// pinRequest is a request body with a PAN, which the audit record keeps
+// (masked).
+type pinRequest interface{ auditPAN() redact.String }
+
+func (r *pinTranslateRequest) auditPAN() redact.String { return r.PAN }
+
+// decodePINRequest decodes body into req (decodeRequest) and records its
+// PAN for the audit record.
+func decodePINRequest(rc *reqCtx, body []byte, req pinRequest) *apiError {
+	if e := decodeRequest(body, req); e != nil {
+		return e
+	}
+	rc.pan = req.auditPAN().Reveal()
+	return nil
+}
+
 type pinTranslateResponse struct {
 	PINBlock    string `json:"pinBlock"`
 	PINLength   int    `json:"pinLength"`
@@ -69,10 +85,9 @@ type pinTranslateResponse struct {
 // ZPK), or from a BDK and KSN CI or G0 (pinTranslateDUKPT).
 func (s *server) pinTranslate(rc *reqCtx, body []byte) (int, any, *apiError) {
 	var req pinTranslateRequest
-	if e := decodeRequest(body, &req); e != nil {
+	if e := decodePINRequest(rc, body, &req); e != nil {
 		return 0, nil, e
 	}
-	rc.pan = req.PAN.Reveal()
 	if req.isDUKPT() {
 		return s.pinTranslateDUKPT(rc, &req)
 	}
