@@ -408,8 +408,9 @@ func TestPINTranslateISO4(t *testing.T) {
 	for _, k := range []struct {
 		alias, key string
 		alg        byte
-	}{{"aes-zpk", aesKey, 'A'}, {"aes-zpk2", aesKey2, 'A'}, {"tdes-zpk", tdesKey, 'T'}} {
-		e.mustStatus(http.StatusCreated, "/v1/keys", importBody(k.alias, "ZPK",
+		typ        string
+	}{{"aes-zpk", aesKey, 'A', "ZPK"}, {"aes-zpk2", aesKey2, 'A', "ZPK"}, {"tdes-zpk", tdesKey, 'T', "ZPK"}, {"aes-tpk", aesKey, 'A', "TPK"}} {
+		e.mustStatus(http.StatusCreated, "/v1/keys", importBody(k.alias, k.typ,
 			tr31Block(t, tr31.VersionD, aesKBPK, "P0", k.alg, 'B', 'E', k.key), kek))
 	}
 	aesBlock := func(h string) cipher.Block {
@@ -432,6 +433,7 @@ func TestPINTranslateISO4(t *testing.T) {
 	}{
 		{"ISO4 to ISO0", "alias/aes-zpk", "alias/tdes-zpk", "ISO4", "ISO0", inBlock, tdesBlock, pin.ISO0, account},
 		{"ISO4 to ISO4", "alias/aes-zpk", "alias/aes-zpk2", "ISO4", "ISO4", inBlock, aesBlock(aesKey2), pin.ISO4, pan},
+		{"ISO4 from an AES TPK (CA)", "alias/aes-tpk", "alias/tdes-zpk", "ISO4", "ISO0", inBlock, tdesBlock, pin.ISO0, account},
 	} {
 		got := e.mustStatus(http.StatusOK, "/v1/pin/translate", map[string]any{"incomingKey": tc.in, "outgoingKey": tc.out,
 			"incomingFormat": tc.inFmt, "outgoingFormat": tc.outFmt, "pan": pan, "pinBlock": tc.block})
@@ -496,4 +498,64 @@ func mustPIN(t testing.TB, s string) pin.PIN {
 // registry, as before the scheme was kept.
 func registryRecord(alias, typ, cryptogram string) registry.Record {
 	return registry.Record{Alias: alias, KeyType: typ, Cryptogram: redact.String(cryptogram), KCV: "000000"}
+}
+
+// TestKeyBlockSecretsStayOut: key blocks (under the LMK, under a KEK,
+// exported), clear keys, the PAN and PIN blocks of the key-block
+// operations never reach the logs, the audit log, the metrics or an error
+// body, whether the operation succeeds or fails.
+func TestKeyBlockSecretsStayOut(t *testing.T) {
+	e := newKBEnv(t)
+	const (
+		kbpk    = "88E1AB2A2E3DD38C1FA039A536500CC8A87AB9D62DC92C01058FA79F44657DE6"
+		aesKey  = "AF8CB133A78F8DC2D1359F18527593FB"
+		tdesKey = "0123456789ABCDEFFEDCBA9876543210"
+		pan     = "4111111111111111"
+		inBlock = "A912150391AB65A67E52883D81CE2D15"
+	)
+	kek := lmkBlock(t, "K0", 'A', 'B', 'N', kbpk)
+	aesKB := tr31Block(t, tr31.VersionD, kbpk, "P0", 'A', 'B', 'E', aesKey)
+	tdesKB := tr31Block(t, tr31.VersionD, kbpk, "P0", 'T', 'B', 'E', tdesKey)
+	var bodies []string
+	post := func(path string, v any) map[string]any {
+		r := e.post(path, v)
+		if r.status >= 400 {
+			bodies = append(bodies, string(r.body))
+		}
+		return r.json(t)
+	}
+	post("/v1/keys", importBody("aes", "ZPK", aesKB, kek))
+	post("/v1/keys", importBody("tdes", "ZPK", tdesKB, kek))
+	aesRec, _ := e.reg.Get("aes")
+	exported, _ := post("/v1/keys/aes/export", map[string]any{"kek": kek})["keyBlock"].(string)
+	out, _ := post("/v1/pin/translate", map[string]any{"incomingKey": "alias/aes", "outgoingKey": "alias/tdes",
+		"incomingFormat": "ISO4", "outgoingFormat": "ISO0", "pan": pan, "pinBlock": inBlock})["pinBlock"].(string)
+	// Failures: a damaged block, a wrong KEK, a refused export, a bad translate.
+	post("/v1/keys", importBody("x", "ZPK", aesKB[:len(aesKB)-1]+"0", kek))
+	post("/v1/keys", importBody("x", "ZPK", aesKB, lmkBlock(t, "K0", 'A', 'B', 'N', strings.Repeat("11", 32))))
+	post("/v1/keys", importBody("x", "CVK", aesKB, kek))
+	post("/v1/keys/aes/export", map[string]any{"kek": kek, "version": "B"})
+	post("/v1/pin/translate", map[string]any{"incomingKey": "alias/aes", "outgoingKey": "alias/tdes",
+		"incomingFormat": "ISO4", "outgoingFormat": "ISO0", "pan": pan, "pinBlock": inBlock[:30] + "0G"})
+	if exported == "" || out == "" || len(bodies) < 5 {
+		t.Fatalf("the operations did not run as planned: export %q, translate %q, %d errors", exported, out, len(bodies))
+	}
+	secrets := map[string]string{
+		"KEK under the LMK": kek[17:60], "AES key block": aesKB[16:60], "TDES key block": tdesKB[16:60],
+		"key under the LMK": aesRec.Cryptogram.Reveal()[17:60], "exported block": exported[16:60],
+		"clear AES key": aesKey, "clear TDES key": tdesKey, "KBPK": kbpk[:32], "PAN": pan,
+		"incoming PIN block": inBlock, "outgoing PIN block": out,
+	}
+	texts := map[string]string{"logs": e.logs.String(), "audit": e.audit.String(), "metrics": e.metrics(),
+		"error bodies": strings.Join(bodies, "\n")}
+	for where, text := range texts {
+		for what, v := range secrets {
+			if strings.Contains(strings.ToUpper(text), v) {
+				t.Errorf("the %s carry the %s", where, what)
+			}
+		}
+	}
+	if !strings.Contains(texts["audit"], `"A6"`) || !strings.Contains(texts["audit"], `"A8"`) {
+		t.Fatalf("the audit log does not record A6 and A8: %.300s", texts["audit"])
+	}
 }
