@@ -7,7 +7,9 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"strings"
 	"testing"
@@ -234,7 +236,8 @@ func TestTR31ImportUnderRegisteredKEK(t *testing.T) {
 		e.mustStatus(http.StatusCreated, "/v1/keys", importBody("zmk-"+tc.name, "ZMK", zmkBlock, outerKEK))
 		key := "3F419E1CB7079442AA37474C2EFBF8B8" // the A.7.2.2 / A.7.4 key, KCV 57C409
 		kb := tr31Block(t, tc.version, tc.kbpk, "P0", 'T', 'E', 'E', key)
-		got := e.mustStatus(http.StatusCreated, "/v1/keys", importBody("zpk-"+tc.name, "ZPK", kb, "alias/zmk-"+tc.name))
+		// With the expected KCV given, in lower case.
+		got := e.mustStatus(http.StatusCreated, "/v1/keys", with(importBody("zpk-"+tc.name, "ZPK", kb, "alias/zmk-"+tc.name), "kcv", "57c409"))
 		if got["kcv"] != "57C409" || got["usage"] != "P0" {
 			t.Fatalf("%s: %v", tc.name, got)
 		}
@@ -557,5 +560,58 @@ func TestKeyBlockSecretsStayOut(t *testing.T) {
 	}
 	if !strings.Contains(texts["audit"], `"A6"`) || !strings.Contains(texts["audit"], `"A8"`) {
 		t.Fatalf("the audit log does not record A6 and A8: %.300s", texts["audit"])
+	}
+}
+
+// BenchmarkKeyBlockOperation measures REST operations on key blocks
+// through the key-block-LMK simulator, with no logging, audit or metrics
+// (as BenchmarkOperation): ISO4 to ISO0 and, for the ratio, ISO0 to ISO0
+// between key-block ZPKs, and a TR-31 export. Keys are aliases.
+func BenchmarkKeyBlockOperation(b *testing.B) {
+	const (
+		kbpk    = "88E1AB2A2E3DD38C1FA039A536500CC8A87AB9D62DC92C01058FA79F44657DE6"
+		tdesKey = "0123456789ABCDEFFEDCBA9876543210"
+	)
+	kek := lmkBlock(b, "K0", 'A', 'B', 'N', kbpk)
+	tdesB, err := tdes.New(clearKey(b, tdesKey).Bytes())
+	if err != nil {
+		b.Fatal(err)
+	}
+	iso0, err := pin.EncryptBlock(nil, tdesB, pin.ISO0, mustPIN(b, "1234"), "111111111111", nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name, path string
+		body       map[string]any
+	}{
+		{"PINTranslateISO4", "/v1/pin/translate", map[string]any{"incomingKey": "alias/aes", "outgoingKey": "alias/tdes",
+			"incomingFormat": "ISO4", "outgoingFormat": "ISO0", "pan": "4111111111111111", "pinBlock": "A912150391AB65A67E52883D81CE2D15"}},
+		{"PINTranslateISO0", "/v1/pin/translate", map[string]any{"incomingKey": "alias/tdes", "outgoingKey": "alias/tdes",
+			"incomingFormat": "ISO0", "outgoingFormat": "ISO0", "pan": "4111111111111111", "pinBlock": strings.ToUpper(hex.EncodeToString(iso0))}},
+		{"ExportTR31", "/v1/keys/tdes/export", map[string]any{"kek": kek}},
+	} {
+		b.Run(tc.name, func(b *testing.B) {
+			e := newKBEnv(b, func(c *Config) {
+				c.Logger, c.Audit, c.Registerer, c.Metrics = slog.New(slog.DiscardHandler), nil, nil, nil
+			})
+			e.mustStatus(http.StatusCreated, "/v1/keys", importBody("aes", "ZPK",
+				tr31Block(b, tr31.VersionD, kbpk, "P0", 'A', 'B', 'E', "AF8CB133A78F8DC2D1359F18527593FB"), kek))
+			e.mustStatus(http.StatusCreated, "/v1/keys", importBody("tdes", "ZPK",
+				tr31Block(b, tr31.VersionD, kbpk, "P0", 'T', 'B', 'E', tdesKey), kek))
+			body := mustJSON(b, tc.body)
+			run := func() {
+				rec := httptest.NewRecorder()
+				e.h.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, tc.path, bytes.NewReader(body)))
+				if rec.Code != http.StatusOK {
+					b.Fatalf("%d %s", rec.Code, rec.Body)
+				}
+			}
+			run()
+			b.ReportAllocs()
+			for b.Loop() {
+				run()
+			}
+		})
 	}
 }
