@@ -1,6 +1,6 @@
 // Package registry is the gateway's durable key registry: it maps aliases to
 // keys stored under the HSM's LMK (the cryptogram), with their key type, key
-// check value and creation time. It is an embedded go.etcd.io/bbolt database
+// check value, key scheme, key-block usage and creation time. It is an embedded go.etcd.io/bbolt database
 // (one file, registry.db, under the gateway's --data directory) committed
 // synchronously: when Create returns nil the record has been fsynced, so an
 // alias the REST API acknowledged survives a crash and a restart (ours, from

@@ -36,12 +36,20 @@ type Record struct {
 	// Alias is the name, without the "alias/" prefix of key references.
 	Alias string
 	// KeyType is the key type name ("ZPK", "TPK", "PVK", "CVK", "MK-AC",
-	// "TAK", "ZAK", "ZMK").
+	// "TAK", "ZAK", "ZMK", "BDK").
 	KeyType string
-	// Cryptogram is the key encrypted under the LMK ("U…", "T…" or 16H).
+	// Cryptogram is the key encrypted under the LMK ("U…", "T…", 16H, or
+	// "S" + a Thales key block under a key-block LMK).
 	Cryptogram redact.String
 	// KCV is the key check value (6H).
 	KCV string
+	// Scheme is the key scheme of Cryptogram: "U", "T", "X", "Y", "S"
+	// (Thales key block), "R" (TR-31 block), or "" for a bare 16H key.
+	// Records written before the field existed read as "".
+	Scheme string
+	// Usage is the key block's key usage ("P0", "K0", or a Thales numeric
+	// usage such as "72"), "" for a variant-LMK key.
+	Usage string
 	// CreatedAt is when the alias was registered (UTC, second precision
 	// or finer).
 	CreatedAt time.Time
@@ -54,6 +62,10 @@ type stored struct {
 	Cryptogram string    `json:"cryptogram"`
 	KCV        string    `json:"kcv"`
 	CreatedAt  time.Time `json:"createdAt"`
+	// Added with key blocks; absent in older records, which decode with
+	// both empty.
+	Scheme string `json:"scheme,omitempty"`
+	Usage  string `json:"usage,omitempty"`
 }
 
 // Options configures Open.
@@ -206,6 +218,6 @@ func decode(alias string, v []byte) (Record, error) {
 	}
 	return Record{
 		Alias: alias, KeyType: s.KeyType, Cryptogram: redact.String(s.Cryptogram),
-		KCV: s.KCV, CreatedAt: s.CreatedAt,
+		KCV: s.KCV, CreatedAt: s.CreatedAt, Scheme: s.Scheme, Usage: s.Usage,
 	}, nil
 }

@@ -52,6 +52,7 @@ func prepare(rec Record) (Record, []byte, error) {
 	rec.CreatedAt = rec.CreatedAt.UTC()
 	val, err := json.Marshal(stored{
 		KeyType: rec.KeyType, Cryptogram: rec.Cryptogram.Reveal(), KCV: rec.KCV, CreatedAt: rec.CreatedAt,
+		Scheme: rec.Scheme, Usage: rec.Usage,
 	})
 	if err != nil {
 		return Record{}, nil, fmt.Errorf("registry: encoding record: %w", err)

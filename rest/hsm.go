@@ -151,7 +151,7 @@ func (s *server) doVerify(rc *reqCtx, req hostcmd.Request) (bool, error) {
 // keyField turns a cryptogram the API accepted (inlineCryptogram, or the
 // registry's) into a host-command key field.
 func keyField(cryptogram string) hostcmd.KeyField {
-	k, _, _ := hostcmd.ParseKeyField([]byte(cryptogram), hostcmd.KeySingle|hostcmd.KeyU|hostcmd.KeyT)
+	k, _, _ := hostcmd.ParseKeyField([]byte(cryptogram), hostcmd.KeySingle|hostcmd.KeyU|hostcmd.KeyT|hostcmd.KeyS)
 	return k
 }
 

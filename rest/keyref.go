@@ -29,6 +29,10 @@ type keyRef struct {
 	kcv        string // 6H, filled by resolveKey
 }
 
+// aes reports whether the key is an AES key: a key block (registered by
+// alias) whose header says algorithm A.
+func (k *keyRef) aes() bool { return keyField(k.cryptogram).IsAESKeyBlock() }
+
 // inlineCryptogram reports whether v has the form of a key under the LMK
 // that the REST API accepts inline: "U" + 32H, "T" + 48H or 16H (rest.md).
 func inlineCryptogram(v string) bool {

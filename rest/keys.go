@@ -20,6 +20,7 @@ type keyCreateRequest struct {
 	Generate   bool          `json:"generate"`
 	Cryptogram redact.String `json:"cryptogram"`
 	KCV        string        `json:"kcv"`
+	TR31       *tr31Import   `json:"tr31"`
 }
 
 // keyRecord is a registered key as the API shows it: never a clear key.
@@ -28,6 +29,8 @@ type keyRecord struct {
 	KeyType    string    `json:"keyType"`
 	Cryptogram string    `json:"cryptogram"`
 	KCV        string    `json:"kcv"`
+	Scheme     string    `json:"scheme"`
+	Usage      string    `json:"usage,omitempty"`
 	CreatedAt  time.Time `json:"createdAt"`
 }
 
@@ -36,8 +39,16 @@ type keyListResponse struct {
 }
 
 func recordOf(r registry.Record) keyRecord {
-	return keyRecord{Alias: AliasPrefix + r.Alias, KeyType: r.KeyType, Cryptogram: r.Cryptogram.Reveal(),
-		KCV: r.KCV, CreatedAt: r.CreatedAt}
+	out := keyRecord{Alias: AliasPrefix + r.Alias, KeyType: r.KeyType, Cryptogram: r.Cryptogram.Reveal(),
+		KCV: r.KCV, Scheme: r.Scheme, Usage: r.Usage, CreatedAt: r.CreatedAt}
+	if out.Scheme == "" {
+		// Records written before the scheme was kept.
+		out.Scheme = schemeOf(out.Cryptogram)
+	}
+	if out.Usage == "" {
+		out.Usage = blockUsage(out.Cryptogram)
+	}
+	return out
 }
 
 // registryFailed answers a registry failure: 503 with Retry-After when a
@@ -51,9 +62,10 @@ func registryFailed(s *server, rc *reqCtx, err error) *apiError {
 	return &apiError{status: http.StatusInternalServerError, code: CodeInternal, message: "key registry unavailable"}
 }
 
-// keyCreate is POST /v1/keys: register a key generated on the HSM (A0) or
+// keyCreate is POST /v1/keys: register a key generated on the HSM (A0),
 // imported as a cryptogram whose KCV the HSM computes (BU) and, when the
-// caller gives one, must match.
+// caller gives one, must match, or imported from a TR-31 block under a KEK
+// (A6, keyImport).
 func (s *server) keyCreate(rc *reqCtx, body []byte) (int, any, *apiError) {
 	var req keyCreateRequest
 	if e := decodeRequest(body, &req); e != nil {
@@ -69,6 +81,9 @@ func (s *server) keyCreate(rc *reqCtx, body []byte) (int, any, *apiError) {
 	if e := oneOf("keyType", req.KeyType, keyTypeNames...); e != nil {
 		return 0, nil, e
 	}
+	if req.TR31 != nil {
+		return s.keyImport(rc, &req, alias)
+	}
 	code, _ := keyTypeCode(req.KeyType)
 	cryptogram := req.Cryptogram.Reveal()
 	switch {
@@ -81,18 +96,12 @@ func (s *server) keyCreate(rc *reqCtx, body []byte) (int, any, *apiError) {
 	case !req.Generate && !inlineCryptogram(cryptogram):
 		return 0, nil, badField("cryptogram", `must be a key under the LMK ("U" + 32H, "T" + 48H or 16H)`)
 	}
-	var want string
-	if req.KCV != "" {
-		if len(req.KCV) != 6 || !isHex(req.KCV) {
-			return 0, nil, badField("kcv", "must be 6 hex digits")
-		}
-		want = strings.ToUpper(req.KCV)
+	want, e := kcvField(req.KCV)
+	if e != nil {
+		return 0, nil, e
 	}
-	// Refuse a taken alias before any HSM work; Create checks again.
-	if _, err := s.reg.Get(alias); err == nil {
-		return 0, nil, aliasExists()
-	} else if !errors.Is(err, registry.ErrNotFound) {
-		return 0, nil, registryFailed(s, rc, err)
+	if e := s.aliasFree(rc, alias); e != nil {
+		return 0, nil, e
 	}
 	var kcv string
 	if req.Generate {
@@ -118,7 +127,7 @@ func (s *server) keyCreate(rc *reqCtx, body []byte) (int, any, *apiError) {
 		}
 	}
 	rec, err := s.reg.Create(registry.Record{Alias: alias, KeyType: req.KeyType,
-		Cryptogram: redact.String(cryptogram), KCV: kcv})
+		Cryptogram: redact.String(cryptogram), KCV: kcv, Scheme: schemeOf(cryptogram)})
 	if errors.Is(err, registry.ErrExists) {
 		return 0, nil, aliasExists()
 	}
@@ -128,6 +137,27 @@ func (s *server) keyCreate(rc *reqCtx, body []byte) (int, any, *apiError) {
 	s.log.Info("rest: key registered", "requestId", rc.requestID, "alias", alias, "keyType", req.KeyType,
 		"generated", req.Generate, "client", rc.client)
 	return http.StatusCreated, recordOf(rec), nil
+}
+
+// kcvField checks an optional expected KCV and returns it upper case.
+func kcvField(v string) (string, *apiError) {
+	if v == "" {
+		return "", nil
+	}
+	if len(v) != 6 || !isHex(v) {
+		return "", badField("kcv", "must be 6 hex digits")
+	}
+	return strings.ToUpper(v), nil
+}
+
+// aliasFree refuses a taken alias before any HSM work; Create checks again.
+func (s *server) aliasFree(rc *reqCtx, alias string) *apiError {
+	if _, err := s.reg.Get(alias); err == nil {
+		return aliasExists()
+	} else if !errors.Is(err, registry.ErrNotFound) {
+		return registryFailed(s, rc, err)
+	}
+	return nil
 }
 
 func aliasExists() *apiError {

@@ -11,9 +11,20 @@ import (
 // pinFormats are the PIN block formats of the REST API (rest.md).
 var pinFormats = []string{"ISO0", "ISO1", "ISO3", "IBM3624"}
 
-// pinFormat checks a format name and returns its payShield code.
+// translateFormats are the PIN block formats of /v1/pin/translate with a
+// ZPK or TPK: those of pinFormats and ISO4 (format 48 of CA/CC,
+// hostcmd-keyblocks.md §9), which takes AES keys.
+var translateFormats = append(pinFormats[:len(pinFormats):len(pinFormats)], "ISO4")
+
+// pinFormatField checks a format name and returns its payShield code.
 func pinFormatField(field, v string) (string, *apiError) {
-	if e := oneOf(field, v, pinFormats...); e != nil {
+	return formatFieldOf(field, v, pinFormats)
+}
+
+// formatFieldOf checks a format name against allowed and returns its
+// payShield code.
+func formatFieldOf(field, v string, allowed []string) (string, *apiError) {
+	if e := oneOf(field, v, allowed...); e != nil {
 		return "", e
 	}
 	f, err := pin.ParseFormat(v)
@@ -47,6 +58,22 @@ type pinTranslateRequest struct {
 	KSN             string        `json:"ksn"` // with incomingKeyType BDK only (dukpt.go)
 }
 
+// pinRequest is a request body with a PAN, which the audit record keeps
+// (masked).
+type pinRequest interface{ auditPAN() redact.String }
+
+func (r *pinTranslateRequest) auditPAN() redact.String { return r.PAN }
+
+// decodePINRequest decodes body into req (decodeRequest) and records its
+// PAN for the audit record.
+func decodePINRequest(rc *reqCtx, body []byte, req pinRequest) *apiError {
+	if e := decodeRequest(body, req); e != nil {
+		return e
+	}
+	rc.pan = req.auditPAN().Reveal()
+	return nil
+}
+
 type pinTranslateResponse struct {
 	PINBlock    string `json:"pinBlock"`
 	PINLength   int    `json:"pinLength"`
@@ -58,10 +85,9 @@ type pinTranslateResponse struct {
 // ZPK), or from a BDK and KSN CI or G0 (pinTranslateDUKPT).
 func (s *server) pinTranslate(rc *reqCtx, body []byte) (int, any, *apiError) {
 	var req pinTranslateRequest
-	if e := decodeRequest(body, &req); e != nil {
+	if e := decodePINRequest(rc, body, &req); e != nil {
 		return 0, nil, e
 	}
-	rc.pan = req.PAN.Reveal()
 	if req.isDUKPT() {
 		return s.pinTranslateDUKPT(rc, &req)
 	}
@@ -74,19 +100,28 @@ func (s *server) pinTranslate(rc *reqCtx, body []byte) (int, any, *apiError) {
 	if req.OutgoingKey == "" {
 		return 0, nil, missingField("outgoingKey")
 	}
-	inFmt, e := pinFormatField("incomingFormat", req.IncomingFormat)
+	inFmt, e := formatFieldOf("incomingFormat", req.IncomingFormat, translateFormats)
 	if e != nil {
 		return 0, nil, e
 	}
-	outFmt, e := pinFormatField("outgoingFormat", req.OutgoingFormat)
+	outFmt, e := formatFieldOf("outgoingFormat", req.OutgoingFormat, translateFormats)
 	if e != nil {
 		return 0, nil, e
 	}
+	iso4 := inFmt == hostcmd.FormatISO4 || outFmt == hostcmd.FormatISO4
 	account, e := accountField("pan", req.PAN.Reveal())
 	if e != nil {
 		return 0, nil, e
 	}
-	block, e := hexField("pinBlock", req.PINBlock.Reveal(), 16)
+	if iso4 {
+		// Format 48 on either side: CA/CC carry the whole PAN.
+		account = req.PAN.Reveal()
+	}
+	blockLen := 16
+	if inFmt == hostcmd.FormatISO4 {
+		blockLen = 32
+	}
+	block, e := hexField("pinBlock", req.PINBlock.Reveal(), blockLen)
 	if e != nil {
 		return 0, nil, e
 	}
@@ -97,6 +132,12 @@ func (s *server) pinTranslate(rc *reqCtx, body []byte) (int, any, *apiError) {
 	}
 	out, e := s.resolveKey(rc, keySpec{field: "outgoingKey", allowed: []string{"ZPK"}}, req.OutgoingKey.Reveal())
 	if e != nil {
+		return 0, nil, e
+	}
+	if e := formatFitsKey("incomingFormat", inFmt, "incomingKey", in); e != nil {
+		return 0, nil, e
+	}
+	if e := formatFitsKey("outgoingFormat", outFmt, "outgoingKey", out); e != nil {
 		return 0, nil, e
 	}
 	res, err := s.translatePIN(rc, translateParams{
@@ -112,6 +153,20 @@ func (s *server) pinTranslate(rc *reqCtx, body []byte) (int, any, *apiError) {
 	return http.StatusOK, pinTranslateResponse{
 		PINBlock: res.block, PINLength: res.pinLength, IncomingKCV: in.kcv, OutgoingKCV: out.kcv,
 	}, nil
+}
+
+// formatFitsKey checks that a PIN block format fits its key: ISO4 blocks
+// are under AES keys and AES keys protect only ISO4 blocks (the HSM would
+// answer 27; hostcmd-keyblocks.md §9).
+func formatFitsKey(field, format, keyField string, k *keyRef) *apiError {
+	aes := k.aes()
+	switch {
+	case format == hostcmd.FormatISO4 && !aes:
+		return badField(field, "is ISO4, which needs an AES "+keyField)
+	case format != hostcmd.FormatISO4 && aes:
+		return badField(field, "must be ISO4 with an AES "+keyField)
+	}
+	return nil
 }
 
 type pinVerifyRequest struct {

@@ -168,6 +168,7 @@ func (s *server) routeTable(metricsHandler http.Handler) []route {
 		api("keys.list", http.MethodGet, "/v1/keys", s.keyList),
 		api("keys.get", http.MethodGet, "/v1/keys/{alias}", s.keyGet),
 		api("keys.delete", http.MethodDelete, "/v1/keys/{alias}", s.keyDelete),
+		api("keys.export", http.MethodPost, "/v1/keys/{alias}/export", s.keyExport),
 		api("hsms.list", http.MethodGet, "/v1/hsms", s.hsmList),
 		{op: "healthz", method: http.MethodGet, path: "/healthz", handler: http.HandlerFunc(s.healthz)},
 		{op: "readyz", method: http.MethodGet, path: "/readyz", handler: http.HandlerFunc(s.readyz)},
