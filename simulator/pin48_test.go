@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/payhsm/payhsm-gw/hostcmd"
 	"github.com/payhsm/payhsm-gw/keys"
 	"github.com/payhsm/payhsm-gw/keys/tr31"
 	"github.com/payhsm/payhsm-gw/pin"
@@ -154,4 +155,37 @@ func mustPIN(t testing.TB, digits string) pin.PIN {
 		t.Fatal(err)
 	}
 	return p
+}
+
+// FuzzExecuteFormat48 feeds arbitrary bodies to an HSM under the test AES
+// key-block LMK, seeded with the format 48 commands of this file: the
+// answer is always a response of the command's code and a valid error code.
+func FuzzExecuteFormat48(f *testing.F) {
+	for _, s := range []string{
+		"JE" + x9ZPK + x9Block + "48" + x9PAN + ";",
+		"JG" + x9ZPK + "48" + x9PAN + ";" + "02675",
+		"JG" + tdesZPK + "01" + "111111111111" + "02675%00\x19t",
+		"EC" + x9ZPK + x9ZPK + x9Block + "48" + x9PAN + ";" + "1" + "9464",
+		"DA" + x9ZPK + tdesZPK + "12" + x9Block + "48" + "04" + x9PAN + ";" + "0123456789012345" + "00001111111N" + "6569FFFFFFFF",
+		"CC" + x9ZPK + tdesZPK + "12" + x9Block + "48" + "01" + x9PAN + ";",
+		"CA" + x9ZPK + x9ZPK + "12" + x9Block + "48" + "48" + "4;",
+	} {
+		f.Add([]byte(s))
+	}
+	h := kbHSM(f)
+	f.Fuzz(func(t *testing.T, body []byte) {
+		resp := h.Execute(nil, body)
+		if len(resp) < 4 {
+			t.Fatalf("answer %q shorter than response and error codes", resp)
+		}
+		if len(body) >= 2 {
+			rc := hostcmd.ResponseCode([2]byte{body[0], body[1]})
+			if resp[0] != rc[0] || resp[1] != rc[1] {
+				t.Fatalf("answer code %q for command %q", resp[:2], body[:2])
+			}
+		}
+		if code := hostcmd.Code(resp[2:4]); !code.Valid() {
+			t.Fatalf("invalid error code %q", resp[2:4])
+		}
+	})
 }
