@@ -27,7 +27,8 @@ import (
 // offsets are generated from seed (0 means DefaultSeed): the same seed and
 // LMK give the same requests. The PIN under the LMK that JE answers is ours
 // (keys.KeyBlockLMK.EncryptPIN). A Triple DES key-block LMK holds no AES
-// keys, so for it there are no cases.
+// keys: for it the cases are format 48's refusal (27) and JE/JG in format
+// 01 with generated keys.
 func ISO4Cases(l *keys.KeyBlockLMK, seed uint64) ([]Case, error) {
 	if seed == 0 {
 		seed = DefaultSeed
@@ -155,7 +156,9 @@ func (g *kbgen) named(source, name string, req hostcmd.Request, check func(conte
 
 func (g *kbgen) iso4(vs []iso4Vector) {
 	if g.lmk.Algorithm() != 'A' {
-		// Format 48 needs AES keys, which a TDES key-block LMK cannot hold.
+		// Format 48 needs AES keys, which a TDES key-block LMK cannot
+		// hold: only its refusal and the PIN under this LMK are checked.
+		g.tdesLMK()
 		return
 	}
 	zpkT := g.tdesKey("72", 'B') // destination of 48 to 01
@@ -366,5 +369,37 @@ func samePIN48(cmd string, k wkey, f pin.Format, want pin.PIN, acct string) func
 			return errors.New("PIN block holds another PIN")
 		}
 		return nil
+	}
+}
+
+// tdesLMK adds the cases for a Triple DES key-block LMK: JE then JG in
+// format 01 between TDES ZPK blocks (the PIN under this LMK, ours), and
+// format 48 under a TDES ZPK (27).
+func (g *kbgen) tdesLMK() {
+	src, dst := g.tdesKey("P0", 'B'), g.tdesKey("72", 'E')
+	for _, n := range []int{4, 12} {
+		pan, acct, p, _ := g.card(n)
+		var digits [pin.MaxLen]byte
+		enc, err := g.lmk.EncryptPIN(p.AppendDigits(digits[:0]), acct)
+		clear(digits[:])
+		if err != nil {
+			g.fail(err)
+			return
+		}
+		g.exact(fmt.Sprintf("JE format 01 under a TDES key-block LMK, %d-digit PIN", n),
+			&hostcmd.JE{ZPK: src.field, PINBlock: redact.String(g.block(src, pin.ISO0, p, acct)), Format: "01", Account: redact.String(acct)},
+			&hostcmd.JF{PINUnderLMK: redact.String(enc)})
+		g.exact(fmt.Sprintf("JG format 01 under a TDES key-block LMK, %d-digit PIN", n),
+			&hostcmd.JG{ZPK: dst.field, Format: "01", Account: redact.String(acct), PINUnderLMK: redact.String(enc)},
+			&hostcmd.JH{PINBlock: redact.String(g.block(dst, pin.ISO0, p, acct))})
+		if n == 4 {
+			g.errCase("JE format 48 under a TDES key-block LMK is 27",
+				&hostcmd.JE{ZPK: src.field, PINBlock: redact.String(g.block(src, pin.ISO0, p, acct)), Format: "48", Account: redact.String(pan)},
+				hostcmd.IncompatibleKeyLength)
+			g.errCase("CC format 01 to 48 under a TDES key-block LMK is 27",
+				&hostcmd.CC{SourceZPK: src.field, DestinationZPK: dst.field, MaxPINLen: 12, PINBlock: redact.String(g.block(src, pin.ISO0, p, acct)),
+					SourceFormat: "01", DestinationFormat: "48", Account: redact.String(pan)},
+				hostcmd.IncompatibleKeyLength)
+		}
 	}
 }
