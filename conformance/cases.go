@@ -39,6 +39,10 @@ type Options struct {
 	// keys (default: the public test LMK). The public vectors are under
 	// the test LMK, so with another LMK they are left out.
 	LMK *keys.LMK
+	// KeyBlockLMK, when set, says the target holds this key-block LMK
+	// instead: New then returns the cases for it (ISO4Cases), and LMK is
+	// not used.
+	KeyBlockLMK *keys.KeyBlockLMK
 }
 
 // New returns the known-answer suite: the public vectors of testdata, then the
@@ -47,6 +51,13 @@ type Options struct {
 func New(opts Options) (*Suite, error) {
 	if opts.Seed == 0 {
 		opts.Seed = DefaultSeed
+	}
+	if opts.KeyBlockLMK != nil {
+		cs, err := ISO4Cases(opts.KeyBlockLMK, opts.Seed)
+		if err != nil {
+			return nil, err
+		}
+		return &Suite{Cases: cs, ClearPIN: opts.ClearPIN}, nil
 	}
 	lmk := opts.LMK
 	if lmk == nil {

@@ -308,7 +308,10 @@ func TestRequestErrors(t *testing.T) {
 		{with(dcParts, 2, zpk1), InvalidPINFormat, "format"},
 		{with(dcParts, 2, "T"+zpkT[1:]), InvalidKeyScheme, "pvk"},
 		{with(dcParts, 3, "28DCC093FB0471FZ"), InvalidPINBlock, "pinBlock"},
-		{with(dcParts, 4, "48"), InvalidPINFormat, "format"},
+		{with(dcParts, 4, "49"), InvalidPINFormat, "format"},
+		// Format 48 takes the PAN and ';' (hostcmd-keyblocks.md §9): a
+		// 12N account without ';' does not delimit.
+		{with(dcParts, 4, "48"), InvalidAccount, "account"},
 		{with(dcParts, 6, "A"), InvalidInput, "pvki"},
 		{with(dcParts, 7, "44O2"), InvalidInput, "pvv"},
 		{with(dcParts, 7, "440"), InvalidInput, "pvv"},

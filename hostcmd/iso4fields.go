@@ -2,12 +2,13 @@ package hostcmd
 
 import "github.com/payhsm/payhsm-gw/internal/redact"
 
-// PIN block format 48 (ISO 9564-1 format 4) in CA and CC
-// (hostcmd-keyblocks.md §9; the layout is ours except the code 48 and the
-// 32H block).
+// PIN block format 48 (ISO 9564-1 format 4) in CA, CC, JE, JG, DC, EC, DA
+// and EA (hostcmd-keyblocks.md §9; the layout is ours except the code 48
+// and the 32H block in CA and CC).
 
-// FormatISO4 is ISO 9564-1 format 4 (AES): accepted in CA and CC with AES
-// keys, and as the source format of the AES form of G0.
+// FormatISO4 is ISO 9564-1 format 4 (AES): accepted in CA, CC, JE, JG, DC,
+// EC, DA and EA with AES keys, and as the source format of the AES form of
+// G0.
 const FormatISO4 = "48"
 
 // Fields of the format 48 layout.
@@ -31,7 +32,8 @@ func pinBlockSpec(k KeyField) *FieldSpec {
 	return &fPINBlock
 }
 
-// translateFormat reads a CA/CC format code: those of pinFormat and 48.
+// translateFormat reads a format code of a command that takes format 48:
+// those of pinFormat and 48.
 func (p *parser) translateFormat(f *FieldSpec) string {
 	if p.err == nil && p.left() >= 2 && string(p.b[p.i:p.i+2]) == FormatISO4 {
 		p.next(f, 2)
@@ -69,4 +71,13 @@ func appendTranslateAccount(dst []byte, src, dstFmt string, acct redact.String) 
 		dst = append(dst, ';')
 	}
 	return dst
+}
+
+// formatAccount reads the account field of a command with one format (JE,
+// JG, DC, EC, DA, EA): 12N, or with format 48 the PAN and ';'.
+func (p *parser) formatAccount(f string) redact.String { return p.translateAccount(f, f) }
+
+// appendFormatAccount writes the account field as formatAccount reads it.
+func appendFormatAccount(dst []byte, f string, acct redact.String) []byte {
+	return appendTranslateAccount(dst, f, f, acct)
 }

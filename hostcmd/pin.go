@@ -7,7 +7,7 @@ import "github.com/payhsm/payhsm-gw/internal/redact"
 type CA struct {
 	TPK, ZPK          KeyField
 	MaxPINLen         int           // 2N, 04..12
-	PINBlock          redact.String // 16H
+	PINBlock          redact.String // 16H, 32H under an AES TPK
 	SourceFormat      string        // 2N format code, e.g. FormatISO0
 	DestinationFormat string        // 2N format code
 	Account           redact.String // 12N
@@ -134,12 +134,14 @@ func (r *CD) AppendBody(dst []byte) []byte {
 func parseCD(p *parser, st Status) *CD { return (*CD)(parseCB(p, st)) }
 
 // JE translates a PIN block under a ZPK to a PIN under the LMK (payShield
-// JE; hostcmd.md §4).
+// JE; hostcmd.md §4). Under an AES ZPK the block is 32H; with format 48 the
+// account is the full PAN, written with a ';' after it
+// (hostcmd-keyblocks.md §9).
 type JE struct {
 	ZPK      KeyField
-	PINBlock redact.String
-	Format   string
-	Account  redact.String
+	PINBlock redact.String // 16H, 32H under an AES ZPK
+	Format   string        // 2N format code, FormatISO4 too
+	Account  redact.String // 12N, or the PAN (1-19 digits) with format 48
 	Envelope
 }
 
@@ -152,16 +154,16 @@ func (r *JE) AppendBody(dst []byte) []byte {
 	dst = r.ZPK.AppendWire(dst)
 	dst = append(dst, r.PINBlock...)
 	dst = append(dst, r.Format...)
-	dst = append(dst, r.Account...)
+	dst = appendFormatAccount(dst, r.Format, r.Account)
 	return r.appendEnvelope(dst)
 }
 
 func parseJE(p *parser) *JE {
 	r := &JE{}
 	r.ZPK = p.key(&fZPK)
-	r.PINBlock = p.secretHex(&fPINBlock)
-	r.Format = p.pinFormat(&fFormat)
-	r.Account = p.secretDigits(&fAccount)
+	r.PINBlock = p.secretHex(pinBlockSpec(r.ZPK))
+	r.Format = p.translateFormat(&fFormat)
+	r.Account = p.formatAccount(r.Format)
 	p.envelope(&r.Envelope)
 	return r
 }
@@ -189,11 +191,12 @@ func parseJF(p *parser, st Status) *JF {
 }
 
 // JG translates a PIN under the LMK to a PIN block under a ZPK (payShield
-// JG; hostcmd.md §4).
+// JG; hostcmd.md §4). With format 48 the account is the full PAN, written
+// with a ';' after it (hostcmd-keyblocks.md §9).
 type JG struct {
 	ZPK         KeyField
-	Format      string
-	Account     redact.String
+	Format      string        // 2N format code, FormatISO4 too
+	Account     redact.String // 12N, or the PAN (1-19 digits) with format 48
 	PINUnderLMK redact.String // LN
 	Envelope
 }
@@ -206,7 +209,7 @@ func (r *JG) AppendBody(dst []byte) []byte {
 	dst = append(dst, "JG"...)
 	dst = r.ZPK.AppendWire(dst)
 	dst = append(dst, r.Format...)
-	dst = append(dst, r.Account...)
+	dst = appendFormatAccount(dst, r.Format, r.Account)
 	dst = append(dst, r.PINUnderLMK...)
 	return r.appendEnvelope(dst)
 }
@@ -214,14 +217,14 @@ func (r *JG) AppendBody(dst []byte) []byte {
 func parseJG(p *parser) *JG {
 	r := &JG{}
 	r.ZPK = p.key(&fZPK)
-	r.Format = p.pinFormat(&fFormat)
-	r.Account = p.secretDigits(&fAccount)
+	r.Format = p.translateFormat(&fFormat)
+	r.Account = p.formatAccount(r.Format)
 	r.PINUnderLMK = p.pinUnderLMK()
 	p.envelope(&r.Envelope)
 	return r
 }
 
-// JH answers JG with the PIN block.
+// JH answers JG with the PIN block: 16H, or 32H under an AES ZPK.
 type JH struct {
 	Status
 	PINBlock redact.String
@@ -238,7 +241,11 @@ func (r *JH) AppendBody(dst []byte) []byte {
 func parseJH(p *parser, st Status) *JH {
 	r := &JH{Status: st}
 	if st.Err == OK {
-		r.PINBlock = p.secretHex(&fPINBlock)
+		f := &fPINBlock
+		if p.left() == fPINBlock32.Len {
+			f = &fPINBlock32 // an AES ZPK (hostcmd-keyblocks.md §9)
+		}
+		r.PINBlock = p.secretHex(f)
 	}
 	return r
 }

@@ -19,13 +19,14 @@ func (p *parser) translateFields(srcKey KeyField) (maxLen int, block redact.Stri
 	return
 }
 
-// pvvFields reads the run DC and EC share after their first key: PVK, PIN
-// block, format, account, PVKI, PVV. appendPVV writes it.
-func (p *parser) pvvFields() (pvk KeyField, block redact.String, f string, acct redact.String, pvki byte, pvv redact.String) {
+// pvvFields reads the run DC and EC share after their PIN key: PVK, PIN
+// block (32H under an AES PIN key), format (48 too), account (the PAN and
+// ';' with format 48), PVKI, PVV. appendPVV writes it.
+func (p *parser) pvvFields(pinKey KeyField) (pvk KeyField, block redact.String, f string, acct redact.String, pvki byte, pvv redact.String) {
 	pvk = p.key(&fPVKPVV)
-	block = p.secretHex(&fPINBlock)
-	f = p.pinFormat(&fFormat)
-	acct = p.secretDigits(&fAccount)
+	block = p.secretHex(pinBlockSpec(pinKey))
+	f = p.translateFormat(&fFormat)
+	acct = p.formatAccount(f)
 	pvki = p.char(&fPVKI, decimalDigits)
 	pvv = p.secretDigits(&fPVV)
 	return

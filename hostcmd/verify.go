@@ -6,10 +6,10 @@ import "github.com/payhsm/payhsm-gw/internal/redact"
 // hostcmd.md §4 PIN verification).
 type DC struct {
 	TPK      KeyField
-	PVK      KeyField // bare 32H pair or U+32H
-	PINBlock redact.String
-	Format   string
-	Account  redact.String
+	PVK      KeyField      // bare 32H pair or U+32H
+	PINBlock redact.String // 16H, 32H under an AES TPK
+	Format   string        // 2N format code, FormatISO4 too
+	Account  redact.String // 12N, or the PAN (1-19 digits) with format 48
 	PVKI     byte          // 1N
 	PVV      redact.String // 4N
 	Envelope
@@ -29,20 +29,20 @@ func appendPVV(dst []byte, pvk KeyField, block redact.String, f string, acct red
 	dst = pvk.AppendWire(dst)
 	dst = append(dst, block...)
 	dst = append(dst, f...)
-	dst = append(dst, acct...)
+	dst = appendFormatAccount(dst, f, acct)
 	dst = append(dst, pvki)
 	return append(dst, pvv...)
 }
 
 func parseDC(p *parser) *DC {
 	r := &DC{TPK: p.key(&fTPK)}
-	r.PVK, r.PINBlock, r.Format, r.Account, r.PVKI, r.PVV = p.pvvFields()
+	r.PVK, r.PINBlock, r.Format, r.Account, r.PVKI, r.PVV = p.pvvFields(r.TPK)
 	p.envelope(&r.Envelope)
 	return r
 }
 
 // EC verifies an interchange PIN (under a ZPK) by Visa PVV (payShield EC;
-// hostcmd.md §4).
+// hostcmd.md §4). The PIN block, format and account are as in DC.
 type EC struct {
 	ZPK      KeyField
 	PVK      KeyField
@@ -66,7 +66,7 @@ func (r *EC) AppendBody(dst []byte) []byte {
 
 func parseEC(p *parser) *EC {
 	r := &EC{ZPK: p.key(&fZPK)}
-	r.PVK, r.PINBlock, r.Format, r.Account, r.PVKI, r.PVV = p.pvvFields()
+	r.PVK, r.PINBlock, r.Format, r.Account, r.PVKI, r.PVV = p.pvvFields(r.ZPK)
 	p.envelope(&r.Envelope)
 	return r
 }
@@ -74,12 +74,12 @@ func parseEC(p *parser) *EC {
 // IBMOffset holds the fields DA and EA share after the PIN key: IBM 3624
 // PIN verification by offset (hostcmd.md §4).
 type IBMOffset struct {
-	PVK                 KeyField // 16H single or U+32H
-	MaxPINLen           int      // 2N, 04..12
-	PINBlock            redact.String
-	Format              string
+	PVK                 KeyField      // 16H single or U+32H
+	MaxPINLen           int           // 2N, 04..12
+	PINBlock            redact.String // 16H, 32H under an AES PIN key
+	Format              string        // 2N format code, FormatISO4 too
 	CheckLen            int           // 2N, 04..12
-	Account             redact.String // 12N
+	Account             redact.String // 12N, or the PAN (1-19 digits) with format 48
 	DecimalisationTable redact.String // 16 decimal digits
 	ValidationData      redact.String // 12A: hex digits and one 'N'
 	Offset              redact.String // 12H: digits, F-padded
@@ -91,19 +91,21 @@ func (o *IBMOffset) append(dst []byte) []byte {
 	dst = append(dst, o.PINBlock...)
 	dst = append(dst, o.Format...)
 	dst = appendNum(dst, o.CheckLen, 2)
-	dst = append(dst, o.Account...)
+	dst = appendFormatAccount(dst, o.Format, o.Account)
 	dst = append(dst, o.DecimalisationTable...)
 	dst = append(dst, o.ValidationData...)
 	return append(dst, o.Offset...)
 }
 
-func (o *IBMOffset) parse(p *parser) {
+// parse reads the fields after the PIN key pinKey, which decides the PIN
+// block's length (32H under an AES key).
+func (o *IBMOffset) parse(p *parser, pinKey KeyField) {
 	o.PVK = p.key(&fPVKIBM)
 	o.MaxPINLen = p.num(&fMaxPINLen, 4, 12)
-	o.PINBlock = p.secretHex(&fPINBlock)
-	o.Format = p.pinFormat(&fFormat)
+	o.PINBlock = p.secretHex(pinBlockSpec(pinKey))
+	o.Format = p.translateFormat(&fFormat)
 	o.CheckLen = p.num(&fCheckLen, 4, 12)
-	o.Account = p.secretDigits(&fAccount)
+	o.Account = p.formatAccount(o.Format)
 	// A decimalisation table maps each nibble to a decimal digit: any
 	// other character is a table error (25).
 	o.DecimalisationTable = p.secretDigits(&fDecTable)
@@ -130,7 +132,7 @@ func (r *DA) AppendBody(dst []byte) []byte {
 
 func parseDA(p *parser) *DA {
 	r := &DA{TPK: p.key(&fTPK)}
-	r.IBMOffset.parse(p)
+	r.IBMOffset.parse(p, r.TPK)
 	p.envelope(&r.Envelope)
 	return r
 }
@@ -155,7 +157,7 @@ func (r *EA) AppendBody(dst []byte) []byte {
 
 func parseEA(p *parser) *EA {
 	r := &EA{ZPK: p.key(&fZPK)}
-	r.IBMOffset.parse(p)
+	r.IBMOffset.parse(p, r.ZPK)
 	p.envelope(&r.Envelope)
 	return r
 }

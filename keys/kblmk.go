@@ -2,6 +2,7 @@ package keys
 
 import (
 	"crypto/aes"
+	"crypto/cipher"
 	"encoding/hex"
 	"fmt"
 	"log/slog"
@@ -31,6 +32,7 @@ type KeyBlockLMK struct {
 type kbLMKState struct {
 	key   ClearKey
 	check [8]byte
+	pin   cipher.Block // derived PIN key (kbpinlmk.go)
 }
 
 // NewKeyBlockLMK returns the key-block LMK with key k: 16 or 24 bytes for a
@@ -63,6 +65,9 @@ func NewKeyBlockLMK(k ClearKey) (*KeyBlockLMK, error) {
 	}
 	key, err := NewClearKey(b)
 	if err != nil {
+		return nil, err
+	}
+	if s.pin, err = derivePINCipher(b); err != nil {
 		return nil, err
 	}
 	s.key = key

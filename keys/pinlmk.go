@@ -1,6 +1,7 @@
 package keys
 
 import (
+	"crypto/cipher"
 	"crypto/subtle"
 
 	"github.com/payhsm/payhsm-gw/internal/decimalize"
@@ -41,6 +42,13 @@ const pinPair = 1
 //
 // Errors: ErrPINLength, ErrPINFormat, ErrAccount.
 func (l *LMK) EncryptPIN(pin []byte, account string) ([]byte, error) {
+	return encryptPIN(l.s.pairs[pinPair], pin, account)
+}
+
+// encryptPIN is EncryptPIN under the PIN cipher c. With a 16-byte block
+// cipher (the key-block LMK's PIN key) T and P are 16 bytes: the same nibbles
+// padded with F to 32.
+func encryptPIN(c cipher.Block, pin []byte, account string) ([]byte, error) {
 	n := len(pin)
 	if n < 4 || n > 12 {
 		return nil, ErrPINLength
@@ -51,14 +59,14 @@ func (l *LMK) EncryptPIN(pin []byte, account string) ([]byte, error) {
 	if len(account) != 12 || !allDigits(account) {
 		return nil, ErrAccount
 	}
-	// One allocation: the result, then 16 bytes of cipher scratch (a buffer
-	// passed to a cipher.Block escapes to the heap anyway).
-	buf := make([]byte, n+1+16)
+	// One allocation: the result, then two blocks of cipher scratch (a
+	// buffer passed to a cipher.Block escapes to the heap anyway).
+	buf := make([]byte, n+1+2*c.BlockSize())
 	out, scratch := buf[:n+1:n+1], buf[n+1:]
 	var s [16]byte // keystream digits s0..sn
-	l.pinKeystream(s[:n+1], account, scratch)
-	c := l.pinCheckDigit(pin, scratch)
-	out[0] = '0' + (c+s[0])%10
+	pinKeystream(c, s[:n+1], account, scratch)
+	cd := pinCheckDigit(c, pin, scratch)
+	out[0] = '0' + (cd+s[0])%10
 	for i, p := range pin {
 		out[i+1] = '0' + (p-'0'+s[i+1])%10
 	}
@@ -74,6 +82,11 @@ func (l *LMK) EncryptPIN(pin []byte, account string) ([]byte, error) {
 // wrong account) gives ErrPINUnderLMK (payShield error 14); a malformed
 // account gives ErrAccount. The check digit is compared in constant time.
 func (l *LMK) DecryptPIN(enc []byte, account string) ([]byte, error) {
+	return decryptPIN(l.s.pairs[pinPair], enc, account)
+}
+
+// decryptPIN is DecryptPIN under the PIN cipher c.
+func decryptPIN(c cipher.Block, enc []byte, account string) ([]byte, error) {
 	n := len(enc) - 1
 	if n < 4 || n > 12 || !allDigits(enc) {
 		return nil, ErrPINUnderLMK
@@ -81,16 +94,16 @@ func (l *LMK) DecryptPIN(enc []byte, account string) ([]byte, error) {
 	if len(account) != 12 || !allDigits(account) {
 		return nil, ErrAccount
 	}
-	buf := make([]byte, n+16) // the PIN, then cipher scratch
+	buf := make([]byte, n+2*c.BlockSize()) // the PIN, then cipher scratch
 	pin, scratch := buf[:n:n], buf[n:]
 	var s [16]byte
-	l.pinKeystream(s[:n+1], account, scratch)
+	pinKeystream(c, s[:n+1], account, scratch)
 	for i := range pin {
 		pin[i] = '0' + (enc[i+1]-'0'+10-s[i+1])%10
 	}
 	x0 := (enc[0] - '0' + 10 - s[0]) % 10
-	c := l.pinCheckDigit(pin, scratch)
-	ok := subtle.ConstantTimeByteEq(x0, c)
+	cd := pinCheckDigit(c, pin, scratch)
+	ok := subtle.ConstantTimeByteEq(x0, cd)
 	clear(scratch)
 	clear(s[:])
 	if ok != 1 {
@@ -101,16 +114,19 @@ func (l *LMK) DecryptPIN(enc []byte, account string) ([]byte, error) {
 }
 
 // pinKeystream fills s with keystream digits 1..9 (steps 1-3 of EncryptPIN)
-// for a PIN of len(s)-1 digits, leaving Z in scratch[:8].
-func (l *LMK) pinKeystream(s []byte, account string, scratch []byte) {
+// for a PIN of len(s)-1 digits, leaving Z in the first block of scratch
+// (two blocks of c).
+func pinKeystream(c cipher.Block, s []byte, account string, scratch []byte) {
 	n := len(s) - 1
-	t := scratch[:8]
+	t := scratch[:c.BlockSize()]
 	for i := range 6 {
 		t[i] = (account[2*i]-'0')<<4 | (account[2*i+1] - '0')
 	}
 	t[6] = byte(n/10)<<4 | byte(n%10)
-	t[7] = 0xFF
-	l.s.pairs[pinPair].Encrypt(t, t)
+	for i := 7; i < len(t); i++ {
+		t[i] = 0xFF
+	}
+	c.Encrypt(t, t)
 	var d [16]byte
 	decimalize.Visa(d[:0], t, len(s))
 	for i := range s {
@@ -120,9 +136,10 @@ func (l *LMK) pinKeystream(s []byte, account string, scratch []byte) {
 }
 
 // pinCheckDigit returns the check digit c (steps 4-5 of EncryptPIN) as a
-// value 0..9, given Z in scratch[:8].
-func (l *LMK) pinCheckDigit(pin []byte, scratch []byte) byte {
-	z, p := scratch[:8], scratch[8:16]
+// value 0..9, given Z in the first block of scratch.
+func pinCheckDigit(c cipher.Block, pin []byte, scratch []byte) byte {
+	bs := c.BlockSize()
+	z, p := scratch[:bs], scratch[bs:2*bs]
 	for i := range p {
 		p[i] = 0xFF
 	}
@@ -136,7 +153,7 @@ func (l *LMK) pinCheckDigit(pin []byte, scratch []byte) byte {
 	for i := range p {
 		p[i] ^= z[i]
 	}
-	l.s.pairs[pinPair].Encrypt(p, p)
+	c.Encrypt(p, p)
 	var d [1]byte
 	decimalize.Visa(d[:0], p, 1)
 	return d[0] - '0'

@@ -56,13 +56,14 @@ func (h *HSM) LMKKind() string {
 
 // kbCommands are the commands that work under a key-block LMK: those that
 // touch no LMK, and those whose keys under the LMK go through h.key and so
-// accept S blocks. The others (BU, JE, JG, BA, NG, and any command added
+// accept S blocks. The others (BU, BA, NG, and any command added
 // to the table later) answer A1 under a key-block LMK (ours), so that no
 // handler reaches the variant LMK it does not have.
 var kbCommands = map[string]bool{
 	"NC": true, "NO": true, "B2": true,
 	"A0": true, "A6": true, "A8": true,
 	"CA": true, "CC": true, "DC": true, "EC": true, "DA": true, "EA": true,
+	"JE": true, "JG": true, // PIN under a key-block LMK: keys.KeyBlockLMK.EncryptPIN (ours)
 	"CW": true, "CY": true, "KQ": true, "KW": true, "M6": true, "M8": true,
 }
 

@@ -53,7 +53,7 @@ func (h *HSM) translate(srcKey hostcmd.KeyField, srcType keys.KeyType, dstKey ho
 	if err != nil {
 		return 0, "", keyCode(err, 1)
 	}
-	to, err := h.key(keys.ZPK, dstKey)
+	to, err := h.keyAs(keys.ZPK, roleZPKDst, dstKey)
 	if err != nil {
 		return 0, "", keyCode(err, 2)
 	}
@@ -116,18 +116,22 @@ func (h *HSM) cc(dst []byte, r *hostcmd.CC) ([]byte, hostcmd.Code) {
 	return resp.AppendBody(dst), ""
 }
 
-// decryptBlock deciphers the PIN block (hex) in format fmtCode under k.
+// decryptBlock deciphers the PIN block (hex) in format fmtCode under k:
+// 8 bytes under a DES or Triple DES key, 16 under an AES key. With format
+// 48 account is the PAN (hostcmd-keyblocks.md §9); a format that does not
+// fit the key's algorithm is pin.ErrKey (27).
 func decryptBlock(k *clearKey, block, fmtCode, account string) (pin.PIN, hostcmd.Code) {
 	pf, err := pin.ParsePayShieldCode(fmtCode)
 	if err != nil {
 		return pin.PIN{}, hostcmd.InvalidPINFormat
 	}
-	var b [8]byte
-	if !unhexField(block, b[:]) {
+	var buf [16]byte
+	b := buf[:k.block.BlockSize()]
+	if !unhexField(block, b) {
 		return pin.PIN{}, hostcmd.InvalidPINBlock
 	}
-	p, err := pin.DecryptBlock(k.block, pf, b[:], account)
-	clear(b[:])
+	p, err := pin.DecryptBlock(k.block, pf, b, account)
+	clear(buf[:])
 	if err != nil {
 		return pin.PIN{}, pinCode(err)
 	}
@@ -140,13 +144,16 @@ func (h *HSM) je(dst []byte, r *hostcmd.JE) ([]byte, hostcmd.Code) {
 	if err != nil {
 		return dst, keyCode(err, 1)
 	}
-	acct := string(r.Account)
-	p, e := decryptBlock(k, string(r.PINBlock), r.Format, acct)
+	p, e := decryptBlock(k, string(r.PINBlock), r.Format, string(r.Account))
+	if e != "" {
+		return dst, e
+	}
+	acct, e := accountField(r.Format, string(r.Account))
 	if e != "" {
 		return dst, e
 	}
 	var digits [pin.MaxLen]byte
-	enc, err := h.lmk.EncryptPIN(p.AppendDigits(digits[:0]), acct)
+	enc, err := h.encryptLMKPIN(p.AppendDigits(digits[:0]), acct)
 	clear(digits[:])
 	if err != nil {
 		return dst, lmkPINCode(err)
@@ -156,9 +163,10 @@ func (h *HSM) je(dst []byte, r *hostcmd.JE) ([]byte, hostcmd.Code) {
 }
 
 // jg answers JG: a PIN under the LMK becomes a PIN block under a ZPK. The
-// ZPK is the command's only key, so its parity error is 10 (hostcmd.md §3).
+// ZPK is the command's only key, so its parity error is 10 (hostcmd.md §3);
+// under a key-block LMK it is a destination ZPK (hostcmd-keyblocks.md §4).
 func (h *HSM) jg(dst []byte, r *hostcmd.JG) ([]byte, hostcmd.Code) {
-	k, err := h.key(keys.ZPK, r.ZPK)
+	k, err := h.keyAs(keys.ZPK, roleZPKDst, r.ZPK)
 	if err != nil {
 		return dst, keyCode(err, 1)
 	}
@@ -166,8 +174,11 @@ func (h *HSM) jg(dst []byte, r *hostcmd.JG) ([]byte, hostcmd.Code) {
 	if err != nil {
 		return dst, hostcmd.InvalidPINFormat
 	}
-	acct := string(r.Account)
-	digits, err := h.lmk.DecryptPIN([]byte(r.PINUnderLMK), acct)
+	acct, e := accountField(r.Format, string(r.Account))
+	if e != "" {
+		return dst, e
+	}
+	digits, err := h.decryptLMKPIN([]byte(r.PINUnderLMK), acct)
 	if err != nil {
 		return dst, lmkPINCode(err)
 	}
@@ -177,13 +188,45 @@ func (h *HSM) jg(dst []byte, r *hostcmd.JG) ([]byte, hostcmd.Code) {
 		return dst, pinCode(err)
 	}
 	var out [16]byte
-	block, err := pin.EncryptBlock(out[:0], k.block, pf, p, acct, nil)
+	block, err := pin.EncryptBlock(out[:0], k.block, pf, p, string(r.Account), nil)
 	if err != nil {
 		return dst, pinCode(err)
 	}
 	resp := hostcmd.JH{Status: hostcmd.Status{Trailer: r.Trailer}, PINBlock: redact.String(hexUpper(block))}
 	clear(out[:])
 	return resp.AppendBody(dst), ""
+}
+
+// accountField returns the 12-digit account field of a command's account:
+// the field itself, or with format 48 the one made from the PAN
+// (pin.AccountFromPAN, hostcmd-keyblocks.md §9). A PAN too short for it
+// (under 8 digits) answers 22.
+func accountField(format, account string) (string, hostcmd.Code) {
+	if format != hostcmd.FormatISO4 {
+		return account, ""
+	}
+	a, err := pin.AccountFromPAN(account)
+	if err != nil {
+		return "", hostcmd.InvalidAccount
+	}
+	return a, ""
+}
+
+// encryptLMKPIN encrypts a PIN under the HSM's LMK of either kind (a PIN
+// under a key-block LMK is ours: keys.KeyBlockLMK.EncryptPIN).
+func (h *HSM) encryptLMKPIN(digits []byte, account string) ([]byte, error) {
+	if h.kb != nil {
+		return h.kb.lmk.EncryptPIN(digits, account)
+	}
+	return h.lmk.EncryptPIN(digits, account)
+}
+
+// decryptLMKPIN reverses encryptLMKPIN.
+func (h *HSM) decryptLMKPIN(enc []byte, account string) ([]byte, error) {
+	if h.kb != nil {
+		return h.kb.lmk.DecryptPIN(enc, account)
+	}
+	return h.lmk.DecryptPIN(enc, account)
 }
 
 // ba answers BA: encrypt a clear PIN under the LMK.
