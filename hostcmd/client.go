@@ -42,8 +42,9 @@ type ClientOptions struct {
 // Client sends host commands on one connection. Any number of goroutines
 // may call RoundTrip and Do at once: requests are pipelined, each gets a
 // header the client generates, and answers are matched to requests by that
-// header (in order when the header length is 0; see Window). A single writer goroutine
-// sends the queued frames, coalescing all that are waiting into one write.
+// header (in order when the header length is 0), all kept by a Window. A
+// single writer goroutine (WriteLoop) sends the queued frames, coalescing
+// all that are waiting into one write.
 // When a write fails the client takes no new request, but answers already
 // on their way are still delivered before the rest fail.
 type Client struct {
