@@ -16,10 +16,14 @@ import (
 // later request, once Client.Close has been called.
 var ErrClientClosed = errors.New("hostcmd: client closed")
 
-// ErrTooManyInFlight is returned when every header value the client can
-// generate is taken by a request still waiting for its answer (possible only
-// with very short headers: 62 values for a 1-character header).
+// ErrTooManyInFlight is returned when MaxClientInFlight requests are
+// waiting for their answers, or with a short header every header value the
+// client can generate is taken (32 with a 1-character header, 2048 with 2:
+// see Window).
 var ErrTooManyInFlight = errors.New("hostcmd: too many requests in flight for the header length")
+
+// MaxClientInFlight is the most requests a Client has in flight at once.
+const MaxClientInFlight = 1 << 16
 
 // ClientOptions configures Dial.
 type ClientOptions struct {
@@ -38,23 +42,25 @@ type ClientOptions struct {
 // Client sends host commands on one connection. Any number of goroutines
 // may call RoundTrip and Do at once: requests are pipelined, each gets a
 // header the client generates, and answers are matched to requests by that
-// header (in order when the header length is 0). A single writer goroutine
-// sends the queued frames, coalescing all that are waiting into one write.
+// header (in order when the header length is 0), all kept by a Window. A
+// single writer goroutine (WriteLoop) sends the queued frames, coalescing
+// all that are waiting into one write.
 // When a write fails the client takes no new request, but answers already
 // on their way are still delivered before the rest fail.
 type Client struct {
 	conn      net.Conn
 	rw        io.ReadWriter // conn, or on Linux its descriptor through rawio
 	headerLen int
-	ids       HeaderIDs
 
-	mu      sync.Mutex
-	wbuf    []byte           // frames queued for the writer
-	pending map[uint64]*call // by id; headerLen > 0
-	fifo    []*call          // in request order; headerLen == 0
-	next    uint64
-	err     error // set once: the reason the client stopped
-	werr    error // a write failed: no new requests; the reader drains answers
+	mu   sync.Mutex
+	wbuf []byte         // frames queued for the writer
+	win  *Window[*call] // requests in flight
+	// abandoned counts the requests in win whose caller gave up; only
+	// with header length 0, where their answers must still be taken in
+	// order.
+	abandoned int
+	err       error // set once: the reason the client stopped
+	werr      error // a write failed: no new requests; the reader drains answers
 
 	wake chan struct{} // cap 1: frames are queued
 	done chan struct{} // closed when the client stops
@@ -62,8 +68,8 @@ type Client struct {
 }
 
 type call struct {
-	id        uint64
 	abandoned bool // headerLen 0: the caller gave up; drop the answer
+	taken     bool // out of the window: resp/err are being set
 	resp      []byte
 	err       error
 	ready     chan struct{} // closed when resp/err is set
@@ -103,8 +109,7 @@ func NewClient(conn net.Conn, headerLen int) *Client {
 		conn:      conn,
 		rw:        conn,
 		headerLen: headerLen,
-		ids:       NewHeaderIDs(headerLen),
-		pending:   make(map[uint64]*call),
+		win:       NewWindow[*call](headerLen, 16, MaxClientInFlight),
 		wake:      make(chan struct{}, 1),
 		done:      make(chan struct{}),
 	}
@@ -140,17 +145,10 @@ func (c *Client) RoundTrip(ctx context.Context, body []byte) ([]byte, error) {
 		return nil, err
 	}
 	var hdr [MaxHeaderLen]byte
-	if c.headerLen > 0 {
-		id, ok := c.allocID()
-		if !ok {
-			c.mu.Unlock()
-			return nil, ErrTooManyInFlight
-		}
-		cl.id = id
-		c.pending[id] = cl
-		c.ids.Put(hdr[:c.headerLen], id)
-	} else {
-		c.fifo = append(c.fifo, cl)
+	seq, ok := c.win.Add(hdr[:c.headerLen], cl)
+	if !ok {
+		c.mu.Unlock()
+		return nil, ErrTooManyInFlight
 	}
 	c.wbuf = AppendFrame(c.wbuf, hdr[:c.headerLen], body)
 	c.mu.Unlock()
@@ -164,16 +162,15 @@ func (c *Client) RoundTrip(ctx context.Context, body []byte) ([]byte, error) {
 		return cl.resp, cl.err
 	case <-ctx.Done():
 		c.mu.Lock()
-		select {
-		case <-cl.ready: // answered meanwhile: the answer wins
+		if cl.taken { // answered (or failed) meanwhile: that wins
 			c.mu.Unlock()
+			<-cl.ready
 			return cl.resp, cl.err
-		default:
 		}
-		if c.headerLen > 0 {
-			delete(c.pending, cl.id)
-		} else {
+		if !c.win.Remove(seq) {
+			// No header: the answer still comes in its turn.
 			cl.abandoned = true
+			c.abandoned++
 		}
 		c.mu.Unlock()
 		return nil, ctx.Err()
@@ -211,28 +208,7 @@ func (c *Client) Close() error {
 func (c *Client) InFlight() int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.headerLen > 0 {
-		return len(c.pending)
-	}
-	n := 0
-	for _, cl := range c.fifo {
-		if !cl.abandoned {
-			n++
-		}
-	}
-	return n
-}
-
-// allocID returns a free id; c.mu is held.
-func (c *Client) allocID() (uint64, bool) {
-	for range len(c.pending) + 1 {
-		id := c.next % c.ids.Space()
-		c.next++
-		if _, busy := c.pending[id]; !busy {
-			return id, true
-		}
-	}
-	return 0, false
+	return c.win.Len() - c.abandoned
 }
 
 func (c *Client) readLoop() {
@@ -258,18 +234,11 @@ func (c *Client) readLoop() {
 // abandoned (or never made).
 func (c *Client) deliver(f Frame) {
 	c.mu.Lock()
-	var cl *call
-	if c.headerLen > 0 {
-		if id, ok := c.ids.ID(f.Header()); ok {
-			if cl = c.pending[id]; cl != nil {
-				delete(c.pending, id)
-			}
-		}
-	} else if len(c.fifo) > 0 {
-		cl = c.fifo[0]
-		c.fifo[0] = nil
-		c.fifo = c.fifo[1:]
+	cl, _, _ := c.win.Match(f.Header())
+	if cl != nil {
+		cl.taken = true
 		if cl.abandoned {
+			c.abandoned--
 			cl = nil
 		}
 	}
@@ -318,23 +287,19 @@ func (c *Client) fail(err error) {
 		return
 	}
 	c.err = err
-	calls := make([]*call, 0, len(c.pending)+len(c.fifo))
-	for id, cl := range c.pending {
-		calls = append(calls, cl)
-		delete(c.pending, id)
+	calls := c.win.TakeAll(nil)
+	for _, cl := range calls {
+		cl.taken = true
 	}
-	for _, cl := range c.fifo {
-		if !cl.abandoned {
-			calls = append(calls, cl)
-		}
-	}
-	c.fifo = nil
+	c.abandoned = 0
 	c.wbuf = nil
 	close(c.done)
 	c.mu.Unlock()
 	c.conn.Close()
 	for _, cl := range calls {
-		cl.err = err
-		close(cl.ready)
+		if !cl.abandoned {
+			cl.err = err
+			close(cl.ready)
+		}
 	}
 }

@@ -46,8 +46,10 @@
 //
 // Client pipelines requests from many goroutines on one connection, tags
 // each with a generated header and matches answers by it (by order when the
-// header length is 0); one writer goroutine (WriteLoop, shared with the
-// gateway's HSM pool) coalesces queued frames into one write. After a
+// header length is 0); one writer goroutine (WriteLoop) coalesces queued
+// frames into one write. Window, the bookkeeping of the commands in flight
+// (numbers, headers, matching, the oldest, what is left on failure), and
+// WriteLoop are shared with the gateway's HSM pool. After a
 // failed write the reader drains answers already sent for WriteFailDrain.
 // ServeConn reads frames, calls a Handler in order and writes the answers
 // in request order, one write per batch of requests read together.

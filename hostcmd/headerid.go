@@ -36,27 +36,34 @@ func (h HeaderIDs) Put(dst []byte, id uint64) {
 	}
 }
 
+// headerDigits maps a byte to its value in headerAlphabet, or to 0xFF.
+// A table, not a switch: the characters of successive headers vary
+// unpredictably, and branches on them cost the pool's reader more than
+// the rest of a match (ours, BenchmarkWindowAddMatch).
+var headerDigits = func() (t [256]byte) {
+	for i := range t {
+		t[i] = 0xFF
+	}
+	for i := range len(headerAlphabet) {
+		t[headerAlphabet[i]] = byte(i)
+	}
+	return t
+}()
+
 // ID reverses Put; ok is false for a header Put cannot have written.
 func (h HeaderIDs) ID(hdr []byte) (id uint64, ok bool) {
-	for i, b := range hdr {
-		var d uint64
-		switch {
-		case b >= '0' && b <= '9':
-			d = uint64(b - '0')
-		case b >= 'A' && b <= 'Z':
-			d = uint64(b-'A') + 10
-		case b >= 'a' && b <= 'z':
-			d = uint64(b-'a') + 36
-		default:
+	pad := max(len(hdr)-h.idLen, 0)
+	for _, b := range hdr[:pad] {
+		if b != '0' {
 			return 0, false
 		}
-		if i < len(hdr)-h.idLen {
-			if d != 0 {
-				return 0, false
-			}
-			continue
+	}
+	for _, b := range hdr[pad:] {
+		d := headerDigits[b]
+		if d == 0xFF {
+			return 0, false
 		}
-		id = id*uint64(len(headerAlphabet)) + d
+		id = id*uint64(len(headerAlphabet)) + uint64(d)
 	}
 	return id, true
 }

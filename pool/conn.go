@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/payhsm/payhsm-gw/hostcmd"
-	"github.com/payhsm/payhsm-gw/internal/hexdigit"
 	"github.com/payhsm/payhsm-gw/internal/rawio"
 )
 
@@ -34,21 +33,20 @@ var (
 	errClosed  = errors.New("pool closed")
 )
 
-// maxWindow is the most commands in flight on one connection.
+// maxWindow is the most commands in flight on one connection (fewer with
+// a 1- or 2-character header: hostcmd.Window).
 const maxWindow = 256
 
-// conn is one persistent, pipelined connection to an HSM. Commands get the
-// connection's sequence number, in hex, as their message header; responses
-// are matched by it. With no header they are matched in order.
+// conn is one persistent, pipelined connection to an HSM. Its
+// hostcmd.Window numbers the commands, writes their headers and matches
+// the answers (in order with no header).
 type conn struct {
-	p    *Pool
-	h    *hsm
-	nc   net.Conn
-	rw   io.ReadWriter // nc, or on Linux its descriptor through rawio
-	hl   int
-	mask uint64 // window-1, window a power of two
-	mod  uint64 // header ids are seq mod 16^hl (0: no reduction)
-	lmk  string // check value this connection's own NC last reported (h.connMu)
+	p   *Pool
+	h   *hsm
+	nc  net.Conn
+	rw  io.ReadWriter // nc, or on Linux its descriptor through rawio
+	hl  int
+	lmk string // check value this connection's own NC last reported (h.connMu)
 	// lmkOK is set once the connection's check value matched the pool's;
 	// only such connections carry commands.
 	lmkOK atomic.Bool
@@ -62,11 +60,8 @@ type conn struct {
 	probeWait atomic.Int32
 
 	mu       sync.Mutex
-	slots    []*Request
-	next     uint64 // next sequence number
-	tail     uint64 // oldest sequence number that may be pending
-	inflight int
-	written  uint64 // sequence numbers below it were handed to Write
+	win      *hostcmd.Window[*Request] // the commands in flight
+	written  uint64                    // sequence numbers below it were handed to Write
 	wbuf     []byte
 	wakeSent bool
 	broken   bool
@@ -106,16 +101,10 @@ func (h *hsm) dial(ctx context.Context) (*conn, error) {
 	}
 	c := &conn{
 		p: h.p, h: h, nc: nc, rw: nc, hl: h.hl, limit: h.cfg.MaxInFlight,
-		slots: make([]*Request, maxWindow),
-		wake:  make(chan struct{}, 1),
-		done:  make(chan struct{}),
+		win:  hostcmd.NewWindow[*Request](h.hl, maxWindow, maxWindow),
+		wake: make(chan struct{}, 1),
+		done: make(chan struct{}),
 	}
-	window := uint64(maxWindow)
-	if h.hl > 0 && h.hl < 16 {
-		c.mod = 1 << (4 * h.hl)
-		window = min(window, c.mod)
-	}
-	c.mask = window - 1
 	lmk, err := c.handshake(ctx)
 	if err != nil {
 		nc.Close()
@@ -125,21 +114,24 @@ func (h *hsm) dial(ctx context.Context) (*conn, error) {
 	if r := rawio.New(nc); r != nil {
 		c.rw = r
 	}
-	c.next, c.tail, c.written = 1, 1, 1
+	c.written = c.win.Next()
 	h.p.connWG.Add(2)
 	go c.readLoop()
 	go c.writeLoop()
 	return c, nil
 }
 
-// handshake sends NC with header id 0 and reads the answer synchronously.
+// handshake sends NC with the header of sequence number 0, which the
+// window gives to no command before it wraps, and reads the answer
+// synchronously.
 func (c *conn) handshake(ctx context.Context) (string, error) {
 	if dl, ok := ctx.Deadline(); ok {
 		c.nc.SetDeadline(dl)
 		defer c.nc.SetDeadline(time.Time{})
 	}
 	c.h.lim.force(1, nanotime())
-	hdr := c.appendHeader(make([]byte, 0, hostcmd.MaxHeaderLen), 0)
+	hdr := make([]byte, c.hl)
+	c.win.Header(hdr, 0)
 	if _, err := c.nc.Write(hostcmd.AppendFrame(nil, hdr, []byte("NC"))); err != nil {
 		return "", err
 	}
@@ -179,24 +171,6 @@ func isHex(b []byte) bool {
 	return true
 }
 
-const hexDigits = "0123456789ABCDEF"
-
-// appendHeader appends the correlation header of sequence number seq.
-func (c *conn) appendHeader(dst []byte, seq uint64) []byte {
-	if c.mod != 0 {
-		seq %= c.mod
-	}
-	for i := c.hl - 1; i >= 0; i-- {
-		sh := uint(4 * i)
-		if sh >= 64 {
-			dst = append(dst, '0')
-			continue
-		}
-		dst = append(dst, hexDigits[(seq>>sh)&0xF])
-	}
-	return dst
-}
-
 // probeReserve is how many of a connection's window slots only health
 // probes may take, so that a connection that commands keep full (a busy
 // HSM, not a dead one) still answers its probes: without it a saturated
@@ -211,7 +185,7 @@ func (c *conn) send(batch []*Request, now int64) int {
 		c.mu.Unlock()
 		return 0
 	}
-	window := int(c.mask + 1)
+	window := c.win.Max()
 	switch {
 	case c.limit > 0:
 		// An HSM that takes few commands at once gets exactly that;
@@ -223,21 +197,18 @@ func (c *conn) send(batch []*Request, now int64) int {
 	case !batch[0].probe:
 		window -= probeReserve(window)
 	}
-	k := max(0, min(len(batch), window-c.inflight))
+	// Free: an unanswered command holds the window's room from it on.
+	k := max(0, min(len(batch), window-c.win.Len(), c.win.Free()))
 	var hdr [hostcmd.MaxHeaderLen]byte
 	for _, r := range batch[:k] {
-		seq := c.next
-		c.next++
-		r.seq = seq
+		r.seq, _ = c.win.Add(hdr[:c.hl], r)
 		r.hsm = c.h
 		r.sentAt = now
 		if !r.probe {
 			r.attempts++
 		}
-		c.slots[seq&c.mask] = r
-		c.wbuf = hostcmd.AppendFrame(c.wbuf, c.appendHeader(hdr[:0], seq), r.Body)
+		c.wbuf = hostcmd.AppendFrame(c.wbuf, hdr[:c.hl], r.Body)
 	}
-	c.inflight += k
 	wake := k > 0 && !c.wakeSent
 	if wake {
 		c.wakeSent = true
@@ -266,7 +237,7 @@ func (c *conn) writeLoop() {
 		c.mu.Lock()
 		c.wakeSent = false
 		buf, c.wbuf = c.wbuf, buf
-		c.written = c.next
+		c.written = c.win.Next()
 		c.mu.Unlock()
 		if len(buf) == 0 {
 			return buf
@@ -319,18 +290,14 @@ func (c *conn) readLoop() {
 			if m == 0 {
 				break
 			}
-			r := c.match(f.Header())
-			if r == nil {
+			r, _, ok := c.win.Match(f.Header())
+			if !ok {
 				perr = errors.New("answer to no pending command")
 				break
 			}
 			r.Resp = append(r.Resp[:0], f.Body()...)
 			done = append(done, r)
 			start += m
-		}
-		c.inflight -= len(done)
-		for c.tail < c.next && c.slots[c.tail&c.mask] == nil {
-			c.tail++
 		}
 		c.mu.Unlock()
 		if len(done) > 0 {
@@ -362,56 +329,12 @@ func (c *conn) readLoop() {
 	}
 }
 
-// match removes and returns the pending command a response header answers.
-// Called with c.mu held.
-func (c *conn) match(hdr []byte) *Request {
-	if c.hl == 0 {
-		if c.tail >= c.next {
-			return nil
-		}
-		// In order: the oldest pending command. Nothing else removes
-		// from the middle, so the slots from tail to next are all full.
-		i := c.tail & c.mask
-		r := c.slots[i]
-		c.slots[i] = nil
-		c.tail++
-		return r
-	}
-	var id uint64
-	for _, ch := range hdr {
-		v, ok := hexdigit.Value(ch)
-		if !ok {
-			return nil
-		}
-		id = id<<4 | uint64(v)
-	}
-	i := id & c.mask
-	r := c.slots[i]
-	if r == nil {
-		return nil
-	}
-	want := r.seq
-	if c.mod != 0 {
-		want %= c.mod
-	}
-	if want != id {
-		return nil
-	}
-	c.slots[i] = nil
-	return r
-}
-
 // oldest returns the send time of the oldest pending command, or -1.
 func (c *conn) oldest() int64 {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.broken || c.inflight == 0 {
-		return -1
-	}
-	for s := c.tail; s < c.next; s++ {
-		if r := c.slots[s&c.mask]; r != nil {
-			return r.sentAt
-		}
+	if r, _, ok := c.win.Oldest(); ok && !c.broken {
+		return r.sentAt
 	}
 	return -1
 }
@@ -446,15 +369,8 @@ func (c *conn) fail(kind failKind, err error) {
 		return
 	}
 	c.broken = true
-	var pend []*Request
-	for s := c.tail; s < c.next; s++ {
-		if r := c.slots[s&c.mask]; r != nil {
-			pend = append(pend, r)
-			c.slots[s&c.mask] = nil
-		}
-	}
+	pend := c.win.TakeAll(nil)
 	written := c.written
-	c.inflight = 0
 	c.wbuf = nil
 	c.mu.Unlock()
 	close(c.done)

@@ -197,8 +197,7 @@ func (p *Pool) lagging(h *hsm, now int64) bool {
 	}
 	for _, c := range *v {
 		c.mu.Lock()
-		for s := c.tail; s < c.next; s++ {
-			r := c.slots[s&c.mask]
+		for _, r := range c.win.All() {
 			if r == nil || r.probe || r.hg != nil && r != r.hg.second {
 				continue
 			}
@@ -244,8 +243,7 @@ func (p *Pool) hedgeScan(h *hsm, hg *hedger, now int64) {
 			c.mu.Unlock()
 			continue
 		}
-		for s := c.tail; s < c.next; s++ {
-			r := c.slots[s&c.mask]
+		for s, r := range c.win.All() {
 			if r == nil || r.probe {
 				continue
 			}
@@ -337,7 +335,7 @@ func (p *Pool) hedgeOne(c *conn, seq uint64, r *Request, hg *hedger, now int64) 
 	second.Body = append([]byte(nil), r.Body...)
 	second.tried = excl
 	g.second = second
-	c.slots[seq&c.mask] = first
+	c.win.Replace(seq, first)
 	return pendingHedge{to: to, c: tc, leg: second}, true
 }
 

@@ -452,8 +452,8 @@ func hasLeg(h *hsm) bool {
 	}
 	for _, c := range *v {
 		c.mu.Lock()
-		for s := c.tail; s < c.next; s++ {
-			if r := c.slots[s&c.mask]; r != nil && r.hg != nil {
+		for _, r := range c.win.All() {
+			if r != nil && r.hg != nil {
 				c.mu.Unlock()
 				return true
 			}
