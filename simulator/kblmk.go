@@ -64,6 +64,7 @@ var kbCommands = map[string]bool{
 	"A0": true, "A6": true, "A8": true,
 	"CA": true, "CC": true, "DC": true, "EC": true, "DA": true, "EA": true,
 	"CW": true, "CY": true, "KQ": true, "KW": true, "M6": true, "M8": true,
+	"CI": true, "G0": true,
 }
 
 // variantRefused are the commands with no variant-LMK form here (ours: A8
@@ -98,6 +99,7 @@ const (
 	roleMACVer                // M8
 	roleZMKExport             // A0 mode 1, A8
 	roleZMKImport             // A6
+	roleBDK                   // CI, G0
 )
 
 // roleSpec lists what a role accepts.
@@ -120,6 +122,7 @@ var roles = [...]roleSpec{
 	roleMACVer:    {[]string{"M0", "M1", "M2", "M3", "M4", "M5", "M6"}, "T", "CVN"},
 	roleZMKExport: {[]string{"K0", "K1", "51", "52"}, "TA", "BEN"},
 	roleZMKImport: {[]string{"K0", "K1", "52"}, "DTA", "BDN"},
+	roleBDK:       {[]string{"B0", "41", "42", "43", "44"}, "TA", "XN"},
 }
 
 // defaultRole is the role of a key of type kt where the call site does
