@@ -39,6 +39,9 @@ type Options struct {
 	// keys (default: the public test LMK). The public vectors are under
 	// the test LMK, so with another LMK they are left out.
 	LMK *keys.LMK
+	// KeyBlockLMK, if set, is the target's key-block LMK: the suite is
+	// then the key-block one (keyblock.go) and LMK is ignored.
+	KeyBlockLMK *keys.KeyBlockLMK
 }
 
 // New returns the known-answer suite: the public vectors of testdata, then the
@@ -47,6 +50,9 @@ type Options struct {
 func New(opts Options) (*Suite, error) {
 	if opts.Seed == 0 {
 		opts.Seed = DefaultSeed
+	}
+	if opts.KeyBlockLMK != nil {
+		return newKeyBlockSuite(opts)
 	}
 	lmk := opts.LMK
 	if lmk == nil {
