@@ -67,9 +67,9 @@ var kbCommands = map[string]bool{
 	"CI": true, "G0": true,
 }
 
-// variantRefused are the commands with no variant-LMK form here (ours: A8
-// from a variant LMK to TR-31 is not implemented).
-var variantRefused = map[string]bool{"A6": true, "A8": true}
+// variantRefused are the commands with no variant-LMK form here (ours: A6
+// imports into a key-block LMK only; A8 has a variant form, to TR-31).
+var variantRefused = map[string]bool{"A6": true}
 
 // checkLMKKind answers A1 for a command that has no form under the kind of
 // LMK the HSM holds.
