@@ -28,12 +28,12 @@ type KeyAttributes struct {
 type attrShape uint8
 
 const (
-	shapeNone     attrShape = iota
-	shapeA0                 // A0 "#": usage, algorithm, mode, version, exportability, blocks (00..08; PB refused)
-	shapeUsage              // A6 "#" for an R/S source: usage, blocks (00..06; KS, KV, PB refused)
-	shapeExportKB           // "&" under a key-block LMK: exportability, only N
-	shapeVariantA6          // A6 "#" for a U/T/X/Y/16H source: usage, mode, version, exportability, blocks (00..08; PB refused)
-	shapeExportVariant      // A8 "&" from a variant LMK to TR-31: usage, mode, version, exportability, blocks (00..02; only KS, KV)
+	shapeNone          attrShape = iota
+	shapeA0                      // A0 "#": usage, algorithm, mode, version, exportability, blocks (00..08; PB refused)
+	shapeUsage                   // A6 "#" for an R/S source: usage, blocks (00..06; KS, KV, PB refused)
+	shapeExportKB                // "&" under a key-block LMK: exportability, only N
+	shapeVariantA6               // A6 "#" for a U/T/X/Y/16H source: usage, mode, version, exportability, blocks (00..08; PB refused)
+	shapeExportVariant           // A8 "&" from a variant LMK to TR-31: usage, mode, version, exportability, blocks (00..02; only KS, KV)
 )
 
 // KeyBlockOptions are the "#", "&" and "!" options of a key command.
