@@ -19,22 +19,98 @@ import (
 	"github.com/payhsm/payhsm-gw/pin"
 )
 
-// keyBlockCmds adds the A6 and A8 cases a variant-LMK target must pass:
-// both commands need a key-block LMK, so a variant-LMK HSM answers A1
-// (docs/spec/hostcmd-keyblocks.md §1-§2; ours). The ZMK and key blocks are
-// the contract's worked-example blocks under the test AES key-block LMK and
-// the TR-31:2018 Annex A.7.2.1 block.
+// keyBlockCmds adds the A6 and A8 cases a variant-LMK target must pass
+// (docs/spec/hostcmd-keyblocks.md §1-§2, §8): A6 and a key-block A8 need a
+// key-block LMK, so a variant-LMK HSM answers A1 (ours; the ZMK and key
+// blocks are the contract's worked-example blocks under the test AES
+// key-block LMK and the TR-31:2018 Annex A.7.2.1 block); A8 from the
+// variant LMK exports to TR-31.
 func (g *gen) keyBlockCmds() {
 	const (
-		zmk  = "10096K0TB00N00005A634D4F5AE0F8DA24C183601EA689F810ADC8D581508552923DCBB0CCF5B56C2A5DECC8E32E1DAB"
-		zpk  = "10096P0AB00E000041FAA8814866CBA77400211DD0AB06AE7CFDB3E5BCDA1CCF84E3F447432DD7627726D8F869190207"
-		tr31 = "A0072P0TE00E0000F5161ED902807AF26F1D62263644BD24192FDB3193C730301CEE8701"
+		zmk   = "10096K0TB00N00005A634D4F5AE0F8DA24C183601EA689F810ADC8D581508552923DCBB0CCF5B56C2A5DECC8E32E1DAB"
+		zpk   = "10096P0AB00E000041FAA8814866CBA77400211DD0AB06AE7CFDB3E5BCDA1CCF84E3F447432DD7627726D8F869190207"
+		tr31A = "A0072P0TE00E0000F5161ED902807AF26F1D62263644BD24192FDB3193C730301CEE8701"
 	)
 	s := func(b string) hostcmd.KeyField { return hostcmd.KeyField{Scheme: hostcmd.SchemeS, Hex: b} }
 	g.errCase("A6 under a variant LMK answers A1", &hostcmd.A6{KeyType: "FFF", ZMK: s(zmk),
-		Key: hostcmd.KeyField{Scheme: hostcmd.SchemeR, Hex: tr31}, SchemeLMK: 'S'}, hostcmd.IncompatibleLMK)
-	g.errCase("A8 under a variant LMK answers A1", &hostcmd.A8{KeyType: "FFF", ZMK: s(zmk), Key: s(zpk),
+		Key: hostcmd.KeyField{Scheme: hostcmd.SchemeR, Hex: tr31A}, SchemeLMK: 'S'}, hostcmd.IncompatibleLMK)
+	g.errCase("A8 key type FFF under a variant LMK answers A1", &hostcmd.A8{KeyType: "FFF", ZMK: s(zmk), Key: s(zpk),
 		SchemeZMK: 'R', Options: hostcmd.KeyBlockOptions{Version: 'B'}}, hostcmd.IncompatibleLMK)
+
+	// A8 from the variant LMK to TR-31 ([AWSS] form: "&" header, "!"
+	// version): the block opens under the clear ZMK to the key.
+	vz := g.key(keys.ZMK, keys.SchemeU)
+	for _, tc := range []struct {
+		name string
+		kt   keys.KeyType
+		code string
+		s    keys.Scheme
+		ver  byte
+		alg  byte
+	}{
+		{"ZPK scheme U as TR-31 B", keys.ZPK, "001", keys.SchemeU, 'B', 'T'},
+		{"TAK scheme T as TR-31 C", keys.TAK, "003", keys.SchemeT, 'C', 'T'},
+		{"single-length TPK as TR-31 A", keys.TPK, "002", keys.SchemeSingle, 'A', 'D'},
+		{"ZPK, default version B", keys.ZPK, "001", keys.SchemeU, 0, 'T'},
+	} {
+		k := g.key(tc.kt, tc.s)
+		at := &hostcmd.KeyAttributes{Usage: "P0", ModeOfUse: 'B', KeyVersion: "00", Exportability: 'E',
+			Blocks: []hostcmd.OptionalBlock{{ID: "KS", Data: "00" + g.digits(6)}}}
+		if tc.kt == keys.TAK {
+			at.Usage, at.ModeOfUse = "M3", 'C'
+		}
+		want := tr31.Version(tc.ver)
+		if tc.ver == 0 {
+			want = tr31.VersionB
+		}
+		g.add("A8 variant "+tc.name, &hostcmd.A8{KeyType: tc.code, ZMK: vz.field, Key: k.field, SchemeZMK: 'R',
+			Options: hostcmd.KeyBlockOptions{Export: at, Version: tc.ver}}, func(_ context.Context, _ RoundTripper, resp []byte) error {
+			a9, err := parseOK[*hostcmd.A9]("A8", resp)
+			if err != nil {
+				return err
+			}
+			hd, xk, err := openUnder('T', vz.clear, a9.KeyUnderZMK)
+			if err != nil {
+				return err
+			}
+			defer xk.Destroy()
+			if hd.Version != want || hd.KeyUsage != at.Usage || hd.Algorithm != tc.alg || hd.ModeOfUse != at.ModeOfUse || hd.Exportability != at.Exportability {
+				return fmt.Errorf("header %c%s%c%c%c, want %c%s%c%c%c", hd.Version, hd.KeyUsage, hd.Algorithm, hd.ModeOfUse, hd.Exportability,
+					want, at.Usage, tc.alg, at.ModeOfUse, at.Exportability)
+			}
+			if ks, ok := hd.Block("KS"); !ok || ks != at.Blocks[0].Data {
+				return errors.New("the '&' KS block is not in the header")
+			}
+			if err := sameKey(xk, k.clear); err != nil {
+				return err
+			}
+			v, err := kcv('T', k.clear)
+			if err != nil {
+				return err
+			}
+			if !equal([]byte(a9.KCV), []byte(v)) {
+				return errors.New("KCV is not the key's check value")
+			}
+			return nil
+		})
+	}
+	k := g.key(keys.ZPK, keys.SchemeU)
+	a8 := func() *hostcmd.A8 {
+		return &hostcmd.A8{KeyType: "001", ZMK: vz.field, Key: k.field, SchemeZMK: 'R',
+			Options: hostcmd.KeyBlockOptions{Export: &hostcmd.KeyAttributes{Usage: "P0", ModeOfUse: 'B', KeyVersion: "00", Exportability: 'E'}}}
+	}
+	r := a8()
+	r.Options.Version = 'D'
+	g.errCase("A8 variant to TR-31 D (TDES ZMK) is BB", r, hostcmd.KBPKMismatch)
+	r = a8()
+	r.ZMK = g.badKey(keys.ZMK, keys.SchemeU)
+	g.errCase("A8 variant ZMK parity error is 10", r, hostcmd.SourceKeyParity)
+	r = a8()
+	r.Options.Export = nil
+	g.raw("A8 variant without '&' is 15", r.AppendBody(nil), hostcmd.InvalidInput)
+	r = a8()
+	r.Options.Export.Blocks = []hostcmd.OptionalBlock{{ID: "PB", Data: "00"}}
+	g.raw("A8 variant '&' with a PB block is B3", r.AppendBody(nil), hostcmd.OptionalBlockRefused)
 }
 
 // kbVector is a key block of testdata/keyblock.json: block unwraps under
@@ -46,22 +122,28 @@ type kbVector struct {
 	KBPKAlg string `json:"kbpk_alg"`
 	Block   string `json:"block"`
 	Key     string `json:"key"`
+	KCV     string `json:"kcv"`
 }
 
-// kbVectors loads testdata/keyblock.json: TR-31 blocks and Thales blocks.
-func kbVectors() (tr, thales []kbVector, err error) {
+// kbVectorFile is testdata/keyblock.json: TR-31 blocks, Thales blocks and
+// variant-scheme keys under a ZMK.
+type kbVectorFile struct {
+	TR31    []kbVector `json:"tr31"`
+	Thales  []kbVector `json:"thales"`
+	Variant []kbVector `json:"variant"`
+}
+
+// kbVectors loads testdata/keyblock.json.
+func kbVectors() (*kbVectorFile, error) {
 	b, err := testdata.ReadFile("testdata/keyblock.json")
 	if err != nil {
-		return nil, nil, fmt.Errorf("conformance: %w", err)
+		return nil, fmt.Errorf("conformance: %w", err)
 	}
-	var f struct {
-		TR31   []kbVector `json:"tr31"`
-		Thales []kbVector `json:"thales"`
-	}
+	var f kbVectorFile
 	if err := json.Unmarshal(b, &f); err != nil {
-		return nil, nil, fmt.Errorf("conformance: testdata/keyblock.json: %w", err)
+		return nil, fmt.Errorf("conformance: testdata/keyblock.json: %w", err)
 	}
-	return f.TR31, f.Thales, nil
+	return &f, nil
 }
 
 // kbgen makes the cases of a key-block-LMK target: keys are Thales blocks
@@ -83,7 +165,7 @@ func newKeyBlockSuite(opts Options) (*Suite, error) {
 	if err != nil {
 		return nil, fmt.Errorf("conformance: key-block LMK: %w", err)
 	}
-	tr, th, err := kbVectors()
+	vf, err := kbVectors()
 	if err != nil {
 		return nil, err
 	}
@@ -94,13 +176,14 @@ func newKeyBlockSuite(opts Options) (*Suite, error) {
 	}
 	g.kbHealth()
 	g.kbGenerate()
-	for _, v := range tr {
+	for _, v := range vf.TR31 {
 		g.kbImportExport(v, hostcmd.SchemeR)
 	}
-	for _, v := range th {
+	for _, v := range vf.Thales {
 		g.kbImportExport(v, hostcmd.SchemeS)
 	}
-	g.kbErrors(tr[0])
+	g.kbImportVariant(vf.Variant)
+	g.kbErrors(vf.TR31[0])
 	g.kbDUKPT()
 	if g.err != nil {
 		return nil, fmt.Errorf("conformance: generating key-block cases: %w", g.err)
@@ -639,4 +722,139 @@ func (g *kbgen) kbDUKPT() {
 		&hostcmd.G1{PINLen: 5, PINBlock: redact.String(g.block(zpk, pin.ISO0, p, acct)), DestinationFormat: "01"})
 	g.errCase("G0 AES DUKPT with a TDES BDK is A7", &hostcmd.G0{BDK: bdk.field, ZPK: zpk.field, KSNDescriptor: "018", KSN: ksn,
 		PINBlock: ablock, SourceFormat: "48", DestinationFormat: "01", PAN: redact.String(pan)}, hostcmd.KeyAlgorithmMismatch)
+}
+
+// variantUnderZMK encrypts key k under the clear ZMK zmk in variant scheme
+// s as payShield's A0 mode 1 does (hostcmd.md; docs/reference): for U and
+// T each 8-byte part under the ZMK with the scheme variant (U: A6, 5A; T:
+// 6A, DE, 2B) XORed into its byte 8; X, Y and single keys plain ECB.
+func variantUnderZMK(zmk []byte, s hostcmd.KeyScheme, k []byte) (string, error) {
+	var variants []byte
+	switch s {
+	case hostcmd.SchemeU:
+		variants = []byte{0xA6, 0x5A}
+	case hostcmd.SchemeT:
+		variants = []byte{0x6A, 0xDE, 0x2B}
+	}
+	out := make([]byte, len(k))
+	kk := bytes.Clone(zmk)
+	defer clear(kk)
+	for i := 0; i < len(k); i += 8 {
+		if len(variants) > 0 {
+			kk[8] = zmk[8] ^ variants[i/8]
+		}
+		b, err := tdes.New(kk)
+		if err != nil {
+			return "", err
+		}
+		b.Encrypt(out[i:i+8], k[i:i+8])
+	}
+	tag := ""
+	if s != hostcmd.SchemeSingle {
+		tag = string(rune(s))
+	}
+	return tag + strings.ToUpper(hex.EncodeToString(out)), nil
+}
+
+// kbImportVariant: A6 of a key under a ZMK in a variant scheme, with the
+// "#" header (hostcmd-keyblocks.md §7): the public trace's key (vs), and
+// generated keys in schemes U, T, X, Y and single under a generated ZMK.
+// The key under the LMK must be the key with the "#" header, and the KCV
+// its check value.
+func (g *kbgen) kbImportVariant(vs []kbVector) {
+	type imp struct {
+		name, source string
+		zmk          []byte
+		field        string
+		key          []byte
+		kcv          string
+	}
+	var cases []imp
+	for _, v := range vs {
+		zk, err1 := hex.DecodeString(v.KBPK)
+		key, err2 := hex.DecodeString(v.Key)
+		if err := errors.Join(err1, err2); err != nil {
+			g.fail(fmt.Errorf("%s: %w", v.Name, err))
+			return
+		}
+		cases = append(cases, imp{"A6 import " + v.Name, v.Source, zk, v.Block, key, v.KCV})
+	}
+	zk := g.randomKey('T', 16)
+	for _, tc := range []struct {
+		s hostcmd.KeyScheme
+		n int
+	}{{hostcmd.SchemeU, 16}, {hostcmd.SchemeT, 24}, {hostcmd.SchemeX, 16}, {hostcmd.SchemeY, 24}, {hostcmd.SchemeSingle, 8}} {
+		key := g.randomKey('T', tc.n)
+		f, err := variantUnderZMK(zk, tc.s, key)
+		if err != nil {
+			g.fail(err)
+			return
+		}
+		want, err := kcv('T', key)
+		if err != nil {
+			g.fail(err)
+			return
+		}
+		name := "A6 import a key under a ZMK in scheme " + string(rune(tc.s))
+		if tc.s == hostcmd.SchemeSingle {
+			name = "A6 import a single-length key under a ZMK (16H)"
+		}
+		cases = append(cases, imp{name, "generated", zk, f, key, want})
+	}
+	for _, c := range cases {
+		ckey, n, code := hostcmd.ParseKeyField([]byte(c.field), hostcmd.KeySingle|hostcmd.KeyU|hostcmd.KeyT|hostcmd.KeyX|hostcmd.KeyY)
+		if code != hostcmd.OK || n != len(c.field) {
+			g.fail(fmt.Errorf("%s: key field does not parse: %s", c.name, code))
+			return
+		}
+		at := &hostcmd.KeyAttributes{Usage: "P0", ModeOfUse: 'B', KeyVersion: "00", Exportability: 'S',
+			Blocks: []hostcmd.OptionalBlock{{ID: "KS", Data: "00" + g.digits(4)}}}
+		alg := byte('T')
+		if len(c.key) == 8 {
+			alg = 'D'
+		}
+		req := &hostcmd.A6{KeyType: "FFF", ZMK: g.zmk('T', c.zmk), Key: ckey, SchemeLMK: 'S', Options: hostcmd.KeyBlockOptions{Attributes: at}}
+		cs := g.add(c.name+", '#' header", req, func(_ context.Context, _ RoundTripper, resp []byte) error {
+			a7, err := parseOK[*hostcmd.A7]("A6", resp)
+			if err != nil {
+				return err
+			}
+			hd, k, err := g.openS(a7.KeyUnderLMK)
+			if err != nil {
+				return err
+			}
+			defer k.Destroy()
+			if hd.KeyUsage != at.Usage || hd.Algorithm != alg || hd.ModeOfUse != at.ModeOfUse || hd.Exportability != at.Exportability {
+				return fmt.Errorf("header %s%c%c%c, want %s%c%c%c", hd.KeyUsage, hd.Algorithm, hd.ModeOfUse, hd.Exportability, at.Usage, alg, at.ModeOfUse, at.Exportability)
+			}
+			if ks, ok := hd.Block("KS"); !ok || ks != at.Blocks[0].Data {
+				return errors.New("the '#' KS block is not in the header")
+			}
+			if err := sameKey(k, c.key); err != nil {
+				return err
+			}
+			if !equal([]byte(a7.KCV), []byte(c.kcv)) {
+				return errors.New("KCV is not the key's check value")
+			}
+			return nil
+		})
+		cs.Source = c.source
+	}
+	if len(cases) > 0 {
+		c := cases[0]
+		ckey, _, _ := hostcmd.ParseKeyField([]byte(c.field), hostcmd.KeyU|hostcmd.KeyT|hostcmd.KeyX|hostcmd.KeyY|hostcmd.KeySingle)
+		req := func(exp byte) *hostcmd.A6 {
+			return &hostcmd.A6{KeyType: "FFF", ZMK: g.zmk('T', c.zmk), Key: ckey, SchemeLMK: 'S',
+				Options: hostcmd.KeyBlockOptions{Attributes: &hostcmd.KeyAttributes{Usage: "P0", ModeOfUse: 'B', KeyVersion: "00", Exportability: exp}}}
+		}
+		g.errCase("A6 variant source with exportability E is AA", req('E'), hostcmd.ExportNotAllowed)
+		r := req('N')
+		r.Options.Attributes = nil
+		g.raw("A6 variant source without '#' is 15", r.AppendBody(nil), hostcmd.InvalidInput)
+		if g.aesLMK() {
+			r = req('N')
+			r.ZMK = g.zmk('A', g.bytes(16))
+			g.errCase("A6 variant source under an AES ZMK is A7", r, hostcmd.KeyAlgorithmMismatch)
+		}
+	}
 }

@@ -33,7 +33,8 @@ func TestKeyBlockSuitePassesAgainstKeyBlockSimulator(t *testing.T) {
 		all := strings.Join(names, "\n")
 		for _, want := range []string{"A0 generate S key", "A0 generate and export as TR-31 B", "A0 generate and export as Thales",
 			"A6 import TR-31 A block", "A6 import TR-31 B block", "A6 import TR-31 C block", "A6 import Thales 0",
-			"as TR-31 B", "as a Thales block", "is A4", "is A5", "is AC", "is A6", "is AA", "CI TDES DUKPT with S", "G0 TDES DUKPT with S"} {
+			"as TR-31 B", "as a Thales block", "is A4", "is A5", "is AC", "is A6", "is AA", "CI TDES DUKPT with S", "G0 TDES DUKPT with S",
+			"A6 import ThalesSim A0 trace, key under ZMK scheme U", "A6 import a key under a ZMK in scheme T", "A6 import a single-length key under a ZMK"} {
 			if !strings.Contains(all, want) {
 				t.Errorf("LMK %c: no case named %q", l.Algorithm(), want)
 			}
@@ -62,6 +63,32 @@ func TestKeyBlockSuiteFailsAgainstTheWrongLMK(t *testing.T) {
 		rs := s.Run(context.Background(), c)
 		if rs.Failed < len(s.Cases)/2 {
 			t.Errorf("against the wrong LMK: %d of %d cases failed, want most", rs.Failed, len(s.Cases))
+		}
+	}
+}
+
+// TestVariantSuiteExportsToTR31: the variant suite's A8 cases (variant LMK
+// to TR-31) are there and pass against the variant simulator.
+func TestVariantSuiteExportsToTR31(t *testing.T) {
+	_, c := startSim(t, simulator.Config{})
+	s, err := New(Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Select([]string{"A8"}, nil); err != nil {
+		t.Fatal(err)
+	}
+	rs := s.Run(context.Background(), c)
+	names := ""
+	for _, r := range rs.Cases {
+		names += r.Name + "\n"
+		if r.Status != Pass {
+			t.Errorf("%s: %s %s", r.Name, r.Status, r.Detail)
+		}
+	}
+	for _, want := range []string{"A8 variant ZPK scheme U as TR-31 B", "A8 variant TAK scheme T as TR-31 C", "A8 variant single-length TPK as TR-31 A", "is BB"} {
+		if !strings.Contains(names, want) {
+			t.Errorf("no case %q", want)
 		}
 	}
 }
