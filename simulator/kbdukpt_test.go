@@ -10,16 +10,13 @@ import (
 
 // sBlock wraps clear key k (hex) as an S block of header hd under the
 // key-block LMK l: how the DUKPT contract's keys look under such an LMK.
-func sBlock(t *testing.T, l *keys.KeyBlockLMK, hd tr31.Header, k string) string {
+func sBlock(t testing.TB, l *keys.KeyBlockLMK, hd tr31.Header, k string) string {
 	t.Helper()
 	kbpk, err := tr31.FromLMK(l)
 	if err != nil {
 		t.Fatal(err)
 	}
-	ck, err := keys.NewClearKey(mustHex(t, k))
-	if err != nil {
-		t.Fatal(err)
-	}
+	ck := mustKey(t, k)
 	hd.Version, hd.LMKID = tr31.Version(l.Version()), "00"
 	if hd.KeyVersion == "" {
 		hd.KeyVersion = "00"
