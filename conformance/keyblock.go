@@ -131,6 +131,13 @@ type kbVectorFile struct {
 	TR31    []kbVector `json:"tr31"`
 	Thales  []kbVector `json:"thales"`
 	Variant []kbVector `json:"variant"`
+	ISO4    []struct {
+		Source    string `json:"source"`
+		PIN       string `json:"pin"`
+		PAN       string `json:"pan"`
+		Key       string `json:"key"`
+		Encrypted string `json:"encrypted"`
+	} `json:"iso4"`
 }
 
 // kbVectors loads testdata/keyblock.json.
@@ -185,6 +192,9 @@ func newKeyBlockSuite(opts Options) (*Suite, error) {
 	g.kbImportVariant(vf.Variant)
 	g.kbErrors(vf.TR31[0])
 	g.kbDUKPT()
+	if g.aesLMK() {
+		g.kbISO4(vf)
+	}
 	if g.err != nil {
 		return nil, fmt.Errorf("conformance: generating key-block cases: %w", g.err)
 	}
@@ -856,5 +866,125 @@ func (g *kbgen) kbImportVariant(vs []kbVector) {
 			r.ZMK = g.zmk('A', g.bytes(16))
 			g.errCase("A6 variant source under an AES ZMK is A7", r, hostcmd.KeyAlgorithmMismatch)
 		}
+	}
+}
+
+// kbISO4: CA and CC with PIN block format 48 (ISO 9564-1 format 4) under
+// AES ZPKs and TPKs held as S blocks (hostcmd-keyblocks.md §9): 48 to 01
+// with an exact answer, 01 to 48 and 48 to 48 decrypted with the
+// destination key (format 4 has a random half), and the errors.
+func (g *kbgen) kbISO4(vf *kbVectorFile) {
+	aesKey := func(usage string) wkey {
+		k := g.bytes(16)
+		c, err := aes.NewCipher(k)
+		if err != nil {
+			g.fail(err)
+		}
+		return wkey{clear: k, field: g.sKey(tr31.Header{KeyUsage: usage, Algorithm: 'A', ModeOfUse: 'B'}, k), block: c}
+	}
+	tdesKey := func(usage string) wkey {
+		k := g.randomKey('T', 16)
+		c, err := tdes.New(k)
+		if err != nil {
+			g.fail(err)
+		}
+		return wkey{clear: k, field: g.sKey(tr31.Header{KeyUsage: usage, Algorithm: 'T', ModeOfUse: 'B'}, k), block: c}
+	}
+	iso4 := func(k wkey, p pin.PIN, pan string) redact.String {
+		b, err := pin.EncryptBlock(nil, k.block, pin.ISO4, p, pan, bytes.NewReader(g.bytes(16)))
+		if err != nil {
+			g.fail(err)
+		}
+		return redact.String(strings.ToUpper(hex.EncodeToString(b)))
+	}
+	z1, z2, zt := aesKey("P0"), aesKey("72"), tdesKey("72")
+	tpk, ttpk := aesKey("71"), tdesKey("P0")
+
+	// The public format 4 blocks, each under its AES-128 key as a source ZPK.
+	for i, v := range vf.ISO4 {
+		k, err := hex.DecodeString(v.Key)
+		if err != nil {
+			g.fail(err)
+			return
+		}
+		p, err1 := pin.ParsePIN(v.PIN)
+		acct, err2 := pin.AccountFromPAN(v.PAN)
+		if err := errors.Join(err1, err2); err != nil {
+			g.fail(err)
+			return
+		}
+		src := g.sKey(tr31.Header{KeyUsage: "P0", Algorithm: 'A', ModeOfUse: 'D'}, k)
+		c := g.add(fmt.Sprintf("CC ISO 4 public block %d (X9.24-3) to ISO 0", i+1), &hostcmd.CC{SourceZPK: src, DestinationZPK: zt.field, MaxPINLen: 12,
+			PINBlock: redact.String(v.Encrypted), SourceFormat: "48", DestinationFormat: "01", Account: redact.String(v.PAN)},
+			expectExact((&hostcmd.CD{PINLen: len(v.PIN), PINBlock: redact.String(g.block(zt, pin.ISO0, p, acct)), DestinationFormat: "01"}).AppendBody(nil)))
+		c.Source = v.Source
+	}
+
+	pan, acct, p, _ := g.card(4)
+	g.exact("CC ISO 4 (AES ZPK) to ISO 0 (TDES ZPK)", &hostcmd.CC{SourceZPK: z1.field, DestinationZPK: zt.field, MaxPINLen: 12,
+		PINBlock: iso4(z1, p, pan), SourceFormat: "48", DestinationFormat: "01", Account: redact.String(pan)},
+		&hostcmd.CD{PINLen: 4, PINBlock: redact.String(g.block(zt, pin.ISO0, p, acct)), DestinationFormat: "01"})
+	pan, acct, p, _ = g.card(6)
+	g.add("CC ISO 0 (TDES ZPK) to ISO 4 (AES ZPK), decrypted", &hostcmd.CC{SourceZPK: zt.field, DestinationZPK: z2.field, MaxPINLen: 12,
+		PINBlock: redact.String(g.block(zt, pin.ISO0, p, acct)), SourceFormat: "01", DestinationFormat: "48", Account: redact.String(pan)},
+		translatedPIN("CC", z2, pin.ISO4, p, pan))
+	pan, _, p, _ = g.card(5)
+	g.add("CC ISO 4 to ISO 4 (AES ZPKs), decrypted", &hostcmd.CC{SourceZPK: z1.field, DestinationZPK: z2.field, MaxPINLen: 12,
+		PINBlock: iso4(z1, p, pan), SourceFormat: "48", DestinationFormat: "48", Account: redact.String(pan)},
+		translatedPIN("CC", z2, pin.ISO4, p, pan))
+	pan, _, p, _ = g.card(4)
+	g.add("CA ISO 4 (AES TPK) to ISO 4 (AES ZPK), decrypted", &hostcmd.CA{TPK: tpk.field, ZPK: z2.field, MaxPINLen: 12,
+		PINBlock: iso4(tpk, p, pan), SourceFormat: "48", DestinationFormat: "48", Account: redact.String(pan)},
+		translatedPIN("CA", z2, pin.ISO4, p, pan))
+	pan, acct, p, _ = g.card(4)
+	g.add("CA ISO 0 (TDES TPK) to ISO 4 (AES ZPK), decrypted", &hostcmd.CA{TPK: ttpk.field, ZPK: z2.field, MaxPINLen: 12,
+		PINBlock: redact.String(g.block(ttpk, pin.ISO0, p, acct)), SourceFormat: "01", DestinationFormat: "48", Account: redact.String(pan)},
+		translatedPIN("CA", z2, pin.ISO4, p, pan))
+
+	pan, _, p, _ = g.card(4)
+	cc := func() *hostcmd.CC {
+		return &hostcmd.CC{SourceZPK: z1.field, DestinationZPK: z2.field, MaxPINLen: 12,
+			PINBlock: iso4(z1, p, pan), SourceFormat: "48", DestinationFormat: "48", Account: redact.String(pan)}
+	}
+	r := cc()
+	other := []byte(pan)
+	other[3] = '0' + (other[3]-'0'+1)%10
+	r.Account = redact.String(other)
+	g.errCase("CC ISO 4 block with another PAN is 20", r, hostcmd.InvalidPINBlock)
+	r = cc()
+	r.DestinationZPK = zt.field
+	g.errCase("CC ISO 4 destination under a TDES ZPK is 27", r, hostcmd.IncompatibleKeyLength)
+	r = cc()
+	r.SourceZPK = g.sKey(tr31.Header{KeyUsage: "P0", Algorithm: 'A', ModeOfUse: 'E'}, z1.clear)
+	g.errCase("CC AES source ZPK that only encrypts is A8", r, hostcmd.ModeOfUseNotAllowed)
+}
+
+// translatedPIN checks a CB or CD answer: its PIN block decrypts under k
+// in format f with account acct (the PAN for format 4) to want.
+func translatedPIN(cmd string, k wkey, f pin.Format, want pin.PIN, acct string) func(context.Context, RoundTripper, []byte) error {
+	return func(_ context.Context, _ RoundTripper, resp []byte) error {
+		r, err := hostcmd.ParseResponse([2]byte{cmd[0], cmd[1]}, resp)
+		if err != nil || r.ErrorCode() != hostcmd.OK {
+			return fmt.Errorf("have %s (%d bytes) want a well-formed %s00", head(resp), len(resp), rcode(cmd))
+		}
+		var blk redact.String
+		switch r := r.(type) {
+		case *hostcmd.CB:
+			blk = r.PINBlock
+		case *hostcmd.CD:
+			blk = r.PINBlock
+		}
+		b, err := hex.DecodeString(blk.Reveal())
+		if err != nil {
+			return errors.New("PIN block is not hex")
+		}
+		got, err := pin.DecryptBlock(k.block, f, b, acct)
+		if err != nil {
+			return fmt.Errorf("PIN block does not decode in format %s: %w", f, err)
+		}
+		if !samePINs(got, want) {
+			return errors.New("PIN block holds another PIN")
+		}
+		return nil
 	}
 }

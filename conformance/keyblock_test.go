@@ -40,7 +40,8 @@ func TestKeyBlockSuitePassesAgainstKeyBlockSimulator(t *testing.T) {
 			}
 		}
 		if l.Algorithm() == 'A' {
-			for _, want := range []string{"A6 import TR-31 D block", "as TR-31 D", "A6 import Thales 1", "G0 AES DUKPT with S"} {
+			for _, want := range []string{"A6 import TR-31 D block", "as TR-31 D", "A6 import Thales 1", "G0 AES DUKPT with S",
+				"CC ISO 4 public block 1 (X9.24-3) to ISO 0", "CC ISO 0 (TDES ZPK) to ISO 4", "CA ISO 4 (AES TPK) to ISO 4", "CC ISO 4 block with another PAN is 20"} {
 				if !strings.Contains(all, want) {
 					t.Errorf("LMK A: no case named %q", want)
 				}
