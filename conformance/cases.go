@@ -39,9 +39,8 @@ type Options struct {
 	// keys (default: the public test LMK). The public vectors are under
 	// the test LMK, so with another LMK they are left out.
 	LMK *keys.LMK
-	// KeyBlockLMK, when set, says the target holds this key-block LMK
-	// instead: New then returns the cases for it (ISO4Cases), and LMK is
-	// not used.
+	// KeyBlockLMK, if set, is the target's key-block LMK: the suite is
+	// then the key-block one (keyblock.go) and LMK is ignored.
 	KeyBlockLMK *keys.KeyBlockLMK
 }
 
@@ -53,11 +52,7 @@ func New(opts Options) (*Suite, error) {
 		opts.Seed = DefaultSeed
 	}
 	if opts.KeyBlockLMK != nil {
-		cs, err := ISO4Cases(opts.KeyBlockLMK, opts.Seed)
-		if err != nil {
-			return nil, err
-		}
-		return &Suite{Cases: cs, ClearPIN: opts.ClearPIN}, nil
+		return newKeyBlockSuite(opts)
 	}
 	lmk := opts.LMK
 	if lmk == nil {

@@ -37,7 +37,7 @@ func ISO4Cases(l *keys.KeyBlockLMK, seed uint64) ([]Case, error) {
 	if err != nil {
 		return nil, fmt.Errorf("conformance: key-block LMK: %w", err)
 	}
-	g := &kbgen{
+	g := &iso4gen{
 		gen:  &gen{rng: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))},
 		lmk:  l,
 		kbpk: kbpk,
@@ -74,20 +74,20 @@ func iso4Vectors() ([]iso4Vector, error) {
 	return f.Vectors, nil
 }
 
-// kbgen makes cases for a key-block-LMK target: keys are S blocks under
+// iso4gen makes cases for a key-block-LMK target: keys are S blocks under
 // its LMK, wrapped with padding from the seeded generator.
-type kbgen struct {
+type iso4gen struct {
 	*gen
 	lmk  *keys.KeyBlockLMK
 	kbpk *tr31.KBPK
 }
 
 // Read supplies the key blocks' padding from the seeded generator.
-func (g *kbgen) Read(b []byte) (int, error) { return copy(b, g.bytes(len(b))), nil }
+func (g *iso4gen) Read(b []byte) (int, error) { return copy(b, g.bytes(len(b))), nil }
 
 // wrap returns clear key b as an S key field under the LMK with the given
 // usage, algorithm and mode of use, and its cipher.
-func (g *kbgen) wrap(usage string, alg, mode byte, b []byte) wkey {
+func (g *iso4gen) wrap(usage string, alg, mode byte, b []byte) wkey {
 	ck, err := keys.NewClearKey(b)
 	if err != nil {
 		g.fail(err)
@@ -113,17 +113,17 @@ func (g *kbgen) wrap(usage string, alg, mode byte, b []byte) wkey {
 }
 
 // aesKey makes a random AES-128 key block (an AES key needs an AES LMK).
-func (g *kbgen) aesKey(usage string, mode byte) wkey { return g.wrap(usage, 'A', mode, g.bytes(16)) }
+func (g *iso4gen) aesKey(usage string, mode byte) wkey { return g.wrap(usage, 'A', mode, g.bytes(16)) }
 
 // tdesKey makes a random double-length Triple DES key block.
-func (g *kbgen) tdesKey(usage string, mode byte) wkey {
+func (g *iso4gen) tdesKey(usage string, mode byte) wkey {
 	b := g.bytes(16)
 	keys.AdjustParity(b)
 	return g.wrap(usage, 'T', mode, b)
 }
 
 // vectorKey wraps a vector's clear key (hex) as an AES PIN key block.
-func (g *kbgen) vectorKey(usage string, mode byte, h string) wkey {
+func (g *iso4gen) vectorKey(usage string, mode byte, h string) wkey {
 	b, err := hex.DecodeString(h)
 	if err != nil {
 		g.fail(err)
@@ -132,7 +132,7 @@ func (g *kbgen) vectorKey(usage string, mode byte, h string) wkey {
 	return g.wrap(usage, 'A', mode, b)
 }
 
-func (g *kbgen) parsePIN(digits string) pin.PIN {
+func (g *iso4gen) parsePIN(digits string) pin.PIN {
 	p, err := pin.ParsePIN(digits)
 	if err != nil {
 		g.fail(err)
@@ -140,7 +140,7 @@ func (g *kbgen) parsePIN(digits string) pin.PIN {
 	return p
 }
 
-func (g *kbgen) account(pan string) string {
+func (g *iso4gen) account(pan string) string {
 	a, err := pin.AccountFromPAN(pan)
 	if err != nil {
 		g.fail(err)
@@ -149,12 +149,12 @@ func (g *kbgen) account(pan string) string {
 }
 
 // named adds a case whose source is a public vector's.
-func (g *kbgen) named(source, name string, req hostcmd.Request, check func(context.Context, RoundTripper, []byte) error) {
+func (g *iso4gen) named(source, name string, req hostcmd.Request, check func(context.Context, RoundTripper, []byte) error) {
 	c := g.add(name, req, check)
 	c.Source = source
 }
 
-func (g *kbgen) iso4(vs []iso4Vector) {
+func (g *iso4gen) iso4(vs []iso4Vector) {
 	if g.lmk.Algorithm() != 'A' {
 		// Format 48 needs AES keys, which a TDES key-block LMK cannot
 		// hold: only its refusal and the PIN under this LMK are checked.
@@ -282,7 +282,7 @@ func (g *kbgen) iso4(vs []iso4Vector) {
 
 // iso4Errors adds the contract's error codes around format 48, each a valid
 // request of the first vector with one thing changed.
-func (g *kbgen) iso4Errors(v iso4Vector, zpkT, zpkA, pvk wkey) {
+func (g *iso4gen) iso4Errors(v iso4Vector, zpkT, zpkA, pvk wkey) {
 	src := g.vectorKey("P0", 'D', v.Key)
 	block, pan := redact.String(v.Block), redact.String(v.PAN)
 	acct := g.account(v.PAN)
@@ -375,7 +375,7 @@ func samePIN48(cmd string, k wkey, f pin.Format, want pin.PIN, acct string) func
 // tdesLMK adds the cases for a Triple DES key-block LMK: JE then JG in
 // format 01 between TDES ZPK blocks (the PIN under this LMK, ours), and
 // format 48 under a TDES ZPK (27).
-func (g *kbgen) tdesLMK() {
+func (g *iso4gen) tdesLMK() {
 	src, dst := g.tdesKey("P0", 'B'), g.tdesKey("72", 'E')
 	for _, n := range []int{4, 12} {
 		pan, acct, p, _ := g.card(n)

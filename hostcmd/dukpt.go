@@ -10,12 +10,13 @@ import (
 // order (§4 step 1), then the KSN against its descriptor (step 2).
 
 // keysBDK are the BDK field's forms: a bare 32H pair or U+32H; T+48H is
-// read, then refused with 27 (hostcmd-dukpt.md §1).
-const keysBDK = KeyPair | KeyU | KeyT
+// read, then refused with 27 (hostcmd-dukpt.md §1); S + a Thales block
+// under a key-block LMK (hostcmd-keyblocks.md §10).
+const keysBDK = KeyPair | KeyU | KeyT | KeyS
 
 // DUKPT fields.
 var (
-	fBDK          = FieldSpec{Name: "bdk", Type: FieldKey, Keys: keysBDK, Secret: true, Err: IncompatibleKeyLength, Note: "key type 009; bare 32H pair or U+32H; T+48H answers 27, any other form 15"}
+	fBDK          = FieldSpec{Name: "bdk", Type: FieldKey, Keys: keysBDK, Secret: true, Err: IncompatibleKeyLength, Note: "key type 009; bare 32H pair or U+32H; T+48H answers 27; S block under a key-block LMK; any other form 15"}
 	fKSNDesc      = FieldSpec{Name: "ksnDescriptor", Type: FieldH, Len: 3, Note: "XYZ with Y=0 and X+Z+5 <= 20, or 014; 018 (AES, ours) in G0 only"}
 	fKSN          = FieldSpec{Name: "ksn", Type: FieldH, MinLen: 20, MaxLen: 24, Note: "20H, or 24H with descriptor 018; counter not zero, at most 10 (TDES) or 16 (AES) bits set"}
 	fDUKPTBlock   = FieldSpec{Name: "pinBlock", Type: FieldH, MinLen: 16, MaxLen: 32, Secret: true, Note: "16H, or 32H (ISO 9564-1 format 4) with descriptor 018"}
@@ -135,7 +136,7 @@ func parseG0(p *parser) *G0 {
 }
 
 // bdk reads the BDK field: T+48H is read and refused with 27, a scheme
-// other than U (or a bare pair) gives 15 (hostcmd-dukpt.md §1).
+// other than U, S (or a bare pair) gives 15 (hostcmd-dukpt.md §1).
 func (p *parser) bdk() KeyField {
 	if p.err != nil {
 		return KeyField{}

@@ -28,10 +28,12 @@ type KeyAttributes struct {
 type attrShape uint8
 
 const (
-	shapeNone     attrShape = iota
-	shapeA0                 // A0 "#": usage, algorithm, mode, version, exportability, blocks (00..08; PB refused)
-	shapeUsage              // A6 "#" for an R/S source: usage, blocks (00..06; KS, KV, PB refused)
-	shapeExportKB           // "&" under a key-block LMK: exportability, only N
+	shapeNone          attrShape = iota
+	shapeA0                      // A0 "#": usage, algorithm, mode, version, exportability, blocks (00..08; PB refused)
+	shapeUsage                   // A6 "#" for an R/S source: usage, blocks (00..06; KS, KV, PB refused)
+	shapeExportKB                // "&" under a key-block LMK: exportability, only N
+	shapeVariantA6               // A6 "#" for a U/T/X/Y/16H source: usage, mode, version, exportability, blocks (00..08; PB refused)
+	shapeExportVariant           // A8 "&" from a variant LMK to TR-31: usage, mode, version, exportability, blocks (00..02; only KS, KV)
 )
 
 // KeyBlockOptions are the "#", "&" and "!" options of a key command.
@@ -137,6 +139,26 @@ func (p *parser) attrs(f *FieldSpec, shape attrShape) *KeyAttributes {
 	case shapeUsage:
 		a.Usage = p.optText(f, 2)
 		a.Blocks = p.optBlocks(f, 6, "KSKVPB")
+	case shapeVariantA6, shapeExportVariant:
+		a.Usage = p.optText(f, 2)
+		if m := p.optText(f, 1); m != "" {
+			a.ModeOfUse = m[0]
+		}
+		a.KeyVersion = p.optText(f, 2)
+		if x := p.optText(f, 1); x != "" {
+			a.Exportability = x[0]
+		}
+		if shape == shapeVariantA6 {
+			a.Blocks = p.optBlocks(f, 8, "PB")
+			break
+		}
+		a.Blocks = p.optBlocks(f, 2, "")
+		for _, b := range a.Blocks {
+			if b.ID != "KS" && b.ID != "KV" {
+				p.fail(f, OptionalBlockRefused)
+				return a
+			}
+		}
 	}
 	return a
 }
@@ -204,6 +226,11 @@ func appendAttrs(dst []byte, a *KeyAttributes, shape attrShape) []byte {
 		dst = append(dst, a.Exportability)
 	case shapeUsage:
 		dst = append(dst, a.Usage...)
+	case shapeVariantA6, shapeExportVariant:
+		dst = append(dst, a.Usage...)
+		dst = append(dst, a.ModeOfUse)
+		dst = append(dst, a.KeyVersion...)
+		dst = append(dst, a.Exportability)
 	}
 	dst = appendNum(dst, len(a.Blocks), 2)
 	for _, b := range a.Blocks {

@@ -28,6 +28,12 @@ func init() {
 		"A8FFF"+kbZMK+kbZPK+"R%00!B",
 		"A8FFF;1"+kbZMK+kbZPK+"S&N"+trl,
 		"A8FFF"+kbZMK+kbZPK+"R",
+		// A6 of a variant-style source (the [RS] ThalesSim A0 trace's key
+		// under ZMK 0808...08) and A8 from a variant LMK to TR-31 ([AWSS] form).
+		"A6FFF"+kbZMK+"U631EAA5F7E6A6C9EB5A1701259A7AB54"+"S#P0B00N00",
+		"A6FFF"+kbZMK+"0123456789ABCDEF"+"S%00#M1C00S01KS0600"+trl,
+		"A8001U0A26760BD07871026B6702C5F9BA25B3U61F612B4FD859AA204D0D2414F18C29FR%00&P0B00E00!B",
+		"A8001;0U0A26760BD07871026B6702C5F9BA25B3U61F612B4FD859AA204D0D2414F18C29FR&P0B00S02KS0600KV0800AB!A"+trl,
 	)
 }
 
@@ -77,7 +83,14 @@ func TestKeyBlockRequestErrors(t *testing.T) {
 		{"A01FFFS" + kbZMK + "S#P0T2E00E00!B", InvalidInput, "trailingData"}, // "!" only with R
 		{"A01FFFS" + kbZMK + "X#P0T2E00E00", InvalidKeyScheme, "keySchemeZmk"},
 		{"A01FFFU" + kbZMK + "R", InvalidKeyScheme, "keySchemeZmk"},
-		{"A6FFF" + kbZMK + "U1EF828AA8F6B80EB83E19FBC373F3A85S", InvalidKeyScheme, "keyUnderZmk"},
+		{"A6FFF" + kbZMK + "U1EF828AA8F6B80EB83E19FBC373F3A85S", InvalidInput, "keyBlockAttributes"}, // "#" required for a variant source
+		{"A6FFF" + kbZMK + "U1EF828AA8F6B80EB83E19FBC373F3A85S#P0B00N09", OptionalBlockCount, "keyBlockAttributes"},
+		{"A6FFF" + kbZMK + "U1EF828AA8F6B80EB83E19FBC373F3A85S#P0B00N01PB0600", OptionalBlockRefused, "keyBlockAttributes"},
+		{"A6FFF" + kbZMK + "U1EF828AA8F6B80EB83E19FBC373F3A85S#P0B00", InvalidInput, "keyBlockAttributes"}, // short
+		{"A6FFF" + kbZMK + "Z1EF828AA8F6B80EB83E19FBC373F3A85S#P0B00N00", InvalidKeyScheme, "keyUnderZmk"},
+		{"A8001U0A26760BD07871026B6702C5F9BA25B3U61F612B4FD859AA204D0D2414F18C29FR", InvalidInput, "exportAttributes"}, // "&" required from a variant LMK
+		{"A8001U0A26760BD07871026B6702C5F9BA25B3U61F612B4FD859AA204D0D2414F18C29FR&P0B00E03", OptionalBlockCount, "exportAttributes"},
+		{"A8001U0A26760BD07871026B6702C5F9BA25B3U61F612B4FD859AA204D0D2414F18C29FR&P0B00E0100060000", OptionalBlockRefused, "exportAttributes"},
 		{"A6FFF" + kbZMK + kbTR31 + "U", InvalidKeyScheme, "keySchemeLmk"},
 		{"A6FFF" + kbZMK + kbTR31 + "S#P001KS0600", OptionalBlockRefused, "keyBlockAttributes"},
 		{"A6FFF" + kbZMK + kbTR31 + "S#P007", OptionalBlockCount, "keyBlockAttributes"},

@@ -43,7 +43,9 @@ func (h *HSM) translateDUKPT(t *dukptTranslation) (int, string, hostcmd.Code) {
 		return 0, "", dukptCode(err)
 	}
 	defer pinKey.Destroy()
-	zpk, err := h.key(keys.ZPK, t.zpk)
+	// The ZPK receives the block: under a key-block LMK it must allow
+	// encryption (hostcmd-keyblocks.md §4, ZPK destination).
+	zpk, err := h.keyAs(keys.ZPK, roleZPKDst, t.zpk)
 	if err != nil {
 		return 0, "", keyCode(err, 2)
 	}
@@ -79,7 +81,8 @@ func (h *HSM) translateDUKPT(t *dukptTranslation) (int, string, hostcmd.Code) {
 }
 
 // errBDKParity marks a BDK that fails its parity check: 10, ahead of the
-// ZPK's 11 (hostcmd-dukpt.md §4 step 3).
+// ZPK's 11 (hostcmd-dukpt.md §4 step 3). Under a key-block LMK it carries
+// the BDK block's failure (its key-block code, hostcmd-keyblocks.md §3).
 type errBDKParity struct{ err error }
 
 func (e errBDKParity) Error() string { return "simulator: BDK: " + e.err.Error() }
@@ -92,9 +95,13 @@ func (h *HSM) tdesPINKey(d dukpt.KSNDescriptor, f hostcmd.KeyField, ksnField str
 	if err != nil {
 		return keys.ClearKey{}, err
 	}
-	bdk, err := h.key(keys.BDK, f)
+	bdk, err := h.keyAs(keys.BDK, roleBDK, f)
 	if err != nil {
 		return keys.ClearKey{}, errBDKParity{err}
+	}
+	if bdk.alg == 'A' {
+		// An AES BDK block with a TDES descriptor (hostcmd-keyblocks.md §10).
+		return keys.ClearKey{}, errBDKParity{&kbError{hostcmd.KeyAlgorithmMismatch}}
 	}
 	return dukpt.DeriveTDES(bdk.key, ksn, dukpt.VariantPIN)
 }
@@ -107,6 +114,9 @@ func (h *HSM) aesPINKey(d dukpt.KSNDescriptor, f hostcmd.KeyField, ksnField stri
 	if err != nil {
 		return keys.ClearKey{}, err
 	}
+	if h.kb != nil || f.Scheme == hostcmd.SchemeS {
+		return h.aesBlockPINKey(f, ksn)
+	}
 	ct, err := f.Ciphertext()
 	if err != nil {
 		return keys.ClearKey{}, errKeyField
@@ -117,6 +127,20 @@ func (h *HSM) aesPINKey(d dukpt.KSNDescriptor, f hostcmd.KeyField, ksnField stri
 	}
 	defer bdk.Destroy()
 	return dukpt.DeriveAES(bdk, ksn, dukpt.UsagePIN, dukpt.AES128)
+}
+
+// aesBlockPINKey is aesPINKey under a key-block LMK: the BDK is an S block
+// of algorithm A and 16 bytes (AES-128 DUKPT; another algorithm or length
+// answers A7: hostcmd-keyblocks.md §10).
+func (h *HSM) aesBlockPINKey(f hostcmd.KeyField, ksn dukpt.AESKSN) (keys.ClearKey, error) {
+	bdk, err := h.keyAs(keys.BDK, roleBDK, f)
+	if err != nil {
+		return keys.ClearKey{}, errBDKParity{err}
+	}
+	if bdk.alg != 'A' || len(bdk.key.Bytes()) != 16 {
+		return keys.ClearKey{}, errBDKParity{&kbError{hostcmd.KeyAlgorithmMismatch}}
+	}
+	return dukpt.DeriveAES(bdk.key, ksn, dukpt.UsagePIN, dukpt.AES128)
 }
 
 // dukptCode returns the error code of a BDK or KSN failure.

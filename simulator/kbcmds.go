@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 
 	"github.com/payhsm/payhsm-gw/hostcmd"
+	"github.com/payhsm/payhsm-gw/internal/tdes"
 	"github.com/payhsm/payhsm-gw/keys"
 	"github.com/payhsm/payhsm-gw/keys/tr31"
 )
@@ -166,6 +167,9 @@ func (h *HSM) a6(dst []byte, r *hostcmd.A6) ([]byte, hostcmd.Code) {
 		return dst, keyCode(err, 1)
 	}
 	defer zmk.key.Destroy()
+	if !r.Key.Scheme.IsKeyBlock() {
+		return h.a6Variant(dst, r, zmk)
+	}
 	kbpk, err := tr31.NewKBPK(kbpkAlg(zmk), zmk.key)
 	if err != nil {
 		return dst, kbOr15(err)
@@ -218,8 +222,12 @@ func (h *HSM) a6(dst []byte, r *hostcmd.A6) ([]byte, hostcmd.Code) {
 }
 
 // a8 answers A8 under a key-block LMK: a key under the LMK leaves under the
-// ZMK as a TR-31 (R) or Thales (S) block (hostcmd-keyblocks.md §8).
+// ZMK as a TR-31 (R) or Thales (S) block (hostcmd-keyblocks.md §8). Under
+// a variant LMK see a8Variant.
 func (h *HSM) a8(dst []byte, r *hostcmd.A8) ([]byte, hostcmd.Code) {
+	if h.kb == nil {
+		return h.a8Variant(dst, r)
+	}
 	if r.KeyType != "FFF" {
 		return dst, hostcmd.IncompatibleLMK
 	}
@@ -246,4 +254,162 @@ func (h *HSM) a8(dst []byte, r *hostcmd.A8) ([]byte, hostcmd.Code) {
 	}
 	resp := hostcmd.A9{Status: hostcmd.Status{Trailer: r.Trailer}, KeyUnderZMK: out, KCV: hexUpper(kcv[:3])}
 	return resp.AppendBody(dst), ""
+}
+
+// a6Variant imports a variant-style key under the ZMK (U, T, X, Y or bare
+// 16H, encrypted as A0 mode 1 exports: importKey) into an S block whose
+// header the "#" attributes give: algorithm D for 8 bytes, T for 16 or 24;
+// exportability N or S (else AA); the key's parity must be odd (else 11)
+// (hostcmd-keyblocks.md §5, §7; ours where marked there).
+func (h *HSM) a6Variant(dst []byte, r *hostcmd.A6, zmk *clearKey) ([]byte, hostcmd.Code) {
+	at := r.Options.Attributes
+	if at == nil { // the parser requires it
+		return dst, hostcmd.InvalidInput
+	}
+	if zmk.alg == 'A' || zmk.alg == 'D' {
+		// The variant export method needs a double- or triple-length TDES ZMK.
+		return dst, hostcmd.KeyAlgorithmMismatch
+	}
+	if at.Exportability != 'N' && at.Exportability != 'S' {
+		return dst, hostcmd.ExportNotAllowed
+	}
+	ct, err := r.Key.Ciphertext()
+	if err != nil {
+		return dst, hostcmd.InvalidInput
+	}
+	raw, ok := importKey(zmk.key.Bytes(), lmkScheme(r.Key.Scheme), ct)
+	if !ok {
+		return dst, hostcmd.KeyAlgorithmMismatch
+	}
+	defer clear(raw)
+	if !keys.CheckParity(raw) {
+		return dst, hostcmd.DestKeyParity
+	}
+	k, err := keys.NewClearKey(raw)
+	if err != nil {
+		return dst, hostcmd.InvalidInput
+	}
+	defer k.Destroy()
+	alg := byte('T')
+	if len(raw) == 8 {
+		alg = 'D'
+	}
+	hd := tr31.Header{
+		Version: tr31.Version(h.kb.lmk.Version()), KeyUsage: at.Usage, Algorithm: alg, ModeOfUse: at.ModeOfUse,
+		KeyVersion: at.KeyVersion, Exportability: at.Exportability, LMKID: "00",
+	}
+	for _, b := range at.Blocks {
+		hd.Blocks = append(hd.Blocks, tr31.Block{ID: b.ID, Data: b.Data})
+	}
+	under, err := h.kb.kbpk.WrapThales(hd, k, nil)
+	if err != nil {
+		return dst, kbOr15(err)
+	}
+	kcv, err := keys.CheckValue(k)
+	if err != nil {
+		return dst, hostcmd.InternalError
+	}
+	resp := hostcmd.A7{
+		Status:      hostcmd.Status{Trailer: r.Trailer},
+		KeyUnderLMK: hostcmd.KeyField{Scheme: hostcmd.SchemeS, Hex: under},
+		KCV:         hexUpper(kcv[:3]),
+	}
+	return resp.AppendBody(dst), ""
+}
+
+// a8Variant answers A8 under a variant LMK: the variant key of the key
+// type leaves under the variant ZMK (TMK with flag 1) as a TR-31 block of
+// the "!" version (default B), its header from "&"; the KBPK is the clear
+// ZMK, Triple DES, so version D answers BB; scheme S answers A1
+// (hostcmd-keyblocks.md §8), and so does key type FFF or an S key.
+func (h *HSM) a8Variant(dst []byte, r *hostcmd.A8) ([]byte, hostcmd.Code) {
+	if r.KeyType == "FFF" || r.SchemeZMK != 'R' || r.ZMK.Scheme.IsKeyBlock() || r.Key.Scheme.IsKeyBlock() {
+		return dst, hostcmd.IncompatibleLMK
+	}
+	kt, err := keys.ParseKeyType(r.KeyType)
+	if err != nil {
+		return dst, hostcmd.InvalidKeyTypeCode
+	}
+	at := r.Options.Export
+	if at == nil { // the parser requires it
+		return dst, hostcmd.InvalidInput
+	}
+	if at.Exportability != 'E' && at.Exportability != 'N' && at.Exportability != 'S' {
+		return dst, hostcmd.ExportNotAllowed
+	}
+	zt := keys.ZMK
+	if r.ZMKFlag == '1' {
+		zt = keys.TMK
+	}
+	zmk, err := h.key(zt, r.ZMK)
+	if err != nil {
+		return dst, keyCode(err, 1)
+	}
+	k, err := h.key(kt, r.Key)
+	if err != nil {
+		return dst, keyCode(err, 2)
+	}
+	kbpk, err := tr31.NewKBPK('T', zmk.key)
+	if err != nil {
+		return dst, kbOr15(err)
+	}
+	hd := tr31.Header{
+		Version: tr31.VersionB, KeyUsage: at.Usage, Algorithm: 'T', ModeOfUse: at.ModeOfUse,
+		KeyVersion: at.KeyVersion, Exportability: at.Exportability, KeyContext: '0', Reserved: '0',
+	}
+	if r.Options.Version != 0 {
+		hd.Version = tr31.Version(r.Options.Version)
+	}
+	if len(k.key.Bytes()) == 8 {
+		hd.Algorithm = 'D'
+	}
+	for _, b := range at.Blocks {
+		hd.Blocks = append(hd.Blocks, tr31.Block{ID: b.ID, Data: b.Data})
+	}
+	blk, err := kbpk.Wrap(hd, k.key, nil)
+	if err != nil {
+		return dst, kbOr15(err)
+	}
+	kcv, err := keys.CheckValue(k.key)
+	if err != nil {
+		return dst, hostcmd.InternalError
+	}
+	resp := hostcmd.A9{
+		Status:      hostcmd.Status{Trailer: r.Trailer},
+		KeyUnderZMK: hostcmd.KeyField{Scheme: hostcmd.SchemeR, Hex: blk},
+		KCV:         hexUpper(kcv[:3]),
+	}
+	return resp.AppendBody(dst), ""
+}
+
+// importKey decrypts cryptogram ct of scheme s under the ZMK zmk: the
+// inverse of exportKey (keycmds.go), with the same per-part variants for U
+// and T and plain ECB for X, Y and single keys.
+func importKey(zmk []byte, s keys.Scheme, ct []byte) ([]byte, bool) {
+	var variants []byte
+	switch s {
+	case keys.SchemeU:
+		variants = []byte{0xA6, 0x5A}
+	case keys.SchemeT:
+		variants = []byte{0x6A, 0xDE, 0x2B}
+	}
+	if len(variants) > 0 && len(zmk) < 16 || len(ct)%8 != 0 {
+		return nil, false
+	}
+	out := make([]byte, len(ct))
+	var kk [24]byte
+	n := copy(kk[:], zmk)
+	defer clear(kk[:])
+	for i := 0; i < len(ct); i += 8 {
+		if len(variants) > 0 {
+			kk[8] = zmk[8] ^ variants[i/8]
+		}
+		b, err := tdes.New(kk[:n])
+		if err != nil {
+			clear(out)
+			return nil, false
+		}
+		b.Decrypt(out[i:i+8], ct[i:i+8])
+	}
+	return out, true
 }

@@ -65,11 +65,12 @@ var kbCommands = map[string]bool{
 	"CA": true, "CC": true, "DC": true, "EC": true, "DA": true, "EA": true,
 	"JE": true, "JG": true, // PIN under a key-block LMK: keys.KeyBlockLMK.EncryptPIN (ours)
 	"CW": true, "CY": true, "KQ": true, "KW": true, "M6": true, "M8": true,
+	"CI": true, "G0": true,
 }
 
-// variantRefused are the commands with no variant-LMK form here (ours: A8
-// from a variant LMK to TR-31 is not implemented).
-var variantRefused = map[string]bool{"A6": true, "A8": true}
+// variantRefused are the commands with no variant-LMK form here (ours: A6
+// imports into a key-block LMK only; A8 has a variant form, to TR-31).
+var variantRefused = map[string]bool{"A6": true}
 
 // checkLMKKind answers A1 for a command that has no form under the kind of
 // LMK the HSM holds.
@@ -99,6 +100,7 @@ const (
 	roleMACVer                // M8
 	roleZMKExport             // A0 mode 1, A8
 	roleZMKImport             // A6
+	roleBDK                   // CI, G0
 )
 
 // roleSpec lists what a role accepts.
@@ -121,6 +123,7 @@ var roles = [...]roleSpec{
 	roleMACVer:    {[]string{"M0", "M1", "M2", "M3", "M4", "M5", "M6"}, "T", "CVN"},
 	roleZMKExport: {[]string{"K0", "K1", "51", "52"}, "TA", "BEN"},
 	roleZMKImport: {[]string{"K0", "K1", "52"}, "DTA", "BDN"},
+	roleBDK:       {[]string{"B0", "41", "42", "43", "44"}, "TA", "XN"},
 }
 
 // defaultRole is the role of a key of type kt where the call site does

@@ -12,7 +12,7 @@ func BenchmarkExecuteISO4(b *testing.B) {
 	for _, bc := range []struct{ name, body string }{
 		{"CA-48to01", "CA" + x9ZPK + tdesZPK + "12" + x9Block + "48" + "01" + x9PAN + ";"},
 		{"CC-48to01", "CC" + x9ZPK + tdesZPK + "12" + x9Block + "48" + "01" + x9PAN + ";"},
-		{"CC-48to48", "CC" + x9ZPK + sBlock(b, "P0", 'A', 'B', x9Key) + "12" + x9Block + "48" + "48" + x9PAN + ";"},
+		{"CC-48to48", "CC" + x9ZPK + aesS(b, "P0", 'A', 'B', x9Key) + "12" + x9Block + "48" + "48" + x9PAN + ";"},
 		{"JE-48", "JE" + x9ZPK + x9Block + "48" + x9PAN + ";"},
 	} {
 		h := kbHSM(b)

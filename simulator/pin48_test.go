@@ -39,18 +39,9 @@ const (
 
 // sBlock wraps the clear key under the test AES key-block LMK with the
 // given usage, algorithm and mode of use.
-func sBlock(t testing.TB, usage string, alg, mode byte, key string) string {
+func aesS(t testing.TB, usage string, alg, mode byte, key string) string {
 	t.Helper()
-	p, err := tr31.FromLMK(keys.TestAESKeyBlockLMK())
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := p.WrapThales(tr31.Header{Version: tr31.ThalesAES, KeyUsage: usage, Algorithm: alg, ModeOfUse: mode,
-		KeyVersion: "00", Exportability: 'E', LMKID: "00"}, mustKey(t, key), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return "S" + b
+	return sBlock(t, keys.TestAESKeyBlockLMK(), tr31.Header{KeyUsage: usage, Algorithm: alg, ModeOfUse: mode, Exportability: 'E'}, key)
 }
 
 func TestJEJGFormat48(t *testing.T) {
@@ -89,8 +80,8 @@ func TestJEJGFormat48(t *testing.T) {
 
 func TestVerifyFormat48(t *testing.T) {
 	h := kbHSM(t)
-	pvkPVV := sBlock(t, "V2", 'T', 'V', testPVKHex)
-	pvkIBM := sBlock(t, "V1", 'T', 'V', testPVKHex)
+	pvkPVV := aesS(t, "V2", 'T', 'V', testPVKHex)
+	pvkIBM := aesS(t, "V1", 'T', 'V', testPVKHex)
 	// PSEC's PVV case, its PIN as a format 4 block under the AES key.
 	psecBlock := iso4Block(t, x9Key, "4524", "1122334455667788")
 	for _, tt := range []struct{ name, body, want string }{
@@ -112,7 +103,7 @@ func TestVerifyFormat48(t *testing.T) {
 		{"JE, PAN too short for the account field", "JE" + x9ZPK + iso4Block(t, x9Key, "1234", "1234567") + "48" + "1234567;", "JF22"},
 		{"JG, PIN under LMK of another account", "JG" + x9ZPK + "48" + "4111111111111121;" + "02675", "JH14"},
 		{"JG, a PVK as ZPK", "JG" + pvkPVV + "48" + x9PAN + ";" + "02675", "JHA6"},
-		{"JG, a decrypt-only ZPK", "JG" + sBlock(t, "P0", 'A', 'D', x9Key) + "48" + x9PAN + ";" + "02675", "JHA8"},
+		{"JG, a decrypt-only ZPK", "JG" + aesS(t, "P0", 'A', 'D', x9Key) + "48" + x9PAN + ";" + "02675", "JHA8"},
 	} {
 		if got := string(h.Execute(nil, []byte(tt.body))); got != tt.want {
 			t.Errorf("%s: have %q, want %q", tt.name, got, tt.want)
