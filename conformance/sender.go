@@ -113,29 +113,23 @@ type openConn struct {
 	nc        net.Conn
 	rw        io.ReadWriter // nc, or on Linux its descriptor through rawio
 	headerLen int
-	ids       hostcmd.HeaderIDs
 	room      chan struct{}
 	readDone  chan struct{}
 
-	mu      sync.Mutex
-	pending map[uint64]*command // by header id; headerLen > 0
-	fifo    []*command          // in order of writing; headerLen == 0
-	next    uint64
-	lost    bool // a write failed or the stream ended: write no more
+	mu   sync.Mutex
+	win  *hostcmd.Window[*command] // written and not resolved, or abandoned
+	lost bool                      // a write failed or the stream ended: write no more
 }
 
 // newOpenConn wraps nc; maxInFlight bounds its commands written and not
 // resolved (and is itself bounded by the header's id space).
 func newOpenConn(nc net.Conn, headerLen, maxInFlight int) *openConn {
-	c := &openConn{nc: nc, rw: nc, headerLen: headerLen, ids: hostcmd.NewHeaderIDs(headerLen),
-		pending: map[uint64]*command{}, readDone: make(chan struct{})}
+	c := &openConn{nc: nc, rw: nc, headerLen: headerLen, readDone: make(chan struct{}),
+		win: hostcmd.NewWindow[*command](headerLen, 64, 1<<24)}
 	if r := rawio.New(nc); r != nil {
 		c.rw = r
 	}
-	if space := c.ids.Space(); c.headerLen > 0 && uint64(maxInFlight) > space {
-		maxInFlight = int(space)
-	}
-	c.room = make(chan struct{}, maxInFlight)
+	c.room = make(chan struct{}, min(maxInFlight, c.win.Max()))
 	return c
 }
 
@@ -195,9 +189,27 @@ func send(ctx context.Context, run *openRun, conns []*openConn, p sendPlan) send
 				st.blocked += resumed.Sub(t)
 			}
 		}
-		st.sent++
+		cmd := &command{due: due, item: &p.items[i%len(p.items)]}
 		var wrote time.Time
-		buf, wrote = c.write(run, &command{due: due, item: &p.items[i%len(p.items)]}, hdr[:c.headerLen], buf)
+		var ok bool
+		for {
+			if buf, wrote, ok = c.write(run, cmd, hdr[:c.headerLen], buf); ok {
+				break
+			}
+			// The Window's span is full behind a command the target has
+			// not answered: wait for its answer or its timeout, which is
+			// the target's wait too.
+			t := time.Now()
+			if !pc.wait(ctx, t.Add(100*time.Microsecond)) {
+				<-c.room
+				return st
+			}
+			resumed = time.Now()
+			if measured {
+				st.blocked += resumed.Sub(t)
+			}
+		}
+		st.sent++
 		// A write that waits is a target that does not read: the wait,
 		// and the lag it causes, are the target's.
 		if now := time.Now(); now.Sub(wrote) > time.Millisecond {
@@ -220,55 +232,41 @@ func later(a, b time.Time) time.Time {
 
 // write enters cmd in c's table and writes it, building its frame in buf
 // (returned for reuse) with hdr as scratch for its header; it returns the
-// time of the write. A command on a lost connection is resolved at once.
-func (c *openConn) write(run *openRun, cmd *command, hdr, buf []byte) ([]byte, time.Time) {
-	run.inflight.Add(1)
+// time of the write, or ok false, and nothing done, when the table's span
+// is full. A command on a lost connection is resolved at once.
+func (c *openConn) write(run *openRun, cmd *command, hdr, buf []byte) (_ []byte, wrote time.Time, ok bool) {
 	c.mu.Lock()
 	if c.lost {
 		c.mu.Unlock()
+		run.inflight.Add(1)
 		now := time.Now()
 		run.resolve(c, cmd, now, noAnswer, "transport")
-		return buf, now
+		return buf, now, true
 	}
-	var id uint64
-	if c.headerLen > 0 {
-		// The room bound keeps the ids in flight below the id space.
-		for {
-			id = c.next % c.ids.Space()
-			c.next++
-			if _, busy := c.pending[id]; !busy {
-				break
-			}
-		}
-		c.ids.Put(hdr, id)
-		c.pending[id] = cmd
-	} else {
-		c.fifo = append(c.fifo, cmd)
+	seq, ok := c.win.Add(hdr, cmd)
+	if !ok {
+		c.mu.Unlock()
+		return buf, wrote, false
 	}
+	run.inflight.Add(1)
 	buf = hostcmd.AppendFrame(buf[:0], hdr, cmd.item.req)
 	cmd.wrote = time.Now()
-	wrote := cmd.wrote // cmd is the reader's once c.mu is released
+	wrote = cmd.wrote // cmd is the reader's once c.mu is released
 	c.mu.Unlock()
 	if _, err := c.rw.Write(buf); err != nil {
-		c.writeFailed(run, cmd, id)
+		c.writeFailed(run, cmd, seq)
 	}
-	return buf, wrote
+	return buf, wrote, true
 }
 
 // writeFailed stops writes on c and resolves cmd, whose write failed, if
-// the reader has not already (a peer may answer part of a frame's worth).
-func (c *openConn) writeFailed(run *openRun, cmd *command, id uint64) {
+// nothing has yet (a peer may answer part of a frame's worth).
+func (c *openConn) writeFailed(run *openRun, cmd *command, seq uint64) {
 	c.mu.Lock()
 	c.lost = true
-	mine := false
-	if c.headerLen > 0 {
-		if c.pending[id] == cmd {
-			delete(c.pending, id)
-			mine = true
-		}
-	} else if n := len(c.fifo); n > 0 && c.fifo[n-1] == cmd {
-		c.fifo = c.fifo[:n-1]
-		mine = true
+	mine := c.win.Replace(seq, cmd) && !cmd.abandoned
+	if mine && !c.win.Remove(seq) {
+		cmd.abandoned = true // no header: its answer, if any, comes in order
 	}
 	c.mu.Unlock()
 	if mine {
@@ -294,62 +292,49 @@ func (c *openConn) read(run *openRun) {
 			}
 			return
 		}
-		var cmd *command
 		c.mu.Lock()
-		if c.headerLen > 0 {
-			if id, ok := c.ids.ID(f.Header()); ok {
-				if cmd = c.pending[id]; cmd != nil {
-					delete(c.pending, id)
-				}
-			}
-		} else if len(c.fifo) > 0 {
-			cmd = c.fifo[0]
-			c.fifo[0] = nil
-			c.fifo = c.fifo[1:]
-			if cmd.abandoned {
-				cmd = nil
-			}
+		cmd, _, ok := c.win.Match(f.Header())
+		if ok && cmd.abandoned {
+			ok = false
 		}
 		c.mu.Unlock()
-		if cmd != nil { // else an answer after its command's timeout
+		if ok { // else an answer after its command's timeout
 			o, code := judge(f.Body(), cmd.item.want)
 			run.resolve(c, cmd, now, o, code)
 		}
 	}
 }
 
-// takeAll removes every unresolved command from c; c.mu is held.
+// takeAll removes every command of c and returns those unresolved; c.mu
+// is held.
 func (c *openConn) takeAll() []*command {
 	var out []*command
-	for id, cmd := range c.pending {
-		out = append(out, cmd)
-		delete(c.pending, id)
-	}
-	for _, cmd := range c.fifo {
+	for _, cmd := range c.win.TakeAll(nil) {
 		if !cmd.abandoned {
 			out = append(out, cmd)
 		}
 	}
-	c.fifo = nil
 	return out
 }
 
 // expire resolves as "timeout" every command of c written before cutoff.
-// With a header they leave the table; without one they stay in the queue,
-// abandoned, since their answers, if any, still come in order.
+// With a header they leave the table; without one they stay, abandoned,
+// since their answers, if any, still come in order.
 func (c *openConn) expire(run *openRun, cutoff, now time.Time) {
 	var out []*command
+	var seqs []uint64
 	c.mu.Lock()
-	for id, cmd := range c.pending {
-		if cmd.wrote.Before(cutoff) {
-			out = append(out, cmd)
-			delete(c.pending, id)
+	for seq, cmd := range c.win.All() { // oldest first
+		if !cmd.wrote.Before(cutoff) {
+			break
+		}
+		if !cmd.abandoned {
+			out, seqs = append(out, cmd), append(seqs, seq)
 		}
 	}
-	for _, cmd := range c.fifo {
-		if !cmd.abandoned && cmd.wrote.Before(cutoff) {
-			cmd.abandoned = true
-			out = append(out, cmd)
+	for i, seq := range seqs {
+		if !c.win.Remove(seq) {
+			out[i].abandoned = true
 		}
 	}
 	c.mu.Unlock()
