@@ -82,7 +82,7 @@ type vectorFile struct {
 // is simulator specific (response null) are left to the generated round trips.
 func vectorCases() ([]Case, error) {
 	var out []Case
-	for _, name := range []string{"testdata/hostcmd.json", "testdata/payshield7.json", "testdata/dukpt.json"} {
+	for _, name := range []string{"testdata/hostcmd.json", "testdata/payshield7.json", "testdata/dukpt.json", "testdata/dukptverify.json"} {
 		b, err := testdata.ReadFile(name)
 		if err != nil {
 			return nil, fmt.Errorf("conformance: %w", err)

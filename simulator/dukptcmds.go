@@ -88,6 +88,11 @@ func (e errBDKParity) Unwrap() error { return e.err }
 // tdesPINKey unwraps the TDES BDK (its parity checked) and derives the PIN
 // key of ksn (ANSI X9.24-1:2009, double-length).
 func (h *HSM) tdesPINKey(d dukpt.KSNDescriptor, f hostcmd.KeyField, ksnField string) (keys.ClearKey, error) {
+	return h.tdesWorkingKey(d, f, ksnField, dukpt.VariantPIN)
+}
+
+// tdesWorkingKey is tdesPINKey for any variant (GW's MAC keys).
+func (h *HSM) tdesWorkingKey(d dukpt.KSNDescriptor, f hostcmd.KeyField, ksnField string, v dukpt.Variant) (keys.ClearKey, error) {
 	ksn, err := d.ParseTDES(ksnField)
 	if err != nil {
 		return keys.ClearKey{}, err
@@ -96,13 +101,18 @@ func (h *HSM) tdesPINKey(d dukpt.KSNDescriptor, f hostcmd.KeyField, ksnField str
 	if err != nil {
 		return keys.ClearKey{}, errBDKParity{err}
 	}
-	return dukpt.DeriveTDES(bdk.key, ksn, dukpt.VariantPIN)
+	return dukpt.DeriveTDES(bdk.key, ksn, v)
 }
 
 // aesPINKey unwraps the AES-128 BDK (no parity: hostcmd-dukpt.md §1) and
 // derives the AES-128 PIN working key of ksn (ANSI X9.24-3:2017, usage
 // 1000).
 func (h *HSM) aesPINKey(d dukpt.KSNDescriptor, f hostcmd.KeyField, ksnField string) (keys.ClearKey, error) {
+	return h.aesWorkingKey(d, f, ksnField, dukpt.UsagePIN)
+}
+
+// aesWorkingKey is aesPINKey for any usage (GW's MAC keys), AES-128.
+func (h *HSM) aesWorkingKey(d dukpt.KSNDescriptor, f hostcmd.KeyField, ksnField string, u dukpt.Usage) (keys.ClearKey, error) {
 	ksn, err := d.ParseAES(ksnField)
 	if err != nil {
 		return keys.ClearKey{}, err
@@ -116,7 +126,7 @@ func (h *HSM) aesPINKey(d dukpt.KSNDescriptor, f hostcmd.KeyField, ksnField stri
 		return keys.ClearKey{}, err
 	}
 	defer bdk.Destroy()
-	return dukpt.DeriveAES(bdk, ksn, dukpt.UsagePIN, dukpt.AES128)
+	return dukpt.DeriveAES(bdk, ksn, u, dukpt.AES128)
 }
 
 // dukptCode returns the error code of a BDK or KSN failure.
