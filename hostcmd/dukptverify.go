@@ -14,10 +14,10 @@ import (
 
 // DUKPT verification fields.
 var (
-	fDUKPTMACKey   = FieldSpec{Name: "macKey", Type: FieldN, Len: 1, Note: "0 request key, 1 response key (ours)"}
-	fDUKPTMACSize  = FieldSpec{Name: "macSize", Type: FieldN, Len: 1, Note: "0 = 8H, 1 = 16H"}
-	fDUKPTMsgLen   = FieldSpec{Name: "messageLength", Type: FieldH, Len: 4, Err: DataLengthError, Note: "bytes of the message, 0001..1000"}
-	fDUKPTMsg      = FieldSpec{Name: "message", Type: FieldH, MinLen: 2, MaxLen: 2 * MaxDUKPTMACMessage, Secret: true, Err: DataLengthError, Note: "hex, two characters a byte"}
+	fDUKPTMACKey  = FieldSpec{Name: "macKey", Type: FieldN, Len: 1, Note: "0 request key, 1 response key (ours)"}
+	fDUKPTMACSize = FieldSpec{Name: "macSize", Type: FieldN, Len: 1, Note: "0 = 8H, 1 = 16H"}
+	fDUKPTMsgLen  = FieldSpec{Name: "messageLength", Type: FieldH, Len: 4, Err: DataLengthError, Note: "bytes of the message, 0001..1000"}
+	fDUKPTMsg     = FieldSpec{Name: "message", Type: FieldH, MinLen: 2, MaxLen: 2 * MaxDUKPTMACMessage, Secret: true, Err: DataLengthError, Note: "hex, two characters a byte"}
 )
 
 // MaxDUKPTMACMessage is the longest GW message in bytes (ours: its hex
