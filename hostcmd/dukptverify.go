@@ -16,13 +16,13 @@ import (
 var (
 	fDUKPTMACKey  = FieldSpec{Name: "macKey", Type: FieldN, Len: 1, Note: "0 request key, 1 response key (ours)"}
 	fDUKPTMACSize = FieldSpec{Name: "macSize", Type: FieldN, Len: 1, Note: "0 = 8H, 1 = 16H"}
-	fDUKPTMsgLen  = FieldSpec{Name: "messageLength", Type: FieldH, Len: 4, Err: DataLengthError, Note: "bytes of the message, 0001..1000"}
+	fDUKPTMsgLen  = FieldSpec{Name: "messageLength", Type: FieldH, Len: 4, Err: DataLengthError, Note: "bytes of the message, 0001..2000"}
 	fDUKPTMsg     = FieldSpec{Name: "message", Type: FieldH, MinLen: 2, MaxLen: 2 * MaxDUKPTMACMessage, Secret: true, Err: DataLengthError, Note: "hex, two characters a byte"}
 )
 
 // MaxDUKPTMACMessage is the longest GW message in bytes (ours: its hex
 // form stays well inside a frame).
-const MaxDUKPTMACMessage = 0x1000
+const MaxDUKPTMACMessage = 0x2000
 
 // DUKPTPIN holds what GO and GQ read after the BDK and before the
 // verification method's fields: the KSN and the PIN block under the DUKPT
@@ -36,6 +36,17 @@ type DUKPTPIN struct {
 
 // AES reports whether the KSN is an AES DUKPT one (descriptor 018).
 func (d *DUKPTPIN) AES() bool { return d.KSNDescriptor == descriptorAES }
+
+// appendHead appends the command code, the BDK, the PVK, the KSN
+// descriptor, the KSN and the PIN block: GO's and GQ's first fields.
+func (d *DUKPTPIN) appendHead(dst []byte, code string, pvk KeyField) []byte {
+	dst = append(dst, code...)
+	dst = d.BDK.AppendWire(dst)
+	dst = pvk.AppendWire(dst)
+	dst = append(dst, d.KSNDescriptor...)
+	dst = append(dst, d.KSN...)
+	return append(dst, d.PINBlock...)
+}
 
 // ksnRun reads descriptor and KSN (G0's rules: any descriptor, 018 too).
 func (p *parser) ksnRun() (dukpt.KSNDescriptor, string, string) {
@@ -78,12 +89,7 @@ func (*GO) Code() string { return "GO" }
 
 // AppendBody appends the request body.
 func (r *GO) AppendBody(dst []byte) []byte {
-	dst = append(dst, "GO"...)
-	dst = r.BDK.AppendWire(dst)
-	dst = r.PVK.AppendWire(dst)
-	dst = append(dst, r.KSNDescriptor...)
-	dst = append(dst, r.KSN...)
-	dst = append(dst, r.PINBlock...)
+	dst = r.DUKPTPIN.appendHead(dst, "GO", r.PVK)
 	dst = appendNum(dst, r.CheckLen, 2)
 	dst = appendDUKPTAccount(dst, r.AES(), r.Account, r.PAN)
 	dst = append(dst, r.DecimalisationTable...)
@@ -94,11 +100,7 @@ func (r *GO) AppendBody(dst []byte) []byte {
 
 func parseGO(p *parser) *GO {
 	r := &GO{}
-	r.BDK = p.bdk()
-	r.PVK = p.key(&fPVKIBM)
-	d, desc, ksn := p.ksnRun()
-	r.KSNDescriptor, r.KSN = desc, ksn
-	r.PINBlock = p.dukptBlock(d.AES)
+	d := r.DUKPTPIN.parseHead(p, &r.PVK, &fPVKIBM)
 	r.CheckLen = p.num(&fCheckLen, 4, 12)
 	r.Account, r.PAN = p.dukptAccount(d.AES)
 	r.DecimalisationTable = p.secretDigits(&fDecTable)
@@ -107,6 +109,17 @@ func parseGO(p *parser) *GO {
 	p.envelope(&r.Envelope)
 	p.checkKSN(d, r.KSN)
 	return r
+}
+
+// parseHead reads what appendHead writes, the PVK as pvkSpec says, and
+// returns the descriptor.
+func (d *DUKPTPIN) parseHead(p *parser, pvk *KeyField, pvkSpec *FieldSpec) dukpt.KSNDescriptor {
+	d.BDK = p.bdk()
+	*pvk = p.key(pvkSpec)
+	desc, s, ksn := p.ksnRun()
+	d.KSNDescriptor, d.KSN = s, ksn
+	d.PINBlock = p.dukptBlock(desc.AES)
+	return desc
 }
 
 // dukptBlock reads the PIN block: 16H, or 32H with the AES descriptor.
@@ -135,12 +148,7 @@ func (*GQ) Code() string { return "GQ" }
 
 // AppendBody appends the request body.
 func (r *GQ) AppendBody(dst []byte) []byte {
-	dst = append(dst, "GQ"...)
-	dst = r.BDK.AppendWire(dst)
-	dst = r.PVK.AppendWire(dst)
-	dst = append(dst, r.KSNDescriptor...)
-	dst = append(dst, r.KSN...)
-	dst = append(dst, r.PINBlock...)
+	dst = r.DUKPTPIN.appendHead(dst, "GQ", r.PVK)
 	dst = appendDUKPTAccount(dst, r.AES(), r.Account, r.PAN)
 	dst = append(dst, r.PVKI)
 	dst = append(dst, r.PVV...)
@@ -149,11 +157,7 @@ func (r *GQ) AppendBody(dst []byte) []byte {
 
 func parseGQ(p *parser) *GQ {
 	r := &GQ{}
-	r.BDK = p.bdk()
-	r.PVK = p.key(&fPVKPVV)
-	d, desc, ksn := p.ksnRun()
-	r.KSNDescriptor, r.KSN = desc, ksn
-	r.PINBlock = p.dukptBlock(d.AES)
+	d := r.DUKPTPIN.parseHead(p, &r.PVK, &fPVKPVV)
 	r.Account, r.PAN = p.dukptAccount(d.AES)
 	r.PVKI = p.char(&fPVKI, decimalDigits)
 	r.PVV = p.secretDigits(&fPVV)

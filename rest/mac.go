@@ -28,6 +28,8 @@ type macVerifyRequest struct {
 	Message   string        `json:"message"`
 	Length    *int          `json:"length"`
 	MAC       redact.String `json:"mac"`
+	KSN       string        `json:"ksn"`       // with keyType BDK only (dukpt.go)
+	Direction string        `json:"direction"` // with keyType BDK only
 }
 
 type macGenerateResponse struct {
@@ -97,31 +99,45 @@ func (s *server) macGenerate(rc *reqCtx, body []byte) (int, any, *apiError) {
 	if e := decodeRequest(body, &req); e != nil {
 		return 0, nil, e
 	}
-	p, e := s.macParams(rc, macVerifyRequest{Key: req.Key, KeyType: req.KeyType, Algorithm: req.Algorithm,
+	return s.mac(rc, macVerifyRequest{Key: req.Key, KeyType: req.KeyType, Algorithm: req.Algorithm,
 		Padding: req.Padding, Message: req.Message, Length: req.Length}, false)
+}
+
+// macVerify is POST /v1/mac/verify: M8, or from a BDK and KSN GW
+// (macVerifyDUKPT).
+func (s *server) macVerify(rc *reqCtx, body []byte) (int, any, *apiError) {
+	var req macVerifyRequest
+	if e := decodeRequest(body, &req); e != nil {
+		return 0, nil, e
+	}
+	if req.isDUKPT() {
+		return s.macVerifyDUKPT(rc, &req)
+	}
+	if req.KSN != "" {
+		return 0, nil, badField("ksn", "is given only with keyType BDK")
+	}
+	if req.Direction != "" {
+		return 0, nil, badField("direction", "is given only with keyType BDK")
+	}
+	return s.mac(rc, req, true)
+}
+
+// mac runs M6, or M8 with verify, for a decoded request.
+func (s *server) mac(rc *reqCtx, req macVerifyRequest, verify bool) (int, any, *apiError) {
+	p, e := s.macParams(rc, req, verify)
 	if e != nil {
 		return 0, nil, e
+	}
+	if verify {
+		ok, err := s.verifyMAC(rc, p)
+		if err != nil {
+			return 0, nil, fromExecError(err, macHSMFields)
+		}
+		return http.StatusOK, macVerifyResponse{Verified: ok, KeyKCV: p.key.kcv}, nil
 	}
 	m, err := s.generateMAC(rc, p)
 	if err != nil {
 		return 0, nil, fromExecError(err, macHSMFields)
 	}
 	return http.StatusOK, macGenerateResponse{MAC: m, KeyKCV: p.key.kcv}, nil
-}
-
-// macVerify is POST /v1/mac/verify: M8.
-func (s *server) macVerify(rc *reqCtx, body []byte) (int, any, *apiError) {
-	var req macVerifyRequest
-	if e := decodeRequest(body, &req); e != nil {
-		return 0, nil, e
-	}
-	p, e := s.macParams(rc, req, true)
-	if e != nil {
-		return 0, nil, e
-	}
-	ok, err := s.verifyMAC(rc, p)
-	if err != nil {
-		return 0, nil, fromExecError(err, macHSMFields)
-	}
-	return http.StatusOK, macVerifyResponse{Verified: ok, KeyKCV: p.key.kcv}, nil
 }
