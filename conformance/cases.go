@@ -257,6 +257,7 @@ func (g *gen) cases() ([]Case, error) {
 	g.emvCmds()
 	g.macCmds()
 	g.dukpt()
+	g.dukptVerify()
 	if g.err != nil {
 		return nil, fmt.Errorf("conformance: generating cases: %w", g.err)
 	}

@@ -28,5 +28,5 @@ func ExampleSuite_Run() {
 	}
 	rs := suite.Run(context.Background(), c)
 	fmt.Printf("%d passed, %d failed\n", rs.Passed, rs.Failed)
-	// Output: 160 passed, 0 failed
+	// Output: 222 passed, 0 failed
 }
