@@ -14,7 +14,7 @@ import (
 )
 
 // dukptVerify generates the GO, GQ and GW cases (docs/spec/hostcmd-dukpt.md
-// §§5-8): PIN blocks and MACs a terminal loaded from a generated BDK makes,
+// §§6-9): PIN blocks and MACs a terminal loaded from a generated BDK makes,
 // the PVVs and offsets computed with the pin package, and the contract's
 // error codes.
 func (g *gen) dukptVerify() {

@@ -101,7 +101,7 @@ var validRequests = []string{
 	with(ciParts, 3, "014"), with(ciParts, 4, "FFFF9876543210FFF800"), with(ciParts, 6, "47"),
 	join(g0Parts...), with(g0Parts, 7, "34") + "%00" + trl, with(g0Parts, 3, "A05"),
 	join(g0AES...), with(g0AES, 4, "1234567890123456FFFF0000") + trl, with(g0AES, 8, "411111111111;"), with(g0AES, 8, "4111111111111111111;"),
-	// DUKPT verification (hostcmd-dukpt.md §§5-7).
+	// DUKPT verification (hostcmd-dukpt.md §§6-8).
 	join(goParts...), with(goParts, 2, pvkU) + "%00" + trl, join(goAES...),
 	join(gqParts...), with(gqParts, 2, pvkP) + trl, join(gqAES...),
 	join(gwParts...), with(gwParts, 4, "10") + "%00", join(gwAES...) + trl,

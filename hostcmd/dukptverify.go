@@ -6,7 +6,7 @@ import (
 )
 
 // DUKPT PIN verification (GO, GQ) and DUKPT MAC verification (GW)
-// (hostcmd-dukpt.md §§5-7). Public sources give only the command codes,
+// (hostcmd-dukpt.md §§6-8). Public sources give only the command codes,
 // so every layout here is ours; the fields before the method's are those of
 // G0: BDK, KSN descriptor, KSN, and a PIN block whose form the descriptor
 // sets (16H ISO 9564-1 format 0 for TDES, 32H format 4 with the full PAN
@@ -71,7 +71,7 @@ func appendDUKPTAccount(dst []byte, aes bool, acct, pan redact.String) []byte {
 }
 
 // GO verifies a PIN from a DUKPT terminal by IBM 3624 offset (payShield
-// GO by code; layout ours, hostcmd-dukpt.md §5).
+// GO by code; layout ours, hostcmd-dukpt.md §6).
 type GO struct {
 	DUKPTPIN
 	PVK                 KeyField // 16H single or U+32H
@@ -132,7 +132,7 @@ func (p *parser) dukptBlock(aes bool) redact.String {
 }
 
 // GQ verifies a PIN from a DUKPT terminal by Visa PVV (payShield GQ by
-// code; layout ours, hostcmd-dukpt.md §6).
+// code; layout ours, hostcmd-dukpt.md §7).
 type GQ struct {
 	DUKPTPIN
 	PVK     KeyField // bare 32H pair or U+32H
@@ -167,7 +167,7 @@ func parseGQ(p *parser) *GQ {
 }
 
 // GW verifies a MAC made by a DUKPT terminal (payShield GW by code; layout
-// ours, hostcmd-dukpt.md §7): TDES DUKPT takes ISO/IEC 9797-1 MAC
+// ours, hostcmd-dukpt.md §8): TDES DUKPT takes ISO/IEC 9797-1 MAC
 // algorithm 3 with padding method 1 under the MAC request (or response)
 // key of ANSI X9.24-1:2009; AES DUKPT takes AES-CMAC under the AES-128
 // working key of usage 2000 (request) or 2001 (response) of X9.24-3:2017.
@@ -278,7 +278,7 @@ func (*GX) Code() string { return "GX" }
 // AppendBody appends the response body.
 func (r *GX) AppendBody(dst []byte) []byte { return appendStatusOnly(dst, "GX", &r.Status) }
 
-// dukptVerifyErrors are the codes GO and GQ name (hostcmd-dukpt.md §8),
+// dukptVerifyErrors are the codes GO and GQ name (hostcmd-dukpt.md §9),
 // with extra appended.
 func dukptVerifyErrors(extra ...Code) []Code {
 	return append([]Code{VerifyFailed, SourceKeyParity, DestKeyParity, InvalidPINBlock, InvalidPINLength, IncompatibleKeyLength}, extra...)

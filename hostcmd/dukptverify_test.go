@@ -9,7 +9,7 @@ import (
 )
 
 // TestDUKPTVerifyRequestFields: GO, GQ and GW carry the contract's fields
-// (hostcmd-dukpt.md §§5-7), the AES forms the PAN instead of the account.
+// (hostcmd-dukpt.md §§6-8), the AES forms the PAN instead of the account.
 func TestDUKPTVerifyRequestFields(t *testing.T) {
 	req, err := ParseRequest([]byte(join(goParts...)))
 	if err != nil {

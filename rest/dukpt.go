@@ -173,7 +173,7 @@ func dukptBlockForm(aes bool) (format string, blockLen int, ksnLen string) {
 }
 
 // pinVerifyDUKPT is POST /v1/pin/verify from a BDK and KSN: GQ (Visa PVV)
-// or GO (IBM 3624 offset) (docs/spec/hostcmd-dukpt.md §§5-6).
+// or GO (IBM 3624 offset) (docs/spec/hostcmd-dukpt.md §§6-7).
 func (s *server) pinVerifyDUKPT(rc *reqCtx, req *pinVerifyRequest) (int, any, *apiError) {
 	if req.Key == "" {
 		return 0, nil, missingField("key")
@@ -236,7 +236,7 @@ func (r *macVerifyRequest) isDUKPT() bool {
 }
 
 // macVerifyDUKPT is POST /v1/mac/verify from a BDK and KSN: GW
-// (docs/spec/hostcmd-dukpt.md §7). The algorithm follows from the KSN:
+// (docs/spec/hostcmd-dukpt.md §8). The algorithm follows from the KSN:
 // ISO 9797-1 algorithm 3 with padding method 1 for TDES DUKPT, AES-CMAC
 // for AES DUKPT; "algorithm" and "padding" may be left out or name it.
 func (s *server) macVerifyDUKPT(rc *reqCtx, req *macVerifyRequest) (int, any, *apiError) {

@@ -6,7 +6,7 @@ import (
 	"testing"
 )
 
-// PVKs under the test LMK (hostcmd-dukpt.md §9): a double-length PVK
+// PVKs under the test LMK (hostcmd-dukpt.md §10): a double-length PVK
 // (C8199237EA5857BC40EF9DA2B5E96BBF, ThalesSim's EC test) and a single one
 // (0123456789ABCDEF, the payShield DA example). The PVVs and offsets for
 // PIN 1234 were computed by this project with the pin package, itself

@@ -12,7 +12,7 @@ import (
 	"github.com/payhsm/payhsm-gw/pin"
 )
 
-// dukptPIN decrypts the PIN block of GO or GQ (hostcmd-dukpt.md §8 steps
+// dukptPIN decrypts the PIN block of GO or GQ (hostcmd-dukpt.md §9 steps
 // 3 and 4): the PIN key of the BDK and KSN (10 for the BDK), the PVK (11),
 // then the block under the PIN key (20, 24). It returns the PIN, the PVK
 // and the 12N account the PVV and IBM methods take: the account field for
@@ -105,7 +105,7 @@ func verified(ok bool, err error) hostcmd.Code {
 
 // verifyGW answers GW: the MAC of the message under the DUKPT MAC key of
 // the BDK and KSN, its left 4 or 8 bytes compared in constant time
-// (hostcmd-dukpt.md §7). TDES: ISO/IEC 9797-1 algorithm 3, padding method
+// (hostcmd-dukpt.md §8). TDES: ISO/IEC 9797-1 algorithm 3, padding method
 // 1, under the MAC request or response variant (ANSI X9.24-1:2009). AES:
 // CMAC under the AES-128 key of usage 2000 or 2001 (X9.24-3:2017).
 func (h *HSM) verifyGW(r *hostcmd.GW) hostcmd.Code {
