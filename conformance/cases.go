@@ -639,19 +639,8 @@ func (g *gen) verify() {
 		pvk := g.key(keys.PVK, keys.SchemeSingle)
 		_, acct, p, _ := g.card(4)
 		vd := acct[:11] + "N"
-		exp, err := pin.ExpandValidationData(vd, acct)
-		if err != nil {
-			g.fail(err)
-			return
-		}
-		off, err := pin.Offset(pvk.block, exp, table, p)
-		if err != nil {
-			g.fail(err)
-			return
-		}
-		padded, err := pin.PadOffset(off)
-		if err != nil {
-			g.fail(err)
+		padded := g.ibmOffset(pvk, vd, acct, table, p)
+		if g.err != nil {
 			return
 		}
 		o := func(offset string) hostcmd.IBMOffset {

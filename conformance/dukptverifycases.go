@@ -54,19 +54,8 @@ func (g *gen) dukptVerify() {
 		g.exact("GQ "+form+" DUKPT wrong PVV is 01", gq(wrongDigit(string(pvv[:]))), &hostcmd.GR{Status: failed})
 
 		vd := acct[:11] + "N"
-		exp, err := pin.ExpandValidationData(vd, acct)
-		if err != nil {
-			g.fail(err)
-			return
-		}
-		off, err := pin.Offset(pvk1.block, exp, table, p)
-		if err != nil {
-			g.fail(err)
-			return
-		}
-		padded, err := pin.PadOffset(off)
-		if err != nil {
-			g.fail(err)
+		padded := g.ibmOffset(pvk1, vd, acct, table, p)
+		if g.err != nil {
 			return
 		}
 		goReq := func(offset string) *hostcmd.GO {
@@ -234,6 +223,26 @@ func dukptMAC(g *gen, bdk keys.ClearKey, aesForm bool, ksnField string, response
 		}
 	}
 	return strings.ToUpper(hex.EncodeToString(sum))
+}
+
+// ibmOffset returns the 12H IBM 3624 offset (F-padded) of p under pvk.
+func (g *gen) ibmOffset(pvk wkey, vd, acct string, table pin.DecTable, p pin.PIN) string {
+	exp, err := pin.ExpandValidationData(vd, acct)
+	if err != nil {
+		g.fail(err)
+		return ""
+	}
+	off, err := pin.Offset(pvk.block, exp, table, p)
+	if err != nil {
+		g.fail(err)
+		return ""
+	}
+	padded, err := pin.PadOffset(off)
+	if err != nil {
+		g.fail(err)
+		return ""
+	}
+	return padded
 }
 
 // wrongDigit returns s with its first digit changed: a value of the same

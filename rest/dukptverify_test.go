@@ -92,14 +92,7 @@ func TestPINVerifyDUKPTBadInput(t *testing.T) {
 	e.mustStatus(http.StatusCreated, "/v1/keys", map[string]any{"alias": "zpk-1", "keyType": "ZPK", "cryptogram": restZPK})
 	tdes := dukptPVVBody(restBDK, "FFFF9876543210E00001", "1B9C1845EB993A7A", "4012345678909", "7415")
 	aes := dukptPVVBody(restAESBDK, "123456789012345600000001", "A912150391AB65A67E52883D81CE2D15", "4111111111111111", "5462")
-	for _, tc := range []badFieldCase{
-		{"KSN not hex", "ksn", CodeInvalidField, with(tdes, "ksn", "FFFF9876543210E0000G")},
-		{"KSN of 19 digits", "ksn", CodeInvalidField, with(tdes, "ksn", "FFFF9876543210E0001")},
-		{"KSN of 22 digits", "ksn", CodeInvalidField, with(tdes, "ksn", "FFFF9876543210E0000100")},
-		{"counter zero", "ksn", CodeInvalidField, with(tdes, "ksn", "FFFF9876543210E00000")},
-		{"counter with 11 bits set", "ksn", CodeInvalidField, with(tdes, "ksn", "FFFF9876543210E007FF")},
-		{"AES counter with 17 bits set", "ksn", CodeInvalidField, with(aes, "ksn", "12345678901234560001FFFF")},
-		{"no KSN", "ksn", CodeMissingField, with(tdes, "ksn", nil)},
+	for _, tc := range append(ksnBadCases(tdes, aes), []badFieldCase{
 		{"KSN with a ZPK", "ksn", CodeInvalidField, with(tdes, "keyType", "ZPK")},
 		{"TDES DUKPT with ISO 4", "format", CodeInvalidField, with(tdes, "format", "ISO4")},
 		{"AES DUKPT with ISO 0", "format", CodeInvalidField, with(aes, "format", "ISO0")},
@@ -110,7 +103,7 @@ func TestPINVerifyDUKPTBadInput(t *testing.T) {
 		{"no method", "method", CodeInvalidField, with(tdes, "method", map[string]any{})},
 		{"bad PVV", "method.visaPvv.pvv", CodeInvalidField, with(tdes, "method.visaPvv.pvv", "74A5")},
 		{"short PAN", "pan", CodeInvalidField, with(tdes, "pan", "401234567890")},
-	} {
+	}...) {
 		e.expectBadField(t, "/v1/pin/verify", tc.name, tc.code, tc.field, tc.body)
 	}
 }
@@ -188,12 +181,7 @@ func TestMACVerifyDUKPTBadInput(t *testing.T) {
 	aes := dukptMACBody(restAESBDK, "123456789012345600000001", "A2EB5C1C35809E58")
 	tak := map[string]any{"key": restZPK, "keyType": "TAK", "algorithm": "ISO9797_ALG3", "padding": "ISO9797_M1",
 		"message": dukptMACMessage, "length": 4, "mac": "9CCC7817"}
-	for _, tc := range []badFieldCase{
-		{"KSN not hex", "ksn", CodeInvalidField, with(tdes, "ksn", "FFFF9876543210E0000G")},
-		{"KSN of 21 digits", "ksn", CodeInvalidField, with(tdes, "ksn", "FFFF9876543210E000010")},
-		{"counter with 11 bits set", "ksn", CodeInvalidField, with(tdes, "ksn", "FFFF9876543210E007FF")},
-		{"AES counter with 17 bits set", "ksn", CodeInvalidField, with(aes, "ksn", "12345678901234560001FFFF")},
-		{"no KSN", "ksn", CodeMissingField, with(tdes, "ksn", nil)},
+	for _, tc := range append(ksnBadCases(tdes, aes), []badFieldCase{
 		{"KSN with a TAK", "ksn", CodeInvalidField, with(tak, "ksn", "FFFF9876543210E00001")},
 		{"direction with a TAK", "direction", CodeInvalidField, with(tak, "direction", "REQUEST")},
 		{"algorithm 1 with a BDK", "algorithm", CodeInvalidField, with(tdes, "algorithm", "ISO9797_ALG1")},
@@ -204,7 +192,7 @@ func TestMACVerifyDUKPTBadInput(t *testing.T) {
 		{"MAC of the wrong length", "mac", CodeInvalidField, with(tdes, "mac", "9CCC78")},
 		{"message not hex", "message", CodeInvalidField, with(tdes, "message", "4G")},
 		{"single-length BDK", "key", CodeInvalidField, with(tdes, "key", "0123456789ABCDEF")},
-	} {
+	}...) {
 		e.expectBadField(t, "/v1/mac/verify", tc.name, tc.code, tc.field, tc.body)
 	}
 	for _, tc := range []struct {
@@ -253,5 +241,21 @@ func (e *env) expectHSMError(t *testing.T, path, name, field, hsm string, body m
 	}
 	if _, f, h := r.errorOf(t); f != field || h != hsm {
 		t.Errorf("%s: have field %q HSM error %q, want %q %q", name, f, h, field, hsm)
+	}
+}
+
+// ksnBadCases are the bad KSNs every DUKPT route refuses with a 400
+// naming ksn: tdes and aes are valid bodies with a 20- and a 24-digit KSN.
+func ksnBadCases(tdes, aes map[string]any) []badFieldCase {
+	return []badFieldCase{
+		{"KSN not hex", "ksn", CodeInvalidField, with(tdes, "ksn", "FFFF9876543210E0000G")},
+		{"KSN of 19 digits", "ksn", CodeInvalidField, with(tdes, "ksn", "FFFF9876543210E0001")},
+		{"KSN of 21 digits", "ksn", CodeInvalidField, with(tdes, "ksn", "FFFF9876543210E000010")},
+		{"KSN of 22 digits", "ksn", CodeInvalidField, with(tdes, "ksn", "FFFF9876543210E0000100")},
+		{"counter zero", "ksn", CodeInvalidField, with(tdes, "ksn", "FFFF9876543210E00000")},
+		{"counter with 11 bits set", "ksn", CodeInvalidField, with(tdes, "ksn", "FFFF9876543210E007FF")},
+		{"AES counter zero", "ksn", CodeInvalidField, with(aes, "ksn", "123456789012345600000000")},
+		{"AES counter with 17 bits set", "ksn", CodeInvalidField, with(aes, "ksn", "12345678901234560001FFFF")},
+		{"no KSN", "ksn", CodeMissingField, with(tdes, "ksn", nil)},
 	}
 }
