@@ -157,12 +157,6 @@ func (s *server) translateDUKPT(rc *reqCtx, p *dukptTranslateParams) (translateR
 	return s.doTranslate(rc, req)
 }
 
-// isDUKPT reports whether a verify request is a DUKPT one: its key type is
-// BDK, or it has a KSN and names no type (an alias of a BDK).
-func (r *pinVerifyRequest) isDUKPT() bool {
-	return r.KeyType == "BDK" || (r.KeyType == "" && r.KSN != "")
-}
-
 // dukptBlockForm returns the PIN block format name and length a KSN takes:
 // ISO 0 and 16H for TDES DUKPT, ISO 4 and 32H for AES DUKPT.
 func dukptBlockForm(aes bool) (format string, blockLen int, ksnLen string) {
@@ -172,9 +166,13 @@ func dukptBlockForm(aes bool) (format string, blockLen int, ksnLen string) {
 	return "ISO0", 16, "20"
 }
 
-// pinVerifyDUKPT is POST /v1/pin/verify from a BDK and KSN: GQ (Visa PVV)
-// or GO (IBM 3624 offset) (docs/spec/hostcmd-dukpt.md §§6-7).
+// pinVerifyDUKPT is POST /v1/pin/verify with keyType BDK or a KSN: GQ
+// (Visa PVV) or GO (IBM 3624 offset) (docs/spec/hostcmd-dukpt.md §§6-7). A
+// KSN with no key type goes with the alias of a BDK.
 func (s *server) pinVerifyDUKPT(rc *reqCtx, req *pinVerifyRequest) (int, any, *apiError) {
+	if req.KeyType != "" && req.KeyType != "BDK" {
+		return 0, nil, badField("ksn", "is given only with keyType BDK")
+	}
 	if req.Key == "" {
 		return 0, nil, missingField("key")
 	}
@@ -229,17 +227,18 @@ func (s *server) pinVerifyDUKPT(rc *reqCtx, req *pinVerifyRequest) (int, any, *a
 	return http.StatusOK, pinVerifyResponse{Verified: ok, KeyKCV: bdk.kcv, PVKKCV: pvk.kcv}, nil
 }
 
-// isDUKPT reports whether a MAC verify request is a DUKPT one: its key
-// type is BDK, or it has a KSN and names no type.
-func (r *macVerifyRequest) isDUKPT() bool {
-	return r.KeyType == "BDK" || (r.KeyType == "" && r.KSN != "")
-}
-
-// macVerifyDUKPT is POST /v1/mac/verify from a BDK and KSN: GW
-// (docs/spec/hostcmd-dukpt.md §8). The algorithm follows from the KSN:
-// ISO 9797-1 algorithm 3 with padding method 1 for TDES DUKPT, AES-CMAC
-// for AES DUKPT; "algorithm" and "padding" may be left out or name it.
+// macVerifyDUKPT is POST /v1/mac/verify with keyType BDK, a KSN or a
+// direction: GW (docs/spec/hostcmd-dukpt.md §8). The algorithm follows
+// from the KSN: ISO 9797-1 algorithm 3 with padding method 1 for TDES
+// DUKPT, AES-CMAC for AES DUKPT; "algorithm" and "padding" may be left out
+// or name it.
 func (s *server) macVerifyDUKPT(rc *reqCtx, req *macVerifyRequest) (int, any, *apiError) {
+	if req.KeyType != "" && req.KeyType != "BDK" {
+		if req.KSN != "" {
+			return 0, nil, badField("ksn", "is given only with keyType BDK")
+		}
+		return 0, nil, badField("direction", "is given only with keyType BDK")
+	}
 	if req.Key == "" {
 		return 0, nil, missingField("key")
 	}

@@ -110,14 +110,8 @@ func (s *server) macVerify(rc *reqCtx, body []byte) (int, any, *apiError) {
 	if e := decodeRequest(body, &req); e != nil {
 		return 0, nil, e
 	}
-	if req.isDUKPT() {
+	if req.KeyType == "BDK" || req.KSN != "" || req.Direction != "" {
 		return s.macVerifyDUKPT(rc, &req)
-	}
-	if req.KSN != "" {
-		return 0, nil, badField("ksn", "is given only with keyType BDK")
-	}
-	if req.Direction != "" {
-		return 0, nil, badField("direction", "is given only with keyType BDK")
 	}
 	return s.mac(rc, req, true)
 }

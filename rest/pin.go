@@ -159,11 +159,8 @@ func (s *server) pinVerify(rc *reqCtx, body []byte) (int, any, *apiError) {
 		return 0, nil, e
 	}
 	rc.pan = req.PAN.Reveal()
-	if req.isDUKPT() {
+	if req.KeyType == "BDK" || req.KSN != "" {
 		return s.pinVerifyDUKPT(rc, &req)
-	}
-	if req.KSN != "" {
-		return 0, nil, badField("ksn", "is given only with keyType BDK")
 	}
 	if req.Key == "" {
 		return 0, nil, missingField("key")
