@@ -122,6 +122,9 @@ func TestPINVerifyDUKPTHSMErrors(t *testing.T) {
 		// The PVK's KCV (BU, where it is the first key) finds its parity first.
 		{"PVK with a parity error", "method.visaPvv.pvk", "10", with(tdes, "method.visaPvv.pvk", "U9516F257DFAF0DE7A15099A9E4343B28")},
 		{"triple-length BDK", "key", "27", with(tdes, "key", wrap(t, "BDK", strings.Repeat(testClear[:16], 3)))},
+		// A key of another type under the LMK (a ZPK's cryptogram) decrypts
+		// under the BDK variant to a key with bad parity.
+		{"a ZPK's cryptogram as BDK", "key", "10", with(tdes, "key", restZPK)},
 	} {
 		e.expectHSMError(t, "/v1/pin/verify", tc.name, tc.field, tc.hsm, tc.body)
 	}
@@ -201,6 +204,7 @@ func TestMACVerifyDUKPTBadInput(t *testing.T) {
 	}{
 		{"BDK with a parity error", "10", with(tdes, "key", "U8E3D3E2FD5919657F05A1AA90D32A015")},
 		{"triple-length BDK", "27", with(tdes, "key", wrap(t, "BDK", strings.Repeat(testClear[:16], 3)))},
+		{"a ZPK's cryptogram as BDK", "10", with(tdes, "key", restZPK)},
 	} {
 		e.expectHSMError(t, "/v1/mac/verify", tc.name, "key", tc.hsm, tc.body)
 	}
