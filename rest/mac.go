@@ -20,16 +20,18 @@ type macRequest struct {
 	Length    *int          `json:"length"`
 }
 
+// macVerifyRequest is macRequest plus the MAC and, for a DUKPT key
+// (dukpt.go), the KSN and direction.
 type macVerifyRequest struct {
 	Key       redact.String `json:"key"`
 	KeyType   string        `json:"keyType"`
+	KSN       string        `json:"ksn"`       // with keyType BDK only
+	Direction string        `json:"direction"` // with keyType BDK only
 	Algorithm string        `json:"algorithm"`
 	Padding   string        `json:"padding"`
 	Message   string        `json:"message"`
-	Length    *int          `json:"length"`
 	MAC       redact.String `json:"mac"`
-	KSN       string        `json:"ksn"`       // with keyType BDK only (dukpt.go)
-	Direction string        `json:"direction"` // with keyType BDK only
+	Length    *int          `json:"length"`
 }
 
 type macGenerateResponse struct {
@@ -52,22 +54,15 @@ func (s *server) macParams(rc *reqCtx, r macVerifyRequest, verify bool) (macPara
 	if r.Key == "" {
 		return p, missingField("key")
 	}
-	switch r.Algorithm {
-	case "ISO9797_ALG1":
-		p.algorithm = 1
-	case "ISO9797_ALG3":
-		p.algorithm = 3
-	default:
-		return p, oneOf("algorithm", r.Algorithm, "ISO9797_ALG1", "ISO9797_ALG3")
+	// Each name ends in the M6/M8 flag's digit.
+	if e := oneOf("algorithm", r.Algorithm, "ISO9797_ALG1", "ISO9797_ALG3"); e != nil {
+		return p, e
 	}
-	switch r.Padding {
-	case "ISO9797_M1":
-		p.padding = 1
-	case "ISO9797_M2":
-		p.padding = 2
-	default:
-		return p, oneOf("padding", r.Padding, "ISO9797_M1", "ISO9797_M2")
+	if e := oneOf("padding", r.Padding, "ISO9797_M1", "ISO9797_M2"); e != nil {
+		return p, e
 	}
+	p.algorithm = int(r.Algorithm[len(r.Algorithm)-1] - '0')
+	p.padding = int(r.Padding[len(r.Padding)-1] - '0')
 	msg, e := hexBytesField("message", r.Message, 1, MaxMACMessage)
 	if e != nil {
 		return p, e
