@@ -88,7 +88,7 @@ type vectorFile struct {
 // is simulator specific (response null) are left to the generated round trips.
 func vectorCases() ([]Case, error) {
 	var out []Case
-	for _, name := range []string{"testdata/hostcmd.json", "testdata/payshield7.json", "testdata/dukpt.json"} {
+	for _, name := range []string{"testdata/hostcmd.json", "testdata/payshield7.json", "testdata/dukpt.json", "testdata/dukptverify.json"} {
 		b, err := testdata.ReadFile(name)
 		if err != nil {
 			return nil, fmt.Errorf("conformance: %w", err)
@@ -263,6 +263,7 @@ func (g *gen) cases() ([]Case, error) {
 	g.emvCmds()
 	g.macCmds()
 	g.dukpt()
+	g.dukptVerify()
 	if g.err != nil {
 		return nil, fmt.Errorf("conformance: generating cases: %w", g.err)
 	}
@@ -644,19 +645,8 @@ func (g *gen) verify() {
 		pvk := g.key(keys.PVK, keys.SchemeSingle)
 		_, acct, p, _ := g.card(4)
 		vd := acct[:11] + "N"
-		exp, err := pin.ExpandValidationData(vd, acct)
-		if err != nil {
-			g.fail(err)
-			return
-		}
-		off, err := pin.Offset(pvk.block, exp, table, p)
-		if err != nil {
-			g.fail(err)
-			return
-		}
-		padded, err := pin.PadOffset(off)
-		if err != nil {
-			g.fail(err)
+		padded := g.ibmOffset(pvk, vd, acct, table, p)
+		if g.err != nil {
 			return
 		}
 		o := func(offset string) hostcmd.IBMOffset {

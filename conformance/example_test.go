@@ -28,5 +28,5 @@ func ExampleSuite_Run() {
 	}
 	rs := suite.Run(context.Background(), c)
 	fmt.Printf("%d passed, %d failed\n", rs.Passed, rs.Failed)
-	// Output: 168 passed, 0 failed
+	// Output: 230 passed, 0 failed
 }

@@ -318,6 +318,18 @@ var commandTable = [...]CommandSpec{
 		RequestFields:  []FieldSpec{fBDK, fZPK, fKSNDesc, fKSN, fDUKPTBlock, fDUKPTSrcFmt, fDstFormat, fDUKPTAccount, fDUKPTPAN, fDUKPTDelim},
 		ResponseFields: []FieldSpec{fPINLen, fPINBlock, fDstFormat},
 		Errors:         dukptErrors},
+	{Code: "GO", Response: "GP", Name: "verify a DUKPT terminal PIN by IBM 3624 offset",
+		parseRequest: request(parseGO), parseResponse: statusOnly[GP], RetrySafe: true,
+		RequestFields: []FieldSpec{fBDK, fPVKIBM, fKSNDesc, fKSN, fDUKPTBlock, fCheckLen, fDUKPTAccount, fDUKPTPAN, fDUKPTDelim, fDecTable, fValidation, fOffset},
+		Errors:        dukptVerifyErrors(DecimalizationError)},
+	{Code: "GQ", Response: "GR", Name: "verify a DUKPT terminal PIN by Visa PVV",
+		parseRequest: request(parseGQ), parseResponse: statusOnly[GR], RetrySafe: true,
+		RequestFields: []FieldSpec{fBDK, fPVKPVV, fKSNDesc, fKSN, fDUKPTBlock, fDUKPTAccount, fDUKPTPAN, fDUKPTDelim, fPVKI, fPVV},
+		Errors:        dukptVerifyErrors()},
+	{Code: "GW", Response: "GX", Name: "verify a DUKPT terminal MAC",
+		parseRequest: request(parseGW), parseResponse: statusOnly[GX], RetrySafe: true,
+		RequestFields: []FieldSpec{fBDK, fKSNDesc, fKSN, fDUKPTMACKey, fDUKPTMACSize, fDUKPTMsgLen, fDUKPTMsg, fMAC},
+		Errors:        []Code{VerifyFailed, SourceKeyParity, IncompatibleKeyLength, DataLengthError}},
 }
 
 // commandIdx maps a command code (first byte << 8 | second) to its

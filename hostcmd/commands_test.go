@@ -101,7 +101,20 @@ var validRequests = []string{
 	with(ciParts, 3, "014"), with(ciParts, 4, "FFFF9876543210FFF800"), with(ciParts, 6, "47"),
 	join(g0Parts...), with(g0Parts, 7, "34") + "%00" + trl, with(g0Parts, 3, "A05"),
 	join(g0AES...), with(g0AES, 4, "1234567890123456FFFF0000") + trl, with(g0AES, 8, "411111111111;"), with(g0AES, 8, "4111111111111111111;"),
+	// DUKPT verification (hostcmd-dukpt.md §§6-8).
+	join(goParts...), with(goParts, 2, pvkU) + "%00" + trl, join(goAES...),
+	join(gqParts...), with(gqParts, 2, pvkP) + trl, join(gqAES...),
+	join(gwParts...), with(gwParts, 4, "10") + "%00", join(gwAES...) + trl,
 }
+
+var (
+	goParts = []string{"GO", bdkU, pvk1, "605", "FFFF9876543210E00002", "10A01C8D02C69107", "04", "401234567890", "0123456789012345", "40123456789N", "9810FFFFFFFF"}
+	goAES   = []string{"GO", g0AES[1], pvk1, "018", "123456789012345600000002", "52A00503BD34BA1383F6A7EE9FE2547F", "04", "4111111111111111;", "0123456789012345", "40123456789N", "9682FFFFFFFF"}
+	gqParts = []string{"GQ", bdkU, pvkU, "605", "FFFF9876543210E00001", "1B9C1845EB993A7A", "401234567890", "1", "7415"}
+	gqAES   = []string{"GQ", g0AES[1], pvkU, "018", "123456789012345600000001", "A912150391AB65A67E52883D81CE2D15", "4111111111111111;", "1", "5462"}
+	gwParts = []string{"GW", bdkU, "605", "FFFF9876543210E00001", "00", "0011", "3430313233343536373839303944393837", "9CCC7817"}
+	gwAES   = []string{"GW", g0AES[1], "018", "123456789012345600000001", "01", "0011", "3430313233343536373839303944393837", "A2EB5C1C35809E58"}
+)
 
 func TestValidRequestsRoundTrip(t *testing.T) {
 	for _, body := range validRequests {
@@ -518,6 +531,7 @@ func TestLookup(t *testing.T) {
 		"CW": {"CX", true, false, false}, "CY": {"CZ", true, false, false}, "KQ": {"KR", true, false, true},
 		"KW": {"KX", true, false, true}, "M6": {"M7", true, false, false}, "M8": {"M9", true, false, false},
 		"CI": {"CJ", true, false, false}, "G0": {"G1", true, false, false},
+		"GO": {"GP", true, false, false}, "GQ": {"GR", true, false, false}, "GW": {"GX", true, false, false},
 		"A6": {"A7", true, false, false}, "A8": {"A9", true, false, false},
 	}
 	cmds := Commands()

@@ -53,7 +53,7 @@ func (v *vector) response(t testing.TB) []byte {
 func loadVectors(t testing.TB) []vector {
 	t.Helper()
 	var all []vector
-	for _, name := range []string{"testdata/hostcmd.json", "testdata/payshield_examples.json", "testdata/dukpt.json"} {
+	for _, name := range []string{"testdata/hostcmd.json", "testdata/payshield_examples.json", "testdata/dukpt.json", "testdata/dukptverify.json"} {
 		b, err := os.ReadFile(name)
 		if err != nil {
 			t.Fatal(err)

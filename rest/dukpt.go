@@ -72,10 +72,7 @@ func (s *server) pinTranslateDUKPT(rc *reqCtx, req *pinTranslateRequest) (int, a
 		return 0, nil, e
 	}
 	p := dukptTranslateParams{ksn: ksn, aes: aes}
-	inFormat, blockLen, ksnLen := "ISO0", 16, "20"
-	if aes {
-		inFormat, blockLen, ksnLen = "ISO4", 32, "24"
-	}
+	inFormat, blockLen, ksnLen := dukptBlockForm(aes)
 	if req.IncomingFormat != "" && req.IncomingFormat != inFormat {
 		return 0, nil, badField("incomingFormat", "must be "+inFormat+" with a "+ksnLen+"-digit KSN")
 	}
@@ -89,17 +86,9 @@ func (s *server) pinTranslateDUKPT(rc *reqCtx, req *pinTranslateRequest) (int, a
 	if p.block, e = hexField("pinBlock", req.PINBlock.Reveal(), blockLen); e != nil {
 		return 0, nil, e
 	}
-	ref := req.IncomingKey.Reveal()
-	if !strings.HasPrefix(ref, AliasPrefix) && len(ref) == 16 {
-		return 0, nil, badField("incomingKey", `a BDK is "alias/NAME" or "U" + 32H under the LMK`)
-	}
-	if p.bdk, e = s.resolveKey(rc, keySpec{field: "incomingKey", typeField: "incomingKeyType",
-		typeName: req.IncomingKeyType, allowed: []string{"BDK"}}, ref); e != nil {
+	if p.bdk, e = s.resolveBDK(rc, keySpec{field: "incomingKey", typeField: "incomingKeyType",
+		typeName: req.IncomingKeyType}, req.IncomingKey.Reveal()); e != nil {
 		return 0, nil, e
-	}
-	if len(p.bdk.cryptogram) == 16 {
-		// A single-length key registered as a BDK: DUKPT needs 32H.
-		return 0, nil, badField("incomingKey", "the registered BDK is single length; DUKPT needs a double-length BDK")
 	}
 	if p.zpk, e = s.resolveKey(rc, keySpec{field: "outgoingKey", allowed: []string{"ZPK"}}, req.OutgoingKey.Reveal()); e != nil {
 		return 0, nil, e
@@ -118,33 +107,191 @@ func (s *server) pinTranslateDUKPT(rc *reqCtx, req *pinTranslateRequest) (int, a
 	}, nil
 }
 
+// resolveBDK resolves a BDK reference (type BDK only): an alias, or "U" +
+// 32H inline; a single-length key, inline or registered, is refused.
+func (s *server) resolveBDK(rc *reqCtx, spec keySpec, ref string) (*keyRef, *apiError) {
+	if !strings.HasPrefix(ref, AliasPrefix) && len(ref) == 16 {
+		return nil, badField(spec.field, `a BDK is "alias/NAME" or "U" + 32H under the LMK`)
+	}
+	spec.allowed = []string{"BDK"}
+	k, e := s.resolveKey(rc, spec, ref)
+	if e != nil {
+		return nil, e
+	}
+	if len(k.cryptogram) == 16 {
+		// A single-length key registered as a BDK: DUKPT needs 32H.
+		return nil, badField(spec.field, "the registered BDK is single length; DUKPT needs a double-length BDK")
+	}
+	return k, nil
+}
+
+// bdkField is the host-command field of a resolved BDK: U+32H, or T+48H,
+// which the HSM answers 27.
+func bdkField(k *keyRef) hostcmd.KeyField {
+	f, _, c := hostcmd.ParseKeyField([]byte(k.cryptogram), hostcmd.KeyU|hostcmd.KeyT)
+	if c != hostcmd.OK {
+		return hostcmd.KeyField{}
+	}
+	return f
+}
+
+// ksnDescriptor is the descriptor sent with a checked KSN.
+func ksnDescriptor(aes bool) string {
+	if aes {
+		return "018"
+	}
+	return ksnDescriptorFull
+}
+
 // translateDUKPT runs CI (TDES DUKPT) or G0 with descriptor 018 (AES).
 func (s *server) translateDUKPT(rc *reqCtx, p *dukptTranslateParams) (translateResult, error) {
-	bdk := hostcmd.KeyField{}
-	if k, _, c := hostcmd.ParseKeyField([]byte(p.bdk.cryptogram), hostcmd.KeyU|hostcmd.KeyT); c == hostcmd.OK {
-		bdk = k
-	}
 	var req hostcmd.Request
 	if p.aes {
-		req = &hostcmd.G0{BDK: bdk, ZPK: keyField(p.zpk.cryptogram), KSNDescriptor: "018", KSN: p.ksn,
+		req = &hostcmd.G0{BDK: bdkField(p.bdk), ZPK: keyField(p.zpk.cryptogram), KSNDescriptor: ksnDescriptor(true), KSN: p.ksn,
 			PINBlock: redact.String(p.block), SourceFormat: pin.ISO4.PayShieldCode(), DestinationFormat: p.outFormat,
 			PAN: redact.String(p.pan)}
 	} else {
-		req = &hostcmd.CI{BDK: bdk, ZPK: keyField(p.zpk.cryptogram), KSNDescriptor: ksnDescriptorFull, KSN: p.ksn,
+		req = &hostcmd.CI{BDK: bdkField(p.bdk), ZPK: keyField(p.zpk.cryptogram), KSNDescriptor: ksnDescriptor(false), KSN: p.ksn,
 			PINBlock: redact.String(p.block), DestinationFormat: p.outFormat, Account: redact.String(p.account)}
 	}
-	r, err := s.do(rc, req)
+	return s.doTranslate(rc, req)
+}
+
+// dukptBlockForm returns the PIN block format name and length a KSN takes:
+// ISO 0 and 16H for TDES DUKPT, ISO 4 and 32H for AES DUKPT.
+func dukptBlockForm(aes bool) (format string, blockLen int, ksnLen string) {
+	if aes {
+		return "ISO4", 32, "24"
+	}
+	return "ISO0", 16, "20"
+}
+
+// pinVerifyDUKPT is POST /v1/pin/verify with keyType BDK or a KSN: GQ
+// (Visa PVV) or GO (IBM 3624 offset) (docs/spec/hostcmd-dukpt.md §§6-7). A
+// KSN with no key type goes with the alias of a BDK.
+func (s *server) pinVerifyDUKPT(rc *reqCtx, req *pinVerifyRequest) (int, any, *apiError) {
+	if req.KeyType != "" && req.KeyType != "BDK" {
+		return 0, nil, badField("ksn", "is given only with keyType BDK")
+	}
+	if req.Key == "" {
+		return 0, nil, missingField("key")
+	}
+	ksn, aes, e := ksnField("ksn", req.KSN)
+	if e != nil {
+		return 0, nil, e
+	}
+	format, blockLen, ksnLen := dukptBlockForm(aes)
+	if req.Format != "" && req.Format != format {
+		return 0, nil, badField("format", "must be "+format+" with a "+ksnLen+"-digit KSN")
+	}
+	pan := req.PAN.Reveal()
+	account, e := accountField("pan", pan)
+	if e != nil {
+		return 0, nil, e
+	}
+	block, e := hexField("pinBlock", req.PINBlock.Reveal(), blockLen)
+	if e != nil {
+		return 0, nil, e
+	}
+	p, pvkField, pvkRef, e := verifyMethod(req.Method)
+	if e != nil {
+		return 0, nil, e
+	}
+	bdk, e := s.resolveBDK(rc, keySpec{field: "key", typeField: "keyType", typeName: req.KeyType}, req.Key.Reveal())
+	if e != nil {
+		return 0, nil, e
+	}
+	pvk, e := s.resolveKey(rc, keySpec{field: pvkField, allowed: []string{"PVK"}}, pvkRef)
+	if e != nil {
+		return 0, nil, e
+	}
+	in := hostcmd.DUKPTPIN{BDK: bdkField(bdk), KSNDescriptor: ksnDescriptor(aes), KSN: ksn, PINBlock: redact.String(block)}
+	acct, panField := redact.String(account), redact.String("")
+	if aes {
+		acct, panField = "", redact.String(pan)
+	}
+	var hreq hostcmd.Request
+	if p.ibm {
+		hreq = &hostcmd.GO{DUKPTPIN: in, PVK: keyField(pvk.cryptogram), CheckLen: p.checkLength, Account: acct, PAN: panField,
+			DecimalisationTable: redact.String(p.decTable), ValidationData: redact.String(p.validationData), Offset: redact.String(p.offset)}
+	} else {
+		hreq = &hostcmd.GQ{DUKPTPIN: in, PVK: keyField(pvk.cryptogram), Account: acct, PAN: panField,
+			PVKI: byte('0' + p.pvki), PVV: redact.String(p.pvv)}
+	}
+	ok, err := s.doVerify(rc, hreq)
 	if err != nil {
-		return translateResult{}, err
+		fields := verifyHSMFields(p.ibm, pvkField)
+		fields[hostcmd.IncompatibleKeyLength] = "key"
+		return 0, nil, fromExecError(err, fields)
 	}
-	if r.ErrorCode() != hostcmd.OK {
-		return translateResult{}, answerErr(req, r)
+	return http.StatusOK, pinVerifyResponse{Verified: ok, KeyKCV: bdk.kcv, PVKKCV: pvk.kcv}, nil
+}
+
+// macVerifyDUKPT is POST /v1/mac/verify with keyType BDK, a KSN or a
+// direction: GW (docs/spec/hostcmd-dukpt.md §8). The algorithm follows
+// from the KSN: ISO 9797-1 algorithm 3 with padding method 1 for TDES
+// DUKPT, AES-CMAC for AES DUKPT; "algorithm" and "padding" may be left out
+// or name it.
+func (s *server) macVerifyDUKPT(rc *reqCtx, req *macVerifyRequest) (int, any, *apiError) {
+	if req.KeyType != "" && req.KeyType != "BDK" {
+		if req.KSN != "" {
+			return 0, nil, badField("ksn", "is given only with keyType BDK")
+		}
+		return 0, nil, badField("direction", "is given only with keyType BDK")
 	}
-	switch a := r.(type) {
-	case *hostcmd.CJ:
-		return translateResult{block: a.PINBlock.Reveal(), pinLength: a.PINLen}, nil
-	case *hostcmd.G1:
-		return translateResult{block: a.PINBlock.Reveal(), pinLength: a.PINLen}, nil
+	if req.Key == "" {
+		return 0, nil, missingField("key")
 	}
-	return translateResult{}, &protocolError{cmd: req.Code()}
+	ksn, aes, e := ksnField("ksn", req.KSN)
+	if e != nil {
+		return 0, nil, e
+	}
+	alg, pad, ksnLen := "ISO9797_ALG3", "ISO9797_M1", "20"
+	if aes {
+		alg, pad, ksnLen = "AES_CMAC", "", "24"
+	}
+	if req.Algorithm != "" && req.Algorithm != alg {
+		return 0, nil, badField("algorithm", "must be "+alg+" (or left out) with a "+ksnLen+"-digit KSN")
+	}
+	if req.Padding != "" && req.Padding != pad {
+		if pad == "" {
+			return 0, nil, badField("padding", "is left out with AES_CMAC")
+		}
+		return 0, nil, badField("padding", "must be "+pad+" (or left out) with a "+ksnLen+"-digit KSN")
+	}
+	var macKey byte
+	switch req.Direction {
+	case "", "REQUEST":
+		macKey = '0'
+	case "RESPONSE":
+		macKey = '1'
+	default:
+		return 0, nil, oneOf("direction", req.Direction, "REQUEST", "RESPONSE")
+	}
+	msg, e := hexBytesField("message", req.Message, 1, MaxMACMessage)
+	if e != nil {
+		return 0, nil, e
+	}
+	if req.Length == nil {
+		return 0, nil, missingField("length")
+	}
+	if *req.Length != 4 && *req.Length != 8 {
+		return 0, nil, badField("length", "must be 4 or 8 (bytes)")
+	}
+	mac, e := hexField("mac", req.MAC.Reveal(), 2**req.Length)
+	if e != nil {
+		return 0, nil, e
+	}
+	bdk, e := s.resolveBDK(rc, keySpec{field: "key", typeField: "keyType", typeName: req.KeyType}, req.Key.Reveal())
+	if e != nil {
+		return 0, nil, e
+	}
+	ok, err := s.doVerify(rc, &hostcmd.GW{BDK: bdkField(bdk), KSNDescriptor: ksnDescriptor(aes), KSN: ksn,
+		MACKey: macKey, MACSize: macSize(*req.Length), Message: hostcmd.SecretBytes(decodeHex(msg)), MAC: redact.String(mac)})
+	if err != nil {
+		return 0, nil, fromExecError(err, hsmFields{
+			hostcmd.SourceKeyParity: "key", hostcmd.IncompatibleKeyLength: "key", hostcmd.DataLengthError: "message",
+		})
+	}
+	return http.StatusOK, macVerifyResponse{Verified: ok, KeyKCV: bdk.kcv}, nil
 }

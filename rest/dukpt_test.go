@@ -80,17 +80,7 @@ func TestPINTranslateDUKPTBadInput(t *testing.T) {
 	e.mustStatus(http.StatusCreated, "/v1/keys", map[string]any{"alias": "bdk-short", "keyType": "BDK", "cryptogram": wrap(t, "BDK", testClear[:16])})
 	tdes := dukptBody(restBDK, restZPK, "FFFF9876543210E00001", "1B9C1845EB993A7A", "4012345678909")
 	aes := dukptBody(restAESBDK, restZPK2, "123456789012345600000001", "A912150391AB65A67E52883D81CE2D15", "4111111111111111")
-	for _, tc := range []struct {
-		name, field, code string
-		body              map[string]any
-	}{
-		{"KSN not hex", "ksn", CodeInvalidField, with(tdes, "ksn", "FFFF9876543210E0000G")},
-		{"KSN of 19 digits", "ksn", CodeInvalidField, with(tdes, "ksn", "FFFF9876543210E0001")},
-		{"KSN of 22 digits", "ksn", CodeInvalidField, with(tdes, "ksn", "FFFF9876543210E0000100")},
-		{"counter zero", "ksn", CodeInvalidField, with(tdes, "ksn", "FFFF9876543210E00000")},
-		{"counter with 11 bits set", "ksn", CodeInvalidField, with(tdes, "ksn", "FFFF9876543210E007FF")},
-		{"AES counter with 17 bits set", "ksn", CodeInvalidField, with(aes, "ksn", "12345678901234560001FFFF")},
-		{"no KSN", "ksn", CodeMissingField, with(tdes, "ksn", nil)},
+	for _, tc := range append(ksnBadCases(tdes, aes), []badFieldCase{
 		{"KSN with a ZPK", "ksn", CodeInvalidField, with(tdes, "incomingKeyType", "ZPK")},
 		{"TDES DUKPT with ISO 4", "incomingFormat", CodeInvalidField, with(tdes, "incomingFormat", "ISO4")},
 		{"AES DUKPT with ISO 0", "incomingFormat", CodeInvalidField, with(aes, "incomingFormat", "ISO0")},
@@ -101,20 +91,8 @@ func TestPINTranslateDUKPTBadInput(t *testing.T) {
 		{"alias of a single-length BDK", "incomingKey", CodeInvalidField, with(tdes, "incomingKey", "alias/bdk-short")},
 		{"bad outgoing format", "outgoingFormat", CodeInvalidField, with(tdes, "outgoingFormat", "ISO4")},
 		{"short PAN", "pan", CodeInvalidField, with(tdes, "pan", "401234567890")},
-	} {
-		before := e.sim.calls.Load()
-		r := e.post("/v1/pin/translate", tc.body)
-		if r.status != http.StatusBadRequest {
-			t.Errorf("%s: have %d %s, want 400", tc.name, r.status, r.body)
-			continue
-		}
-		code, field, _ := r.errorOf(t)
-		if code != tc.code || field != tc.field {
-			t.Errorf("%s: have %s field %q, want %s field %q", tc.name, code, field, tc.code, tc.field)
-		}
-		if n := e.sim.calls.Load() - before; n != 0 {
-			t.Errorf("%s: %d host commands ran for a bad request", tc.name, n)
-		}
+	}...) {
+		e.expectBadField(t, "/v1/pin/translate", tc.name, tc.code, tc.field, tc.body)
 	}
 }
 
@@ -133,14 +111,6 @@ func TestPINTranslateDUKPTHSMErrors(t *testing.T) {
 		{"triple-length BDK", "incomingKey", "27", with(tdes, "incomingKey", wrap(t, "BDK", strings.Repeat(testClear[:16], 3)))},
 		{"a ZPK's cryptogram as BDK", "incomingKey", "10", with(tdes, "incomingKey", restZPK)},
 	} {
-		r := e.post("/v1/pin/translate", tc.body)
-		if r.status != http.StatusBadRequest {
-			t.Errorf("%s: have %d %s, want 400", tc.name, r.status, r.body)
-			continue
-		}
-		_, field, hsm := r.errorOf(t)
-		if field != tc.field || hsm != tc.hsm {
-			t.Errorf("%s: have field %q HSM error %q, want %q %q", tc.name, field, hsm, tc.field, tc.hsm)
-		}
+		e.expectHSMError(t, "/v1/pin/translate", tc.name, tc.field, tc.hsm, tc.body)
 	}
 }

@@ -223,6 +223,12 @@ func (s *server) translatePIN(rc *reqCtx, p translateParams) (translateResult, e
 			MaxPINLen: maxPINLen, PINBlock: redact.String(p.block), SourceFormat: p.inFormat,
 			DestinationFormat: p.outFormat, Account: redact.String(p.account)}
 	}
+	return s.doTranslate(rc, req)
+}
+
+// doTranslate runs a PIN translation (CA, CC, CI, G0) and returns the PIN
+// block and length of its answer.
+func (s *server) doTranslate(rc *reqCtx, req hostcmd.Request) (translateResult, error) {
 	r, err := s.do(rc, req)
 	if err != nil {
 		return translateResult{}, err
@@ -230,13 +236,20 @@ func (s *server) translatePIN(rc *reqCtx, p translateParams) (translateResult, e
 	if r.ErrorCode() != hostcmd.OK {
 		return translateResult{}, answerErr(req, r)
 	}
-	switch a := r.(type) {
+	var a *hostcmd.CB
+	switch v := r.(type) {
 	case *hostcmd.CB:
-		return translateResult{block: a.PINBlock.Reveal(), pinLength: a.PINLen}, nil
+		a = v
 	case *hostcmd.CD:
-		return translateResult{block: a.PINBlock.Reveal(), pinLength: a.PINLen}, nil
+		a = (*hostcmd.CB)(v)
+	case *hostcmd.CJ:
+		a = (*hostcmd.CB)(v)
+	case *hostcmd.G1:
+		a = (*hostcmd.CB)(v)
+	default:
+		return translateResult{}, &protocolError{cmd: req.Code()}
 	}
-	return translateResult{}, &protocolError{cmd: req.Code()}
+	return translateResult{block: a.PINBlock.Reveal(), pinLength: a.PINLen}, nil
 }
 
 // verifyPIN runs EC/DC (Visa PVV) or EA/DA (IBM 3624 offset).

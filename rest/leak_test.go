@@ -11,6 +11,8 @@ import (
 
 	"github.com/payhsm/payhsm-gw/hostcmd"
 	"github.com/payhsm/payhsm-gw/internal/tdes"
+	"github.com/payhsm/payhsm-gw/keys"
+	"github.com/payhsm/payhsm-gw/keys/dukpt"
 	"github.com/payhsm/payhsm-gw/pin"
 )
 
@@ -43,6 +45,10 @@ func TestNoSecretReachesLogsMetricsAuditOrErrors(t *testing.T) {
 		t.Fatal(err)
 	}
 	pinBlock := strings.ToUpper(hex.EncodeToString(blk))
+	// The same PIN from a DUKPT terminal loaded from clearKey as BDK.
+	bdk := wrap(t, "BDK", clearKey)
+	const ksn, dukptMAC = "FFFF9876543210E00003", "20B59A4FEAC937E3"
+	dukptBlock := leakDUKPTBlock(t, clearKey, ksn, p, account)
 	// The secret outputs, generated through the API itself.
 	cvv := e.mustStatus(200, "/v1/card/generate", map[string]any{"cvk": cvk, "pan": pan, "expiry": "2512", "kind": "cvv2"})["value"].(string)
 	macV := e.mustStatus(200, "/v1/mac/generate", map[string]any{"key": tak, "algorithm": "ISO9797_ALG3", "padding": "ISO9797_M2",
@@ -98,6 +104,10 @@ func TestNoSecretReachesLogsMetricsAuditOrErrors(t *testing.T) {
 		{"/v1/mac/generate", with(macReq, "mac", nil), nil},
 		{"/v1/mac/verify", macReq, nil},
 		{"/v1/mac/verify", with(macReq, "mac", macV+"00"), nil},
+		{"/v1/pin/verify", with(with(with(pvv, "key", bdk), "ksn", ksn), "pinBlock", dukptBlock), nil},
+		{"/v1/pin/verify", with(with(with(ibm, "key", bdk), "ksn", ksn), "pinBlock", dukptBlock), nil},
+		{"/v1/pin/verify", with(with(with(pvv, "key", bdk), "ksn", ksn[:19]+"G"), "pinBlock", dukptBlock), nil},
+		{"/v1/mac/verify", map[string]any{"key": bdk, "keyType": "BDK", "ksn": ksn, "message": "0102030405060708", "length": 8, "mac": dukptMAC}, nil},
 		{"/v1/keys", map[string]any{"alias": "zpk-leak", "keyType": "ZPK", "cryptogram": zpk, "kcv": "000000"}, nil},
 		{"/v1/keys", map[string]any{"alias": "zpk-leak", "keyType": "ZPK", "cryptogram": zpk}, nil},
 		{"/v1/keys", map[string]any{"alias": "zpk-leak", "keyType": "ZPK", "cryptogram": zpk}, nil}, // 409
@@ -136,8 +146,9 @@ func TestNoSecretReachesLogsMetricsAuditOrErrors(t *testing.T) {
 		"PIN block": pinBlock, "translated PIN block": translated, "MAC": macV, "ARQC": arqc, "ARPC": arpc,
 		"CAVV": cavv, "CAVV base64": base64.StdEncoding.EncodeToString(cavvRaw),
 		"CVV": `"` + cvv + `"`, "PVV": `"7391"`, "offset": "482910374615",
+		"DUKPT PIN block": dukptBlock, "DUKPT MAC": dukptMAC,
 	}
-	for name, c := range map[string]string{"ZPK": zpk, "TPK": tpk, "PVK": pvk, "CVK": cvk, "MK-AC": imk, "TAK": tak} {
+	for name, c := range map[string]string{"ZPK": zpk, "TPK": tpk, "PVK": pvk, "CVK": cvk, "MK-AC": imk, "TAK": tak, "BDK": bdk} {
 		secrets[name+" cryptogram"] = c[1:]
 	}
 	texts := map[string]string{
@@ -155,4 +166,31 @@ func TestNoSecretReachesLogsMetricsAuditOrErrors(t *testing.T) {
 			}
 		}
 	}
+}
+
+// leakDUKPTBlock is the ISO 0 block of p under the TDES DUKPT PIN key of
+// the clear BDK and KSN.
+func leakDUKPTBlock(t *testing.T, clearBDK, ksn string, p pin.PIN, account string) string {
+	t.Helper()
+	ck, err := keys.NewClearKey(mustHex(t, clearBDK))
+	if err != nil {
+		t.Fatal(err)
+	}
+	k, err := dukpt.ParseKSN(ksn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pk, err := dukpt.DeriveTDES(ck, k, dukpt.VariantPIN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := tdes.New(pk.Bytes())
+	if err != nil {
+		t.Fatal(err)
+	}
+	blk, err := pin.EncryptBlock(nil, b, pin.ISO0, p, account, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.ToUpper(hex.EncodeToString(blk))
 }

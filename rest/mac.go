@@ -20,14 +20,18 @@ type macRequest struct {
 	Length    *int          `json:"length"`
 }
 
+// macVerifyRequest is macRequest plus the MAC and, for a DUKPT key
+// (dukpt.go), the KSN and direction.
 type macVerifyRequest struct {
 	Key       redact.String `json:"key"`
 	KeyType   string        `json:"keyType"`
+	KSN       string        `json:"ksn"`       // with keyType BDK only
+	Direction string        `json:"direction"` // with keyType BDK only
 	Algorithm string        `json:"algorithm"`
 	Padding   string        `json:"padding"`
 	Message   string        `json:"message"`
-	Length    *int          `json:"length"`
 	MAC       redact.String `json:"mac"`
+	Length    *int          `json:"length"`
 }
 
 type macGenerateResponse struct {
@@ -50,22 +54,15 @@ func (s *server) macParams(rc *reqCtx, r macVerifyRequest, verify bool) (macPara
 	if r.Key == "" {
 		return p, missingField("key")
 	}
-	switch r.Algorithm {
-	case "ISO9797_ALG1":
-		p.algorithm = 1
-	case "ISO9797_ALG3":
-		p.algorithm = 3
-	default:
-		return p, oneOf("algorithm", r.Algorithm, "ISO9797_ALG1", "ISO9797_ALG3")
+	// Each name ends in the M6/M8 flag's digit.
+	if e := oneOf("algorithm", r.Algorithm, "ISO9797_ALG1", "ISO9797_ALG3"); e != nil {
+		return p, e
 	}
-	switch r.Padding {
-	case "ISO9797_M1":
-		p.padding = 1
-	case "ISO9797_M2":
-		p.padding = 2
-	default:
-		return p, oneOf("padding", r.Padding, "ISO9797_M1", "ISO9797_M2")
+	if e := oneOf("padding", r.Padding, "ISO9797_M1", "ISO9797_M2"); e != nil {
+		return p, e
 	}
+	p.algorithm = int(r.Algorithm[len(r.Algorithm)-1] - '0')
+	p.padding = int(r.Padding[len(r.Padding)-1] - '0')
 	msg, e := hexBytesField("message", r.Message, 1, MaxMACMessage)
 	if e != nil {
 		return p, e
@@ -97,31 +94,39 @@ func (s *server) macGenerate(rc *reqCtx, body []byte) (int, any, *apiError) {
 	if e := decodeRequest(body, &req); e != nil {
 		return 0, nil, e
 	}
-	p, e := s.macParams(rc, macVerifyRequest{Key: req.Key, KeyType: req.KeyType, Algorithm: req.Algorithm,
+	return s.mac(rc, macVerifyRequest{Key: req.Key, KeyType: req.KeyType, Algorithm: req.Algorithm,
 		Padding: req.Padding, Message: req.Message, Length: req.Length}, false)
+}
+
+// macVerify is POST /v1/mac/verify: M8, or from a BDK and KSN GW
+// (macVerifyDUKPT).
+func (s *server) macVerify(rc *reqCtx, body []byte) (int, any, *apiError) {
+	var req macVerifyRequest
+	if e := decodeRequest(body, &req); e != nil {
+		return 0, nil, e
+	}
+	if req.KeyType == "BDK" || req.KSN != "" || req.Direction != "" {
+		return s.macVerifyDUKPT(rc, &req)
+	}
+	return s.mac(rc, req, true)
+}
+
+// mac runs M6, or M8 with verify, for a decoded request.
+func (s *server) mac(rc *reqCtx, req macVerifyRequest, verify bool) (int, any, *apiError) {
+	p, e := s.macParams(rc, req, verify)
 	if e != nil {
 		return 0, nil, e
+	}
+	if verify {
+		ok, err := s.verifyMAC(rc, p)
+		if err != nil {
+			return 0, nil, fromExecError(err, macHSMFields)
+		}
+		return http.StatusOK, macVerifyResponse{Verified: ok, KeyKCV: p.key.kcv}, nil
 	}
 	m, err := s.generateMAC(rc, p)
 	if err != nil {
 		return 0, nil, fromExecError(err, macHSMFields)
 	}
 	return http.StatusOK, macGenerateResponse{MAC: m, KeyKCV: p.key.kcv}, nil
-}
-
-// macVerify is POST /v1/mac/verify: M8.
-func (s *server) macVerify(rc *reqCtx, body []byte) (int, any, *apiError) {
-	var req macVerifyRequest
-	if e := decodeRequest(body, &req); e != nil {
-		return 0, nil, e
-	}
-	p, e := s.macParams(rc, req, true)
-	if e != nil {
-		return 0, nil, e
-	}
-	ok, err := s.verifyMAC(rc, p)
-	if err != nil {
-		return 0, nil, fromExecError(err, macHSMFields)
-	}
-	return http.StatusOK, macVerifyResponse{Verified: ok, KeyKCV: p.key.kcv}, nil
 }

@@ -176,6 +176,7 @@ type pinVerifyRequest struct {
 	PAN      redact.String   `json:"pan"`
 	PINBlock redact.String   `json:"pinBlock"`
 	Method   pinVerifyMethod `json:"method"`
+	KSN      string          `json:"ksn"` // with keyType BDK only (dukpt.go)
 }
 
 // pinVerifyMethod is a one-of: exactly one member is set.
@@ -205,13 +206,17 @@ type pinVerifyResponse struct {
 }
 
 // pinVerify is POST /v1/pin/verify: EC/DC (Visa PVV) or EA/DA (IBM 3624
-// offset), with a ZPK or a TPK.
+// offset), with a ZPK or a TPK; from a BDK and KSN GQ or GO
+// (pinVerifyDUKPT).
 func (s *server) pinVerify(rc *reqCtx, body []byte) (int, any, *apiError) {
 	var req pinVerifyRequest
 	if e := decodeRequest(body, &req); e != nil {
 		return 0, nil, e
 	}
 	rc.pan = req.PAN.Reveal()
+	if req.KeyType == "BDK" || req.KSN != "" {
+		return s.pinVerifyDUKPT(rc, &req)
+	}
 	if req.Key == "" {
 		return 0, nil, missingField("key")
 	}
@@ -227,59 +232,11 @@ func (s *server) pinVerify(rc *reqCtx, body []byte) (int, any, *apiError) {
 	if e != nil {
 		return 0, nil, e
 	}
-	m := req.Method
-	if (m.VisaPVV == nil) == (m.IBM3624 == nil) {
-		return 0, nil, badField("method", "must have exactly one of visaPvv, ibm3624")
+	p, pvkField, pvkRef, e := verifyMethod(req.Method)
+	if e != nil {
+		return 0, nil, e
 	}
-	p := pinVerifyParams{block: block, format: format, account: account}
-	var pvkRef string
-	var pvkField string
-	if v := m.VisaPVV; v != nil {
-		pvkField, pvkRef = "method.visaPvv.pvk", v.PVK.Reveal()
-		if pvkRef == "" {
-			return 0, nil, missingField(pvkField)
-		}
-		if v.PVKI == nil {
-			return 0, nil, missingField("method.visaPvv.pvki")
-		}
-		if *v.PVKI < 0 || *v.PVKI > 9 {
-			return 0, nil, badField("method.visaPvv.pvki", "must be 0 to 9")
-		}
-		if e := digitsField("method.visaPvv.pvv", v.PVV.Reveal(), 4, 4); e != nil {
-			return 0, nil, e
-		}
-		p.pvki, p.pvv = *v.PVKI, v.PVV.Reveal()
-	} else {
-		v := m.IBM3624
-		pvkField, pvkRef = "method.ibm3624.pvk", v.PVK.Reveal()
-		if pvkRef == "" {
-			return 0, nil, missingField(pvkField)
-		}
-		if e := digitsField("method.ibm3624.decimalizationTable", v.DecimalizationTable.Reveal(), 16, 16); e != nil {
-			return 0, nil, e
-		}
-		vd := v.ValidationData.Reveal()
-		if e := validationDataField("method.ibm3624.validationData", vd); e != nil {
-			return 0, nil, e
-		}
-		if v.CheckLength == nil {
-			return 0, nil, missingField("method.ibm3624.checkLength")
-		}
-		if *v.CheckLength < 4 || *v.CheckLength > 12 {
-			return 0, nil, badField("method.ibm3624.checkLength", "must be 4 to 12")
-		}
-		off := v.Offset.Reveal()
-		if e := digitsField("method.ibm3624.offset", off, *v.CheckLength, *v.CheckLength); e != nil {
-			if e.code == CodeInvalidField {
-				e.message = "must be checkLength digits"
-			}
-			return 0, nil, e
-		}
-		p.ibm = true
-		p.decTable, p.validationData = v.DecimalizationTable.Reveal(), upperHexN(vd)
-		p.offset, _ = pin.PadOffset(off)
-		p.checkLength = *v.CheckLength
-	}
+	p.block, p.format, p.account = block, format, account
 	key, e := s.resolveKey(rc, keySpec{field: "key", typeField: "keyType", typeName: req.KeyType,
 		allowed: []string{"ZPK", "TPK"}}, req.Key.Reveal())
 	if e != nil {
@@ -292,17 +249,80 @@ func (s *server) pinVerify(rc *reqCtx, body []byte) (int, any, *apiError) {
 	p.key, p.pvk = key, pvk
 	ok, err := s.verifyPIN(rc, p)
 	if err != nil {
-		fields := hsmFields{
-			hostcmd.SourceKeyParity: "key", hostcmd.DestKeyParity: pvkField,
-			hostcmd.InvalidPINBlock: "pinBlock", hostcmd.InvalidPINLength: "pinBlock",
-			hostcmd.InvalidAccount: "pan", hostcmd.InvalidPINFormat: "format",
-		}
-		if p.ibm {
-			fields[hostcmd.DecimalizationError] = "method.ibm3624.decimalizationTable"
-		}
+		fields := verifyHSMFields(p.ibm, pvkField)
+		fields[hostcmd.InvalidPINFormat] = "format"
 		return 0, nil, fromExecError(err, fields)
 	}
 	return http.StatusOK, pinVerifyResponse{Verified: ok, KeyKCV: key.kcv, PVKKCV: pvk.kcv}, nil
+}
+
+// verifyMethod checks the one-of method of a PIN verification and returns
+// its parameters, the PVK's field name and its reference.
+func verifyMethod(m pinVerifyMethod) (p pinVerifyParams, pvkField, pvkRef string, e *apiError) {
+	if (m.VisaPVV == nil) == (m.IBM3624 == nil) {
+		return p, "", "", badField("method", "must have exactly one of visaPvv, ibm3624")
+	}
+	if v := m.VisaPVV; v != nil {
+		pvkField, pvkRef = "method.visaPvv.pvk", v.PVK.Reveal()
+		if pvkRef == "" {
+			return p, "", "", missingField(pvkField)
+		}
+		if v.PVKI == nil {
+			return p, "", "", missingField("method.visaPvv.pvki")
+		}
+		if *v.PVKI < 0 || *v.PVKI > 9 {
+			return p, "", "", badField("method.visaPvv.pvki", "must be 0 to 9")
+		}
+		if e := digitsField("method.visaPvv.pvv", v.PVV.Reveal(), 4, 4); e != nil {
+			return p, "", "", e
+		}
+		p.pvki, p.pvv = *v.PVKI, v.PVV.Reveal()
+		return p, pvkField, pvkRef, nil
+	}
+	v := m.IBM3624
+	pvkField, pvkRef = "method.ibm3624.pvk", v.PVK.Reveal()
+	if pvkRef == "" {
+		return p, "", "", missingField(pvkField)
+	}
+	if e := digitsField("method.ibm3624.decimalizationTable", v.DecimalizationTable.Reveal(), 16, 16); e != nil {
+		return p, "", "", e
+	}
+	vd := v.ValidationData.Reveal()
+	if e := validationDataField("method.ibm3624.validationData", vd); e != nil {
+		return p, "", "", e
+	}
+	if v.CheckLength == nil {
+		return p, "", "", missingField("method.ibm3624.checkLength")
+	}
+	if *v.CheckLength < 4 || *v.CheckLength > 12 {
+		return p, "", "", badField("method.ibm3624.checkLength", "must be 4 to 12")
+	}
+	off := v.Offset.Reveal()
+	if e := digitsField("method.ibm3624.offset", off, *v.CheckLength, *v.CheckLength); e != nil {
+		if e.code == CodeInvalidField {
+			e.message = "must be checkLength digits"
+		}
+		return p, "", "", e
+	}
+	p.ibm = true
+	p.decTable, p.validationData = v.DecimalizationTable.Reveal(), upperHexN(vd)
+	p.offset, _ = pin.PadOffset(off)
+	p.checkLength = *v.CheckLength
+	return p, pvkField, pvkRef, nil
+}
+
+// verifyHSMFields names the request field behind each HSM code of a PIN
+// verification: the PIN key is "key", the PVK pvkField.
+func verifyHSMFields(ibm bool, pvkField string) hsmFields {
+	fields := hsmFields{
+		hostcmd.SourceKeyParity: "key", hostcmd.DestKeyParity: pvkField,
+		hostcmd.InvalidPINBlock: "pinBlock", hostcmd.InvalidPINLength: "pinBlock",
+		hostcmd.InvalidAccount: "pan",
+	}
+	if ibm {
+		fields[hostcmd.DecimalizationError] = "method.ibm3624.decimalizationTable"
+	}
+	return fields
 }
 
 // validationDataField checks IBM 3624 PIN validation data in the payShield

@@ -45,6 +45,9 @@ var handlerByCode = map[string]handler{
 	"M8": verify((*HSM).m8),
 	"CI": on((*HSM).ci),
 	"G0": on((*HSM).g0),
+	"GO": verify((*HSM).verifyGO),
+	"GQ": verify((*HSM).verifyGQ),
+	"GW": verify((*HSM).verifyGW),
 }
 
 // handlers is handlerByCode indexed by hostcmd.CommandIndex, built once, so

@@ -91,6 +91,11 @@ func (e errBDKParity) Unwrap() error { return e.err }
 // tdesPINKey unwraps the TDES BDK (its parity checked) and derives the PIN
 // key of ksn (ANSI X9.24-1:2009, double-length).
 func (h *HSM) tdesPINKey(d dukpt.KSNDescriptor, f hostcmd.KeyField, ksnField string) (keys.ClearKey, error) {
+	return h.tdesWorkingKey(d, f, ksnField, dukpt.VariantPIN)
+}
+
+// tdesWorkingKey is tdesPINKey for any variant (GW's MAC keys).
+func (h *HSM) tdesWorkingKey(d dukpt.KSNDescriptor, f hostcmd.KeyField, ksnField string, v dukpt.Variant) (keys.ClearKey, error) {
 	ksn, err := d.ParseTDES(ksnField)
 	if err != nil {
 		return keys.ClearKey{}, err
@@ -103,19 +108,24 @@ func (h *HSM) tdesPINKey(d dukpt.KSNDescriptor, f hostcmd.KeyField, ksnField str
 		// An AES BDK block with a TDES descriptor (hostcmd-keyblocks.md §10).
 		return keys.ClearKey{}, errBDKParity{&kbError{hostcmd.KeyAlgorithmMismatch}}
 	}
-	return dukpt.DeriveTDES(bdk.key, ksn, dukpt.VariantPIN)
+	return dukpt.DeriveTDES(bdk.key, ksn, v)
 }
 
 // aesPINKey unwraps the AES-128 BDK (no parity: hostcmd-dukpt.md §1) and
 // derives the AES-128 PIN working key of ksn (ANSI X9.24-3:2017, usage
 // 1000).
 func (h *HSM) aesPINKey(d dukpt.KSNDescriptor, f hostcmd.KeyField, ksnField string) (keys.ClearKey, error) {
+	return h.aesWorkingKey(d, f, ksnField, dukpt.UsagePIN)
+}
+
+// aesWorkingKey is aesPINKey for any usage (GW's MAC keys), AES-128.
+func (h *HSM) aesWorkingKey(d dukpt.KSNDescriptor, f hostcmd.KeyField, ksnField string, u dukpt.Usage) (keys.ClearKey, error) {
 	ksn, err := d.ParseAES(ksnField)
 	if err != nil {
 		return keys.ClearKey{}, err
 	}
 	if h.kb != nil || f.Scheme == hostcmd.SchemeS {
-		return h.aesBlockPINKey(f, ksn)
+		return h.aesBlockKey(f, ksn, u)
 	}
 	ct, err := f.Ciphertext()
 	if err != nil {
@@ -126,13 +136,13 @@ func (h *HSM) aesPINKey(d dukpt.KSNDescriptor, f hostcmd.KeyField, ksnField stri
 		return keys.ClearKey{}, err
 	}
 	defer bdk.Destroy()
-	return dukpt.DeriveAES(bdk, ksn, dukpt.UsagePIN, dukpt.AES128)
+	return dukpt.DeriveAES(bdk, ksn, u, dukpt.AES128)
 }
 
-// aesBlockPINKey is aesPINKey under a key-block LMK: the BDK is an S block
+// aesBlockKey is aesWorkingKey under a key-block LMK: the BDK is an S block
 // of algorithm A and 16 bytes (AES-128 DUKPT; another algorithm or length
 // answers A7: hostcmd-keyblocks.md §10).
-func (h *HSM) aesBlockPINKey(f hostcmd.KeyField, ksn dukpt.AESKSN) (keys.ClearKey, error) {
+func (h *HSM) aesBlockKey(f hostcmd.KeyField, ksn dukpt.AESKSN, u dukpt.Usage) (keys.ClearKey, error) {
 	bdk, err := h.keyAs(keys.BDK, roleBDK, f)
 	if err != nil {
 		return keys.ClearKey{}, errBDKParity{err}
@@ -140,7 +150,7 @@ func (h *HSM) aesBlockPINKey(f hostcmd.KeyField, ksn dukpt.AESKSN) (keys.ClearKe
 	if bdk.alg != 'A' || len(bdk.key.Bytes()) != 16 {
 		return keys.ClearKey{}, errBDKParity{&kbError{hostcmd.KeyAlgorithmMismatch}}
 	}
-	return dukpt.DeriveAES(bdk.key, ksn, dukpt.UsagePIN, dukpt.AES128)
+	return dukpt.DeriveAES(bdk.key, ksn, u, dukpt.AES128)
 }
 
 // dukptCode returns the error code of a BDK or KSN failure.

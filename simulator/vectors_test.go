@@ -70,7 +70,8 @@ func loadVectors(t testing.TB, file string) []vector {
 
 func allVectors(t testing.TB) []vector {
 	all := append(loadVectors(t, "testdata/hostcmd.json"), loadVectors(t, "testdata/payshield.json")...)
-	return append(all, loadVectors(t, "testdata/dukpt.json")...)
+	all = append(all, loadVectors(t, "testdata/dukpt.json")...)
+	return append(all, loadVectors(t, "testdata/dukptverify.json")...)
 }
 
 // TestVectorsOverTCP starts the simulator on 127.0.0.1:0 and replays every
