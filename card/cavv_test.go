@@ -3,13 +3,12 @@ package card
 import (
 	"bytes"
 	"encoding/base64"
-	"encoding/json"
 	"errors"
-	"fmt"
 	"strings"
 	"testing"
 
 	"github.com/payhsm/payhsm-gw/internal/redact"
+	"github.com/payhsm/payhsm-gw/internal/testlog"
 )
 
 // TestCAVVVectors checks the pablom/go-cavv CAVV row: unpacking, packing,
@@ -340,11 +339,7 @@ func TestResultsCode(t *testing.T) {
 // CAVV never shows its output.
 func TestCAVVOutputRedacted(t *testing.T) {
 	c, _ := ParseCAVV(unhex(t, goCAVV))
-	j, err := json.Marshal(c)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, s := range []string{fmt.Sprint(c), fmt.Sprintf("%+v", c), fmt.Sprintf("%#v", c), string(j)} {
+	for _, s := range testlog.Renderings(t, c) {
 		if strings.Contains(s, "972") || !strings.Contains(s, redact.Placeholder) {
 			t.Errorf("output not redacted in %s", s)
 		}

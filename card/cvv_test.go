@@ -2,12 +2,11 @@ package card
 
 import (
 	"errors"
-	"fmt"
-	"log/slog"
 	"strings"
 	"testing"
 
 	"github.com/payhsm/payhsm-gw/internal/redact"
+	"github.com/payhsm/payhsm-gw/internal/testlog"
 )
 
 // TestGenerateVectors checks Generate against every CVV row of
@@ -166,9 +165,8 @@ func TestNewCVKPairMatchesNewCVK(t *testing.T) {
 // TestCVKRedacted checks that a CVK never prints its key schedules.
 func TestCVKRedacted(t *testing.T) {
 	k := newCVK(t, "0123456789ABCDEFFEDCBA9876543210")
-	var log strings.Builder
-	slog.New(slog.NewTextHandler(&log, nil)).Info("cvk", "key", k)
-	for _, s := range []string{fmt.Sprint(k), fmt.Sprintf("%+v", *k), fmt.Sprintf("%#v", k), fmt.Sprintf("%x", k), k.String(), k.GoString(), log.String()} {
+	printed := append(testlog.Renderings(t, k), testlog.Renderings(t, *k)...)
+	for _, s := range append(printed, k.String(), k.GoString()) {
 		if !strings.Contains(s, redact.Placeholder) || strings.Contains(s, "0x") {
 			t.Errorf("CVK printed as %s", s)
 		}
