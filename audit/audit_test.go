@@ -1,7 +1,6 @@
 package audit
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
 	"errors"
@@ -76,21 +75,7 @@ func TestWriteIsSafeForConcurrentUseAndLinesStayWhole(t *testing.T) {
 	if err := l.Close(); err != nil {
 		t.Fatal(err)
 	}
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	n := 0
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		var r map[string]any
-		if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
-			t.Fatalf("line %d is not JSON: %v", n+1, err)
-		}
-		n++
-	}
-	if n != writers*each {
+	if n := countLines(t, path); n != writers*each {
 		t.Fatalf("have %d lines, want %d", n, writers*each)
 	}
 	if l.WriteErrors() != 0 {
