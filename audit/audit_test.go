@@ -61,17 +61,9 @@ func TestWriteIsSafeForConcurrentUseAndLinesStayWhole(t *testing.T) {
 		t.Fatal(err)
 	}
 	const writers, each = 8, 200
-	var wg sync.WaitGroup
-	for w := range writers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range each {
-				l.Write(Record{RequestID: strings.Repeat("x", w*50+i%7), Cmd: "NC", Code: "00"})
-			}
-		}()
-	}
-	wg.Wait()
+	startWriters(l, writers, each, func(w, i int) Record {
+		return Record{RequestID: strings.Repeat("x", w*50+i%7), Cmd: "NC", Code: "00"}
+	})()
 	if err := l.Close(); err != nil {
 		t.Fatal(err)
 	}
