@@ -46,6 +46,9 @@ func TestRenderings(t *testing.T) {
 	// Each way a careless type leaks is among the renderings: hex (%x),
 	// decimal bytes (%v), slog's text and JSON handlers, and JSON (base64).
 	r := strings.Join(Renderings(t, leaky{b}), "\n")
+	if strings.Contains(r, "time") {
+		t.Errorf("renderings carry the log time:\n%s", r)
+	}
 	for _, want := range []string{"c0ffee42", "C0FFEE42", "[192 255 238 66]", `g.v="{B:[192 255 238 66]}"`, `"g":{"v":{"B":"wP/uQg=="}}`, `"B":"wP/uQg=="`, "{B:[192 255 238 66]}"} {
 		if !strings.Contains(r, want) {
 			t.Errorf("renderings of a leaky value lack %q:\n%s", want, r)
