@@ -8,7 +8,6 @@ import (
 	"testing"
 
 	"github.com/payhsm/payhsm-gw/internal/redact"
-	"github.com/payhsm/payhsm-gw/internal/testlog"
 )
 
 // TestCAVVVectors checks the pablom/go-cavv CAVV row: unpacking, packing,
@@ -331,17 +330,6 @@ func TestResultsCode(t *testing.T) {
 	for _, status := range []byte{'C', 'D', 'I', 'y', 0, '0'} {
 		if _, err := ResultsCode(status); !errors.Is(err, ErrTransStatus) {
 			t.Errorf("ResultsCode(%q): err = %v, want ErrTransStatus", status, err)
-		}
-	}
-}
-
-// TestCAVVOutputRedacted checks that printing, logging or marshalling a
-// CAVV never shows its output.
-func TestCAVVOutputRedacted(t *testing.T) {
-	c, _ := ParseCAVV(unhex(t, goCAVV))
-	for _, s := range testlog.Renderings(t, c) {
-		if strings.Contains(s, "972") || !strings.Contains(s, redact.Placeholder) {
-			t.Errorf("output not redacted in %s", s)
 		}
 	}
 }
