@@ -1,7 +1,6 @@
 package audit
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
 	"errors"
@@ -62,35 +61,13 @@ func TestWriteIsSafeForConcurrentUseAndLinesStayWhole(t *testing.T) {
 		t.Fatal(err)
 	}
 	const writers, each = 8, 200
-	var wg sync.WaitGroup
-	for w := range writers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range each {
-				l.Write(Record{RequestID: strings.Repeat("x", w*50+i%7), Cmd: "NC", Code: "00"})
-			}
-		}()
-	}
-	wg.Wait()
+	startWriters(l, writers, each, func(w, i int) Record {
+		return Record{RequestID: strings.Repeat("x", w*50+i%7), Cmd: "NC", Code: "00"}
+	})()
 	if err := l.Close(); err != nil {
 		t.Fatal(err)
 	}
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	n := 0
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		var r map[string]any
-		if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
-			t.Fatalf("line %d is not JSON: %v", n+1, err)
-		}
-		n++
-	}
-	if n != writers*each {
+	if n := countLines(t, path); n != writers*each {
 		t.Fatalf("have %d lines, want %d", n, writers*each)
 	}
 	if l.WriteErrors() != 0 {

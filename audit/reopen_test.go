@@ -36,6 +36,21 @@ func countLines(t *testing.T, path string) int {
 	return n
 }
 
+// startWriters starts writers goroutines that each write each records,
+// record i of writer w being rec(w, i); the function it returns waits for
+// them.
+func startWriters(l *Log, writers, each int, rec func(w, i int) Record) (wait func()) {
+	var wg sync.WaitGroup
+	for w := range writers {
+		wg.Go(func() {
+			for i := range each {
+				l.Write(rec(w, i))
+			}
+		})
+	}
+	return wg.Wait
+}
+
 // TestReopenAfterRenameLosesNothing rotates the way logrotate's "create"
 // does (rename, then signal) while writers run, in both write modes: every
 // record lands whole in the old file or the new one.
@@ -52,16 +67,9 @@ func TestReopenAfterRenameLosesNothing(t *testing.T) {
 				t.Fatal(err)
 			}
 			const writers, each, rotations = 4, 500, 5
-			var wg sync.WaitGroup
-			for w := range writers {
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					for i := range each {
-						l.Write(Record{Op: "pin.translate", RequestID: fmt.Sprint(w, "-", i)})
-					}
-				}()
-			}
+			wait := startWriters(l, writers, each, func(w, i int) Record {
+				return Record{Op: "pin.translate", RequestID: fmt.Sprint(w, "-", i)}
+			})
 			var rotated []string
 			for r := range rotations {
 				time.Sleep(time.Millisecond)
@@ -74,7 +82,7 @@ func TestReopenAfterRenameLosesNothing(t *testing.T) {
 					t.Fatalf("Reopen: %v", err)
 				}
 			}
-			wg.Wait()
+			wait()
 			if err := l.Close(); err != nil {
 				t.Fatal(err)
 			}

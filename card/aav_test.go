@@ -5,14 +5,9 @@ import (
 	"crypto/hmac"
 	"crypto/sha1"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
-	"fmt"
-	"log/slog"
 	"strings"
 	"testing"
-
-	"github.com/payhsm/payhsm-gw/internal/redact"
 )
 
 // TestAAVHMACVectors checks the pablom/go-cavv SPA AAV HMAC rows: the
@@ -272,21 +267,5 @@ func TestAAVAppendPanicsOnInvalid(t *testing.T) {
 			}()
 			a.Append(nil)
 		}()
-	}
-}
-
-// TestAAVMACRedacted checks that no formatting path shows the MAC bytes.
-func TestAAVMACRedacted(t *testing.T) {
-	a, _ := ParseAAV(unhex(t, "8C7CA7FBB6058B511401110000002F3547BA1EFF"))
-	j, err := json.Marshal(a)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var log bytes.Buffer
-	slog.New(slog.NewTextHandler(&log, nil)).Info("aav", "mac", a.MAC)
-	for _, s := range []string{a.MAC.String(), a.MAC.GoString(), fmt.Sprint(a.MAC), fmt.Sprintf("%+v", a), fmt.Sprintf("%#v", a), fmt.Sprintf("%x", a.MAC), fmt.Sprintf("%d", a.MAC), string(j), log.String()} {
-		if strings.Contains(strings.ToUpper(s), "3547BA1EFF") || strings.Contains(s, "53 71 186") || strings.Contains(s, "53,71") || !strings.Contains(s, redact.Placeholder) {
-			t.Errorf("MAC not redacted in %s", s)
-		}
 	}
 }

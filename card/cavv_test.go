@@ -3,9 +3,7 @@ package card
 import (
 	"bytes"
 	"encoding/base64"
-	"encoding/json"
 	"errors"
-	"fmt"
 	"strings"
 	"testing"
 
@@ -332,21 +330,6 @@ func TestResultsCode(t *testing.T) {
 	for _, status := range []byte{'C', 'D', 'I', 'y', 0, '0'} {
 		if _, err := ResultsCode(status); !errors.Is(err, ErrTransStatus) {
 			t.Errorf("ResultsCode(%q): err = %v, want ErrTransStatus", status, err)
-		}
-	}
-}
-
-// TestCAVVOutputRedacted checks that printing, logging or marshalling a
-// CAVV never shows its output.
-func TestCAVVOutputRedacted(t *testing.T) {
-	c, _ := ParseCAVV(unhex(t, goCAVV))
-	j, err := json.Marshal(c)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, s := range []string{fmt.Sprint(c), fmt.Sprintf("%+v", c), fmt.Sprintf("%#v", c), string(j)} {
-		if strings.Contains(s, "972") || !strings.Contains(s, redact.Placeholder) {
-			t.Errorf("output not redacted in %s", s)
 		}
 	}
 }

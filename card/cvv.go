@@ -78,6 +78,10 @@ func (CVK) Format(f fmt.State, _ rune) { f.Write([]byte(redact.Placeholder)) }
 // LogValue implements slog.LogValuer.
 func (CVK) LogValue() slog.Value { return slog.StringValue(redact.Placeholder) }
 
+// MarshalJSON implements json.Marshaler: a CVK marshals as the placeholder,
+// like every other type here that holds a secret.
+func (CVK) MarshalJSON() ([]byte, error) { return []byte(`"` + redact.Placeholder + `"`), nil }
+
 // Generate returns the 3-digit Visa CVV / Mastercard CVC of a card: the
 // published Visa CVV algorithm over PAN ‖ expiry ‖ service code, as the
 // payShield CW command computes it. Pass ServiceCodeCVV2 for a CVV2/CVC2 and

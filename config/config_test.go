@@ -112,6 +112,26 @@ func TestHedgeOptions(t *testing.T) {
 	}
 }
 
+// rejects parses yaml, applies the defaults and checks that Validate
+// rejects the result with an error naming each of paths.
+func rejects(t *testing.T, yaml string, paths ...string) {
+	t.Helper()
+	c, err := Parse([]byte(yaml))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.SetDefaults()
+	err = c.Validate()
+	if err == nil {
+		t.Fatal("Validate accepted a bad configuration")
+	}
+	for _, want := range paths {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error lacks %q:\n%v", want, err)
+		}
+	}
+}
+
 func TestParseRejectsUnknownKey(t *testing.T) {
 	_, err := Parse([]byte("pools:\n  - hsms:\n      - {name: a, adr: x}\n"))
 	if err == nil || !strings.Contains(err.Error(), "adr") {
@@ -120,7 +140,8 @@ func TestParseRejectsUnknownKey(t *testing.T) {
 }
 
 func TestValidateNamesEveryPath(t *testing.T) {
-	c, err := Parse([]byte(`
+	// Each row is a path our validation must name (ours).
+	rejects(t, `
 listen: nowhere
 header_len: 17
 limits: {max_pipeline: -1, frame_timeout: 1ms}
@@ -134,17 +155,7 @@ pools:
       - {name: "b c", addr: "h:1", cps: -5, probes: [NO], max_in_flight: 257}
       - {name: d, addr: "h:1", probes: [NC, NC]}
       - {name: e, addr: "h:1", probes: [NC, XX], max_in_flight: -1}
-`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	c.SetDefaults()
-	err = c.Validate()
-	if err == nil {
-		t.Fatal("Validate accepted a bad configuration")
-	}
-	// Each row is a path our validation must name (ours).
-	for _, want := range []string{
+`,
 		"listen: missing port",
 		"header_len: must be 0..16",
 		"limits.max_pipeline",
@@ -165,11 +176,7 @@ pools:
 		"pools[0].hsms[3].probes: probe NC given twice",
 		"pools[0].hsms[4].probes: unknown probe",
 		"pools[0].hsms[4].max_in_flight",
-	} {
-		if !strings.Contains(err.Error(), want) {
-			t.Errorf("error lacks %q:\n%v", want, err)
-		}
-	}
+	)
 }
 
 func TestRESTAndAudit(t *testing.T) {
@@ -211,7 +218,7 @@ rest:
 }
 
 func TestRESTValidateNamesEveryPath(t *testing.T) {
-	c, err := Parse([]byte(`
+	rejects(t, `
 rest:
   tls: {cert: c.pem}
   auth:
@@ -224,16 +231,7 @@ rest:
       - {name: ""}
   operation_timeout: -1s
   kcv_cache_size: -3
-`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	c.SetDefaults()
-	err = c.Validate()
-	if err == nil {
-		t.Fatal("Validate accepted a bad configuration")
-	}
-	for _, want := range []string{
+`,
 		"rest.tls.key: missing",
 		"rest.auth.disabled: cannot be set",
 		"rest.auth.api_keys[0].sha256: must be 64 hex digits",
@@ -244,11 +242,7 @@ rest:
 		"rest.auth.client_certs: need rest.tls.client_ca",
 		"rest.operation_timeout: must be positive",
 		"rest.kcv_cache_size: must be at least 1",
-	} {
-		if !strings.Contains(err.Error(), want) {
-			t.Errorf("error lacks %q:\n%v", want, err)
-		}
-	}
+	)
 	if _, err := Parse([]byte("rest:\n  auth:\n    api_key: []\n")); err == nil || !strings.Contains(err.Error(), "api_key") {
 		t.Errorf("unknown rest key: have %v, want an error naming api_key", err)
 	}

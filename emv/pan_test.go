@@ -1,13 +1,11 @@
 package emv
 
 import (
-	"bytes"
 	"encoding/hex"
-	"encoding/json"
-	"fmt"
-	"log/slog"
 	"strings"
 	"testing"
+
+	"github.com/payhsm/payhsm-gw/internal/testlog"
 )
 
 func TestPANPSNBlock(t *testing.T) {
@@ -87,12 +85,9 @@ func TestKeyNeverPrints(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var buf bytes.Buffer
-	slog.New(slog.NewTextHandler(&buf, nil)).Info("k", "key", k)
-	j, _ := json.Marshal(struct{ K Key }{k})
-	outs := []string{
-		fmt.Sprint(k), fmt.Sprintf("%x %X %v %+v %#v %s %d", k, k, k, k, k, k, k),
-		fmt.Sprintf("%v %+v %#v %x", keys, keys, *keys, *keys), buf.String(), string(j),
+	var outs []string
+	for _, v := range []any{k, struct{ K Key }{k}, keys, *keys} {
+		outs = append(outs, testlog.Renderings(t, v)...)
 	}
 	for _, s := range outs {
 		for _, leak := range []string{"dead", "DEAD", "222", "173"} { // hex and decimal of 0xDE, 0xAD

@@ -4,6 +4,7 @@ import (
 	"crypto/cipher"
 	"errors"
 	"fmt"
+	"log/slog"
 
 	"github.com/payhsm/payhsm-gw/mac"
 )
@@ -23,6 +24,12 @@ type Keys struct {
 
 // Format implements fmt.Formatter so that no verb prints key material.
 func (Keys) Format(f fmt.State, _ rune) { f.Write([]byte("emv.Keys" + redacted)) }
+
+// LogValue implements slog.LogValuer without revealing key material.
+func (Keys) LogValue() slog.Value { return slog.StringValue("emv.Keys" + redacted) }
+
+// MarshalJSON implements json.Marshaler without revealing key material.
+func (Keys) MarshalJSON() ([]byte, error) { return []byte(`"emv.Keys` + redacted + `"`), nil }
 
 // DeriveKeys derives the ICC master key of the card (pan, psn; an empty psn
 // means "00") from the issuer master key imk with the profile's option, then

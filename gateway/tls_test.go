@@ -2,12 +2,10 @@ package gateway
 
 import (
 	"crypto/tls"
-	"io"
-	"net"
-	"sync"
 	"testing"
 
 	"github.com/payhsm/payhsm-gw/hostcmd"
+	"github.com/payhsm/payhsm-gw/internal/simtest"
 	"github.com/payhsm/payhsm-gw/internal/tlsconfig"
 	"github.com/payhsm/payhsm-gw/internal/tlsconfig/tlstest"
 	"github.com/payhsm/payhsm-gw/pool"
@@ -15,34 +13,15 @@ import (
 )
 
 // tlsFront puts a TLS listener in front of a plain-TCP HSM (the simulator
-// speaks TCP only), as a TLS-terminating appliance would.
-func tlsFront(t *testing.T, target string, cfg *tls.Config) string {
+// speaks TCP only), as a TLS-terminating appliance would: a Spy that
+// relays what it decrypts. The HSM's commands have 4-character headers.
+func tlsFront(t *testing.T, target string, cfg *tls.Config) *simtest.Spy {
 	t.Helper()
 	ln, err := tls.Listen("tcp", "127.0.0.1:0", cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var wg sync.WaitGroup
-	t.Cleanup(func() { ln.Close(); wg.Wait() })
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			u, err := net.Dial("tcp", target)
-			if err != nil {
-				c.Close()
-				continue
-			}
-			wg.Add(2)
-			go func() { defer wg.Done(); io.Copy(u, c); u.Close() }()
-			go func() { defer wg.Done(); io.Copy(c, u); c.Close() }()
-		}
-	}()
-	return ln.Addr().String()
+	return simtest.SpyOn(t, ln, target, 4)
 }
 
 func TestGatewaySpeaksMutualTLSToClientsAndTLSToHSMs(t *testing.T) {
@@ -54,7 +33,8 @@ func TestGatewaySpeaksMutualTLSToClientsAndTLSToHSMs(t *testing.T) {
 		t.Fatal(err)
 	}
 	sim := startSim(t, simulator.Config{})
-	hsmAddr := tlsFront(t, sim.Addr(), hsmTLS)
+	spy := tlsFront(t, sim.Addr(), hsmTLS)
+	hsmAddr := spy.Addr()
 	toHSM, err := tlsconfig.Client(tlsconfig.ClientFiles{CA: ca.CertFile, ServerName: "hsm.test"})
 	if err != nil {
 		t.Fatal(err)
@@ -83,6 +63,9 @@ func TestGatewaySpeaksMutualTLSToClientsAndTLSToHSMs(t *testing.T) {
 	}
 	if hdr, body := readAnswer(t, hostcmd.NewReader(c, 4)); hdr != "0001" || body != "B300ok" {
 		t.Errorf("over TLS: have %q %q, want 0001 B300ok", hdr, body)
+	}
+	if n := spy.Count("B2"); n != 1 {
+		t.Errorf("the HSM got %d B2 through its TLS front, want 1", n)
 	}
 
 	// Without a client certificate the handshake must fail.

@@ -1,13 +1,12 @@
 package hostcmd
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"log/slog"
 	"strings"
 	"testing"
+
+	"github.com/payhsm/payhsm-gw/internal/testlog"
 )
 
 // Key cryptograms and field values from the ThalesSim test suite and
@@ -498,18 +497,11 @@ func TestSecretsRedacted(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var logBuf bytes.Buffer
-	l := slog.New(slog.NewTextHandler(&logBuf, nil))
-	l.Info("x", "req", req, "kq", kq, "ba", ba, "resp", resp)
-	lj := slog.New(slog.NewJSONHandler(&logBuf, nil))
-	lj.Info("x", "req", req, "kq", kq, "ba", ba, "resp", resp)
-	var out strings.Builder
+	var printed []string
 	for _, v := range []any{req, kq, ba, resp} {
-		for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%x", "%q"} {
-			fmt.Fprintf(&out, verb+"\n", v)
-		}
+		printed = append(printed, testlog.Renderings(t, v)...)
 	}
-	all := out.String() + logBuf.String()
+	all := strings.Join(printed, "\n")
 	for _, secret := range []string{block, acct, tpkU[1:], zpkU[1:], "91DDDA0A7C12CFAA", "1234F", mkacU[1:],
 		fmt.Sprintf("%x", binAC), fmt.Sprintf("%v", []byte(binAC)), fmt.Sprintf("%x", binPAN)} {
 		if strings.Contains(all, secret) {
@@ -697,14 +689,14 @@ func TestRedactingTypes(t *testing.T) {
 	k := KeyField{Scheme: SchemeU, Hex: zpkU[1:]}
 	p := KeyField{Scheme: SchemePair, Hex: pvkP}
 	s := SecretBytes(binAC)
-	var buf bytes.Buffer
-	slog.New(slog.NewTextHandler(&buf, nil)).Info("x", "k", k, "p", p, "s", s)
-	slog.New(slog.NewJSONHandler(&buf, nil)).Info("x", "k", k, "p", p, "s", s)
-	j, _ := json.Marshal(struct {
+	var printed []string
+	for _, v := range []any{k, p, s, struct {
 		K KeyField
 		S SecretBytes
-	}{k, s})
-	out := buf.String() + string(j) + fmt.Sprintf("%v %+v %#v %x %X %s %q %d", k, p, s, s, k, p, s, s)
+	}{k, s}} {
+		printed = append(printed, testlog.Renderings(t, v)...)
+	}
+	out := strings.Join(printed, "\n")
 	for _, secret := range []string{zpkU[1:7], pvkP[:6], "076C5766", "7 108 87", "BmxXZvc4"} {
 		if strings.Contains(out, secret) {
 			t.Fatalf("secret shown in %q", out)

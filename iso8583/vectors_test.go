@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"encoding/hex"
 	"encoding/json"
-	"os"
+	"slices"
 	"strconv"
 	"testing"
+
+	"github.com/payhsm/payhsm-gw/internal/testvec"
 )
 
 // vectorFile is testdata/vectors.json: public packing vectors, each with
@@ -29,14 +31,8 @@ type vectorFile struct {
 
 func loadVectors(t testing.TB) vectorFile {
 	t.Helper()
-	b, err := os.ReadFile("testdata/vectors.json")
-	if err != nil {
-		t.Fatal(err)
-	}
 	var v vectorFile
-	if err := json.Unmarshal(b, &v); err != nil {
-		t.Fatal(err)
-	}
+	testvec.LoadJSON(t, "testdata/vectors.json", &v)
 	return v
 }
 
@@ -117,7 +113,7 @@ func TestBitmapVectors(t *testing.T) {
 					have = append(have, n)
 				}
 			}
-			if !equalInts(have, v.Fields) {
+			if !slices.Equal(have, v.Fields) {
 				t.Fatalf("bits %v, want %v", have, v.Fields)
 			}
 			var set [3][8]byte
@@ -129,16 +125,4 @@ func TestBitmapVectors(t *testing.T) {
 			}
 		})
 	}
-}
-
-func equalInts(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }

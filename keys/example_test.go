@@ -1,9 +1,10 @@
 package keys_test
 
 import (
+	"bytes"
 	"encoding/hex"
 	"fmt"
-	"strings"
+	"os"
 
 	"github.com/payhsm/payhsm-gw/keys"
 )
@@ -54,35 +55,17 @@ func ExampleLMK_Decrypt() {
 // Load an LMK from the file format of `payhsm-gw sim --lmk FILE` and print
 // its NC check value.
 func ExampleParseLMK() {
-	file := `# the public Thales test LMK
-00-01 0101010101010101 7902CD1FD36EF8BA
-02-03 2020202020202020 3131313131313131
-04-05 4040404040404040 5151515151515151
-06-07 6161616161616161 7070707070707070
-08-09 8080808080808080 9191919191919191
-10-11 A1A1A1A1A1A1A1A1 B0B0B0B0B0B0B0B0
-12-13 C1C1010101010101 D0D0010101010101
-14-15 E0E0010101010101 F1F1010101010101
-16-17 1C587F1C13924FEF 0101010101010101
-18-19 0101010101010101 0101010101010101
-20-21 0202020202020202 0404040404040404
-22-23 0707070707070707 1010101010101010
-24-25 1313131313131313 1515151515151515
-26-27 1616161616161616 1919191919191919
-28-29 1A1A1A1A1A1A1A1A 1C1C1C1C1C1C1C1C
-30-31 2323232323232323 2525252525252525
-32-33 2626262626262626 2929292929292929
-34-35 2A2A2A2A2A2A2A2A 2C2C2C2C2C2C2C2C
-36-37 2F2F2F2F2F2F2F2F 3131313131313131
-38-39 0101010101010101 0101010101010101
-`
-	lmk, err := keys.ParseLMK(strings.NewReader(file))
+	file, err := os.ReadFile("test.lmk") // the public Thales test LMK
+	if err != nil {
+		panic(err)
+	}
+	lmk, err := keys.ParseLMK(bytes.NewReader(file))
 	if err != nil {
 		panic(err)
 	}
 	fmt.Printf("%X\n", lmk.CheckValue())
 
-	_, err = keys.ParseLMK(strings.NewReader(strings.Replace(file, "7902CD1F", "7902CD1E", 1)))
+	_, err = keys.ParseLMK(bytes.NewReader(bytes.Replace(file, []byte("7902CD1F"), []byte("7902CD1E"), 1)))
 	fmt.Println(err)
 	// Output:
 	// 7D22274C5745C5A1

@@ -2,14 +2,13 @@ package keys
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"log/slog"
 	"strings"
 	"testing"
 
 	"github.com/payhsm/payhsm-gw/internal/redact"
+	"github.com/payhsm/payhsm-gw/internal/testlog"
 )
 
 const (
@@ -72,14 +71,8 @@ func TestNewKeyBlockLMKErrors(t *testing.T) {
 func TestKeyBlockLMKRedacts(t *testing.T) {
 	l := TestAESKeyBlockLMK()
 	type holder struct{ l *KeyBlockLMK }
-	var logged bytes.Buffer
-	slog.New(slog.NewTextHandler(&logged, nil)).Info("x", "lmk", l)
-	js, _ := json.Marshal(l)
-	printed := []string{}
-	for _, verb := range []string{"%s", "%x", "%q", "%d"} {
-		printed = append(printed, fmt.Sprintf(verb, holder{l}))
-	}
-	for _, s := range append(printed, fmt.Sprint(l), fmt.Sprintf("%x", l), fmt.Sprintf("%#v", l), fmt.Sprintf("%+v", holder{l}), fmt.Sprintf("%x", *l), logged.String(), string(js)) {
+	printed := append(testlog.Renderings(t, l), testlog.Renderings(t, holder{l})...)
+	for _, s := range append(printed, testlog.Renderings(t, *l)...) {
 		if strings.Contains(strings.ToUpper(s), "9B71333A") || strings.Contains(s, "\x9b\x71") {
 			t.Errorf("LMK printed: %q", s)
 		}

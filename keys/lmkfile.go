@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/hex"
 	"io"
+	"iter"
 	"strconv"
 	"strings"
 )
@@ -27,28 +28,17 @@ const maxLMKFile = 64 << 10
 // material or the text of a line. ParseLMK clears its copies of the key
 // bytes before it returns.
 func ParseLMK(r io.Reader) (*LMK, error) {
-	buf, err := io.ReadAll(io.LimitReader(r, maxLMKFile+1))
-	defer clear(buf)
+	buf, err := readLMKFile(r)
 	if err != nil {
-		return nil, &LMKFileError{Reason: "read failed: " + err.Error(), Err: err}
+		return nil, err
 	}
-	if len(buf) > maxLMKFile {
-		return nil, &LMKFileError{Reason: "larger than 64 KiB"}
-	}
+	defer clear(buf)
 	var (
 		pairs [NumPairs][16]byte
 		seen  [NumPairs]int // line of each pair, 0 = not yet seen
 	)
 	defer clear(pairs[:])
-	rest := buf
-	for line := 1; len(rest) > 0; line++ {
-		var text []byte
-		text, rest, _ = bytes.Cut(rest, []byte{'\n'})
-		text, _, _ = bytes.Cut(text, []byte{'#'})
-		f := bytes.Fields(text)
-		if len(f) == 0 {
-			continue
-		}
+	for line, f := range lmkLines(buf) {
 		if len(f) != 3 {
 			return nil, &LMKFileError{Line: line, Reason: "want 3 fields: pair, left half, right half"}
 		}
@@ -85,6 +75,37 @@ func ParseLMK(r io.Reader) (*LMK, error) {
 	return NewLMK(pairs)
 }
 
+// readLMKFile reads an LMK file whole: at most 64 KiB. The caller clears
+// what it returns; on an error nothing of the file is kept.
+func readLMKFile(r io.Reader) ([]byte, error) {
+	buf, err := io.ReadAll(io.LimitReader(r, maxLMKFile+1))
+	if err != nil {
+		clear(buf)
+		return nil, &LMKFileError{Reason: "read failed: " + err.Error(), Err: err}
+	}
+	if len(buf) > maxLMKFile {
+		clear(buf)
+		return nil, &LMKFileError{Reason: "larger than 64 KiB"}
+	}
+	return buf, nil
+}
+
+// lmkLines yields the number (from 1) and the fields of each line of an
+// LMK file that has any once its "#" comment is cut off.
+func lmkLines(buf []byte) iter.Seq2[int, [][]byte] {
+	return func(yield func(int, [][]byte) bool) {
+		rest := buf
+		for line := 1; len(rest) > 0; line++ {
+			var text []byte
+			text, rest, _ = bytes.Cut(rest, []byte{'\n'})
+			text, _, _ = bytes.Cut(text, []byte{'#'})
+			if f := bytes.Fields(text); len(f) > 0 && !yield(line, f) {
+				return
+			}
+		}
+	}
+}
+
 // parsePairLabel parses "NN-MM" with NN even, MM = NN+1, NN <= 38 and returns
 // the pair index NN/2.
 func parsePairLabel(b []byte) (int, bool) {
@@ -117,27 +138,16 @@ func parsePairLabel(b []byte) (int, bool) {
 //
 // Errors are *LMKFileError values naming the line, never key material.
 func ParseAnyLMK(r io.Reader) (AnyLMK, error) {
-	buf, err := io.ReadAll(io.LimitReader(r, maxLMKFile+1))
-	defer clear(buf)
+	buf, err := readLMKFile(r)
 	if err != nil {
-		return AnyLMK{}, &LMKFileError{Reason: "read failed: " + err.Error(), Err: err}
+		return AnyLMK{}, err
 	}
-	if len(buf) > maxLMKFile {
-		return AnyLMK{}, &LMKFileError{Reason: "larger than 64 KiB"}
-	}
+	defer clear(buf)
 	var (
 		kb     *KeyBlockLMK
 		kbLine int
 	)
-	rest := buf
-	for line := 1; len(rest) > 0; line++ {
-		var text []byte
-		text, rest, _ = bytes.Cut(rest, []byte{'\n'})
-		text, _, _ = bytes.Cut(text, []byte{'#'})
-		f := bytes.Fields(text)
-		if len(f) == 0 {
-			continue
-		}
+	for line, f := range lmkLines(buf) {
 		isKB := strings.EqualFold(string(f[0]), "key-block")
 		switch {
 		case kbLine == 0 && !isKB:

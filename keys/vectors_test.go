@@ -2,7 +2,6 @@ package keys
 
 import (
 	"bytes"
-	"encoding/hex"
 	"errors"
 	"path/filepath"
 	"strings"
@@ -17,22 +16,15 @@ func loadJSON(t testing.TB, name string, v any) {
 	testvec.LoadJSON(t, filepath.Join("testdata", name), v)
 }
 
+// unhex decodes a vector's hex, which may be split into groups by spaces.
 func unhex(t testing.TB, s string) []byte {
 	t.Helper()
-	b, err := hex.DecodeString(strings.ReplaceAll(s, " ", ""))
-	if err != nil {
-		t.Fatalf("bad hex in test vector: %v", err)
-	}
-	return b
+	return testvec.Unhex(t, strings.ReplaceAll(s, " ", ""))
 }
 
 func mustKey(t testing.TB, s string) ClearKey {
 	t.Helper()
-	k, err := NewClearKey(unhex(t, s))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return k
+	return testvec.Make(t, strings.ReplaceAll(s, " ", ""), NewClearKey)
 }
 
 // TestCheckValueVectors checks the legacy and AES CMAC check values against

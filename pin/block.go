@@ -229,16 +229,27 @@ func DecodeBlock(f Format, block []byte, account string) (PIN, error) {
 	if err := checkFormat(f); err != nil {
 		return PIN{}, err
 	}
-	if len(block) != f.BlockSize() {
-		return PIN{}, errBlockLength
-	}
-	bd, err := bind(f, account, false)
+	bd, err := bindBlock(f, block, account)
 	if err != nil {
 		return PIN{}, err
 	}
+	return decodeCopy(f, block, &bd)
+}
+
+// bindBlock checks that block has f's size and binds account to f, for
+// DecodeBlock and DecryptBlock.
+func bindBlock(f Format, block []byte, account string) (binding, error) {
+	if len(block) != f.BlockSize() {
+		return binding{}, errBlockLength
+	}
+	return bind(f, account, false)
+}
+
+// decodeCopy decodes a copy of the clear block, and clears the copy.
+func decodeCopy(f Format, block []byte, bd *binding) (PIN, error) {
 	var b [16]byte
 	copy(b[:], block)
-	p, err := decodeClear(f, &b, &bd)
+	p, err := decodeClear(f, &b, bd)
 	clear(b[:])
 	return p, err
 }
@@ -254,10 +265,7 @@ func DecryptBlock(key cipher.Block, f Format, block []byte, account string) (PIN
 	if err := checkKey(key, f); err != nil {
 		return PIN{}, err
 	}
-	if len(block) != f.BlockSize() {
-		return PIN{}, errBlockLength
-	}
-	bd, err := bind(f, account, false)
+	bd, err := bindBlock(f, block, account)
 	if err != nil {
 		return PIN{}, err
 	}
@@ -265,11 +273,8 @@ func DecryptBlock(key cipher.Block, f Format, block []byte, account string) (PIN
 	buf := new([16]byte)
 	n := copy(buf[:], block)
 	decipher(key, f, buf[:n], &bd)
-	var b [16]byte
-	copy(b[:], buf[:])
+	p, err := decodeCopy(f, buf[:n], &bd)
 	clear(buf[:])
-	p, err := decodeClear(f, &b, &bd)
-	clear(b[:])
 	return p, err
 }
 

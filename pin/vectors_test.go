@@ -2,6 +2,7 @@ package pin
 
 import (
 	"bytes"
+	"crypto/cipher"
 	"errors"
 	"testing"
 )
@@ -309,29 +310,43 @@ type hostCmdVectors struct {
 		Block   string `json:"block"`
 	} `json:"encrypt"`
 	PVV []struct {
-		Source   string `json:"source"`
-		Key      string `json:"key"`
-		Format   string `json:"format"`
-		Block    string `json:"block"`
-		Account  string `json:"account"`
-		PVK      string `json:"pvk"`
+		pinUnderKey
 		PVKI     int    `json:"pvki"`
 		PVV      string `json:"pvv"`
 		WrongPVV string `json:"wrong_pvv"`
 	} `json:"pvv"`
 	IBM3624 []struct {
-		Source        string `json:"source"`
-		Key           string `json:"key"`
-		Format        string `json:"format"`
-		Block         string `json:"block"`
-		Account       string `json:"account"`
-		PVK           string `json:"pvk"`
+		pinUnderKey
 		Table         string `json:"table"`
 		PayShieldData string `json:"payshield_data"`
 		CheckLength   int    `json:"check_length"`
 		Offset        string `json:"offset"`
 		WrongOffset   string `json:"wrong_offset"`
 	} `json:"ibm3624"`
+}
+
+// pinUnderKey is what the PIN verification vectors share: a PIN block under
+// a key, the account it is bound to, and the PVK that verifies the PIN.
+type pinUnderKey struct {
+	Source  string `json:"source"`
+	Key     string `json:"key"`
+	Format  string `json:"format"`
+	Block   string `json:"block"`
+	Account string `json:"account"`
+	PVK     string `json:"pvk"`
+}
+
+// open deciphers the vector's PIN block and makes its PVK. When the block
+// does not decipher it reports the error and returns ok false.
+func (v pinUnderKey) open(t *testing.T) (p PIN, pvk cipher.Block, ok bool) {
+	t.Helper()
+	f := mustFormat(t, v.Format)
+	p, err := DecryptBlock(keyFor(t, f, v.Key), f, unhex(t, v.Block), v.Account)
+	if err != nil {
+		t.Errorf("%s: DecryptBlock: %v", v.Source, err)
+		return PIN{}, nil, false
+	}
+	return p, newKey(t, v.PVK, false), true
 }
 
 // payShield host-command examples (ThalesSim tests and the payShield DA/EA
@@ -361,13 +376,10 @@ func TestHostCommandVectors(t *testing.T) {
 		}
 	}
 	for _, v := range vs.PVV {
-		f := mustFormat(t, v.Format)
-		p, err := DecryptBlock(keyFor(t, f, v.Key), f, unhex(t, v.Block), v.Account)
-		if err != nil {
-			t.Errorf("%s: DecryptBlock: %v", v.Source, err)
+		p, pvk, ok := v.open(t)
+		if !ok {
 			continue
 		}
-		pvk := newKey(t, v.PVK, false)
 		if ok, err := VerifyPVV(pvk, v.Account, v.PVKI, p, v.PVV); !ok || err != nil {
 			t.Errorf("%s: VerifyPVV(%s): have %v, %v", v.Source, v.PVV, ok, err)
 		}
@@ -376,13 +388,10 @@ func TestHostCommandVectors(t *testing.T) {
 		}
 	}
 	for _, v := range vs.IBM3624 {
-		f := mustFormat(t, v.Format)
-		p, err := DecryptBlock(keyFor(t, f, v.Key), f, unhex(t, v.Block), v.Account)
-		if err != nil {
-			t.Errorf("%s: DecryptBlock: %v", v.Source, err)
+		p, pvk, ok := v.open(t)
+		if !ok {
 			continue
 		}
-		pvk := newKey(t, v.PVK, false)
 		table, err := ParseDecTable(v.Table)
 		if err != nil {
 			t.Fatal(err)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -13,6 +14,7 @@ import (
 
 	"github.com/payhsm/payhsm-gw/hostcmd"
 	"github.com/payhsm/payhsm-gw/internal/simtest"
+	"github.com/payhsm/payhsm-gw/internal/testlog"
 	"github.com/payhsm/payhsm-gw/keys"
 	"github.com/payhsm/payhsm-gw/simulator"
 )
@@ -106,20 +108,41 @@ func is41(err error) bool {
 }
 
 // logBuffer is a slog handler target tests can read.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf []byte
+type logBuffer = testlog.Buffer
+
+// licensedPool starts a simulator behind a spy and a pool of it alone,
+// licensed for cps commands a second and with a short queue timeout, so
+// that load above the licence is shed; it returns once the HSM is Up.
+func licensedPool(t testing.TB, cps int) (*Pool, *spy) {
+	t.Helper()
+	a := startSim(t, simulator.Config{})
+	sp := startSpy(t, a.Addr(), 4)
+	cfg := testConfig(HSMConfig{Name: "a", Addr: sp.Addr(), CPS: cps})
+	cfg.QueueTimeout = 50 * time.Millisecond
+	p := newPool(t, cfg)
+	waitState(t, p, "a", Up)
+	return p, sp
 }
 
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.buf = append(l.buf, p...)
-	return len(p), nil
-}
-
-func (l *logBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return string(l.buf)
+// flood sends echo commands through p from workers goroutines, each as
+// soon as the last is answered, for d; it counts the commands answered and
+// those that failed (shed).
+func flood(p *Pool, workers int, d time.Duration) (ok, shed int) {
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	defer cancel()
+	var nok, nshed atomic.Int64
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for ctx.Err() == nil {
+				if _, err := p.Do(context.Background(), echo("x")); err != nil {
+					nshed.Add(1)
+				} else {
+					nok.Add(1)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	return int(nok.Load()), int(nshed.Load())
 }

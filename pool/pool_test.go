@@ -303,34 +303,8 @@ func TestPoolHoldsEachHSMUnderItsLicence(t *testing.T) {
 	// The simulators are unlimited: only the pool's limiter stands between
 	// the load and the HSMs. The spy timestamps every command the HSM gets.
 	const cps = 200
-	a := startSim(t, simulator.Config{})
-	sp := startSpy(t, a.Addr(), 4)
-	cfg := testConfig(HSMConfig{Name: "a", Addr: sp.Addr(), CPS: cps})
-	cfg.QueueTimeout = 50 * time.Millisecond
-	p := newPool(t, cfg)
-	waitState(t, p, "a", Up)
-	ctx, cancel := context.WithTimeout(context.Background(), 1500*time.Millisecond)
-	defer cancel()
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	ok, shed := 0, 0
-	for range 16 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for ctx.Err() == nil {
-				_, err := p.Do(context.Background(), echo("x"))
-				mu.Lock()
-				if err != nil {
-					shed++
-				} else {
-					ok++
-				}
-				mu.Unlock()
-			}
-		}()
-	}
-	wg.Wait()
+	p, sp := licensedPool(t, cps)
+	ok, shed := flood(p, 16, 1500*time.Millisecond)
 	burst := max(1, cps/50)
 	// Probes (NC, NO) are commands too and count against the licence; a
 	// probe never waits for a token, so it may run the bucket into debt

@@ -1,12 +1,8 @@
 package pool
 
 import (
-	"context"
-	"sync"
 	"testing"
 	"time"
-
-	"github.com/payhsm/payhsm-gw/simulator"
 )
 
 func TestLimiterSetRate(t *testing.T) {
@@ -36,12 +32,7 @@ func TestLimiterSetRate(t *testing.T) {
 // flows halves what the HSM gets, and Status reports the share.
 func TestPoolSetLicenceShareHoldsTheNewRate(t *testing.T) {
 	const cps = 400
-	a := startSim(t, simulator.Config{})
-	sp := startSpy(t, a.Addr(), 4)
-	cfg := testConfig(HSMConfig{Name: "a", Addr: sp.Addr(), CPS: cps})
-	cfg.QueueTimeout = 50 * time.Millisecond
-	p := newPool(t, cfg)
-	waitState(t, p, "a", Up)
+	p, sp := licensedPool(t, cps)
 	if s := p.LicenceShare(); s != 1 {
 		t.Fatalf("initial share %v, want the configured 1", s)
 	}
@@ -56,17 +47,7 @@ func TestPoolSetLicenceShareHoldsTheNewRate(t *testing.T) {
 	if st := hsmStatus(p, "a"); st.LicenceShare != 0.5 || st.LimitCPS != cps/2 {
 		t.Fatalf("status: share %v limit %v", st.LicenceShare, st.LimitCPS)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 1500*time.Millisecond)
-	defer cancel()
-	var wg sync.WaitGroup
-	for range 16 {
-		wg.Go(func() {
-			for ctx.Err() == nil {
-				p.Do(context.Background(), echo("x"))
-			}
-		})
-	}
-	wg.Wait()
+	flood(p, 16, 1500*time.Millisecond)
 	half, burst := cps/2, max(1, cps/2/50)
 	if m := sp.maxInWindow("", time.Second); m > half*11/10+burst || m < half*8/10 {
 		t.Errorf("HSM got %d commands in one second at share 0.5 of %d, want about %d", m, cps, half)

@@ -3,15 +3,11 @@ package main
 import (
 	"context"
 	"encoding/hex"
-	"net"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/payhsm/payhsm-gw/hostcmd"
 	"github.com/payhsm/payhsm-gw/keys"
 )
 
@@ -62,32 +58,11 @@ func TestSimKeyBlockLMK(t *testing.T) {
 			t.Errorf("sim exited %d: %s", code, errb.String())
 		}
 	}()
-	re := regexp.MustCompile(`addr=(\S+)`)
-	var addr string
-	for deadline := time.Now().Add(10 * time.Second); addr == "" && time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
-		if m := re.FindStringSubmatch(errb.String()); m != nil {
-			addr = m[1]
-		}
-	}
-	if addr == "" {
-		t.Fatalf("sim did not log its address: %s", errb.String())
-	}
+	addr := waitLog(t, &errb, `addr=(\S+)`)
 	if !strings.Contains(errb.String(), `lmk_kind="key-block AES"`) {
 		t.Errorf("sim did not log the LMK kind: %s", errb.String())
 	}
-	nc, err := net.Dial("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
-	if _, err := nc.Write(hostcmd.AppendFrame(nil, []byte("0001"), []byte("NC"))); err != nil {
-		t.Fatal(err)
-	}
-	f, err := hostcmd.NewReader(nc, 4).ReadFrame()
-	if err != nil {
-		t.Fatal(err)
-	}
-	body := f.Body()
+	body := roundTrip(t, addr, "0001", "NC").Body()
 	cv := keys.TestAESKeyBlockLMK().CheckValue()
 	if want := "ND00" + strings.ToUpper(hex.EncodeToString(cv[:])); !strings.HasPrefix(string(body), want) {
 		t.Errorf("NC answered %q, want %s...", body, want)

@@ -2,9 +2,7 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"fmt"
-	"io"
 	"net"
 	"os"
 	"path/filepath"
@@ -44,10 +42,6 @@ func TestServeWorksWithOtherSimulators(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer fake.Close()
-			ctx, cancel := context.WithCancel(context.Background())
-			defer cancel()
-			var errb syncBuffer
-			done := make(chan int, 1)
 			// A one-command-at-a-time HSM queues more: the queue timeout is
 			// raised so that a scheduling stall of this shared machine (and
 			// the race detector) is not mistaken for overload.
@@ -56,26 +50,22 @@ func TestServeWorksWithOtherSimulators(t *testing.T) {
 			if err := os.WriteFile(file, []byte(conf), 0o600); err != nil {
 				t.Fatal(err)
 			}
-			go func() {
-				done <- runServe(ctx, []string{"--config", file, "--listen", "127.0.0.1:0", "--http", "127.0.0.1:0", "--data", t.TempDir(),
-					"--hsm", "other=" + fake.Addr() + tc.opts}, io.Discard, &errb)
-			}()
-			front := waitLog(t, &errb, `host-command front listening" addr=(\S+)`)
-			waitLog(t, &errb, `(pool: HSM up)`)
+			s := startServe(t, "--config", file, "--listen", "127.0.0.1:0", "--http", "127.0.0.1:0", "--data", t.TempDir(),
+				"--hsm", "other="+fake.Addr()+tc.opts)
+			waitLog(t, s.log, `(pool: HSM up)`)
 			t.Cleanup(func() {
 				if t.Failed() {
-					t.Logf("fake HSM: crashed=%q served=%d; serve's log:\n%s", fake.Crashed(), fake.Served(), errb.String())
+					t.Logf("fake HSM: crashed=%q served=%d; serve's log:\n%s", fake.Crashed(), fake.Served(), s.log.String())
 				}
 			})
-			relayInOrder(t, front, 2000, time.Second/1000)
+			relayInOrder(t, s.front, 2000, time.Second/1000)
 			if why := fake.Crashed(); why != "" {
 				t.Fatalf("the fake HSM died: %s", why)
 			}
-			if strings.Contains(errb.String(), "pool: HSM probe failed") {
-				t.Errorf("a probe failed:\n%s", errb.String())
+			if strings.Contains(s.log.String(), "pool: HSM probe failed") {
+				t.Errorf("a probe failed:\n%s", s.log.String())
 			}
-			cancel()
-			if code := <-done; code != exitOK {
+			if code := s.stop(); code != exitOK {
 				t.Errorf("exit status %d", code)
 			}
 		})
@@ -145,27 +135,19 @@ func TestServeSaysWhyAnHSMStaysDown(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer fake.Close()
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	var errb syncBuffer
-	done := make(chan int, 1)
-	go func() {
-		done <- runServe(ctx, []string{"--listen", "127.0.0.1:0", "--http", "127.0.0.1:0", "--data", t.TempDir(),
-			"--lmk-check", "7d22274c5745c5a1", "--hsm", "other=" + fake.Addr()}, io.Discard, &errb)
-	}()
-	waitLog(t, &errb, `(host-command front listening)`)
-	line := waitLog(t, &errb, `(level=WARN msg="pool: HSM probe failed".*)`)
+	s := startServe(t, "--listen", "127.0.0.1:0", "--http", "127.0.0.1:0", "--data", t.TempDir(),
+		"--lmk-check", "7d22274c5745c5a1", "--hsm", "other="+fake.Addr())
+	line := waitLog(t, s.log, `(level=WARN msg="pool: HSM probe failed".*)`)
 	if !strings.Contains(line, `reason="NO answered error 68"`) || !strings.Contains(line, "hsm=other") {
 		t.Errorf("warning without the reason: %s", line)
 	}
 	time.Sleep(1500 * time.Millisecond) // more probe rounds (1 s apart)
-	log := errb.String()
+	log := s.log.String()
 	if n := strings.Count(log, `pool: HSM probe failed`); n != 1 {
 		t.Errorf("the same reason logged %d times, want once:\n%s", n, log)
 	}
 	if strings.Contains(log, "pool: HSM up") {
 		t.Errorf("an HSM without NO came Up under the default probes")
 	}
-	cancel()
-	<-done
+	s.stop()
 }

@@ -8,7 +8,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -16,7 +15,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/payhsm/payhsm-gw/hostcmd"
 	"github.com/payhsm/payhsm-gw/internal/tlsconfig/tlstest"
 	"github.com/payhsm/payhsm-gw/rest"
 	"github.com/payhsm/payhsm-gw/simulator"
@@ -130,16 +128,8 @@ func TestServeRESTEndToEndWithAudit(t *testing.T) {
 	}
 
 	// One host command through the front.
-	c, err := net.Dial("tcp", s.front)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	if _, err := c.Write(hostcmd.AppendFrame(nil, []byte("0001"), []byte("NC"))); err != nil {
-		t.Fatal(err)
-	}
-	if f, err := hostcmd.NewReader(c, 4).ReadFrame(); err != nil || !strings.HasPrefix(string(f.Body()), "ND00") {
-		t.Fatalf("NC through serve: have %q, %v", f.Body(), err)
+	if f := roundTrip(t, s.front, "0001", "NC"); !strings.HasPrefix(string(f.Body()), "ND00") {
+		t.Fatalf("NC through serve: have %q", f.Body())
 	}
 	if code := s.stop(); code != exitOK {
 		t.Errorf("exit status: have %d, want 0", code)

@@ -52,32 +52,15 @@ func TestServeRejectsBadConfigurationWithExit2(t *testing.T) {
 }
 
 func TestServeStartsAnEmbeddedPairAndStopsOnCancel(t *testing.T) {
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	var errb syncBuffer
-	done := make(chan int, 1)
-	go func() {
-		done <- runServe(ctx, []string{"--listen", "127.0.0.1:0", "--http", "127.0.0.1:0", "--data", t.TempDir()}, io.Discard, &errb)
-	}()
-	front := waitLog(t, &errb, `host-command front listening" addr=(\S+)`)
-	httpAddr := waitLog(t, &errb, `HTTP listening" addr=(\S+)`)
-	if !strings.Contains(errb.String(), "EMBEDDED SIMULATED HA PAIR") {
-		t.Errorf("the log does not say that the pair is simulated:\n%s", errb.String())
+	s := startServe(t, "--listen", "127.0.0.1:0", "--http", "127.0.0.1:0", "--data", t.TempDir())
+	if !strings.Contains(s.log.String(), "EMBEDDED SIMULATED HA PAIR") {
+		t.Errorf("the log does not say that the pair is simulated:\n%s", s.log.String())
 	}
-	c, err := net.Dial("tcp", front)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	if _, err := c.Write(hostcmd.AppendFrame(nil, []byte("0001"), []byte("NC"))); err != nil {
-		t.Fatal(err)
-	}
-	f, err := hostcmd.NewReader(c, 4).ReadFrame()
-	if err != nil || string(f.Header()) != "0001" || !strings.HasPrefix(string(f.Body()), "ND00") {
-		t.Fatalf("NC through serve: have %q %q, %v", f.Header(), f.Body(), err)
+	if f := roundTrip(t, s.front, "0001", "NC"); string(f.Header()) != "0001" || !strings.HasPrefix(string(f.Body()), "ND00") {
+		t.Fatalf("NC through serve: have %q %q", f.Header(), f.Body())
 	}
 	for path, want := range map[string]string{"/healthz": "ok", "/readyz": "ready", "/metrics": "payhsm_hsm_up"} {
-		resp, err := http.Get("http://" + httpAddr + path)
+		resp, err := http.Get("http://" + s.http + path)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -87,14 +70,8 @@ func TestServeStartsAnEmbeddedPairAndStopsOnCancel(t *testing.T) {
 			t.Errorf("GET %s: have %d, body without %q", path, resp.StatusCode, want)
 		}
 	}
-	cancel()
-	select {
-	case code := <-done:
-		if code != exitOK {
-			t.Errorf("exit status after cancel: have %d, want 0", code)
-		}
-	case <-time.After(30 * time.Second):
-		t.Fatal("serve did not stop after its context was cancelled")
+	if code := s.stop(); code != exitOK {
+		t.Errorf("exit status after cancel: have %d, want 0", code)
 	}
 }
 
@@ -111,6 +88,25 @@ func waitLog(t *testing.T, b *syncBuffer, re string) string {
 	}
 	t.Fatalf("no log line matching %q:\n%s", re, b.String())
 	return ""
+}
+
+// roundTrip sends one host command (header and body) to addr on a new
+// connection and returns the answer, read with the header's length.
+func roundTrip(t *testing.T, addr, header, body string) hostcmd.Frame {
+	t.Helper()
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if _, err := c.Write(hostcmd.AppendFrame(nil, []byte(header), []byte(body))); err != nil {
+		t.Fatal(err)
+	}
+	f, err := hostcmd.NewReader(c, len(header)).ReadFrame()
+	if err != nil {
+		t.Fatalf("%.2s to %s: %v", body, addr, err)
+	}
+	return f
 }
 
 // TestServeHelpListsTheContractFlags keeps --help in step with
@@ -139,33 +135,16 @@ func TestServeRelaysToHSMsGivenByFlagsOverTheConfigFile(t *testing.T) {
 	if err := os.WriteFile(file, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	var errb syncBuffer
-	done := make(chan int, 1)
-	go func() {
-		done <- runServe(ctx, []string{"--config", file, "--listen", "127.0.0.1:0", "--http", "127.0.0.1:0", "--data", t.TempDir(),
-			"--header-len", "3", "--hsm", "real=" + sim.Addr() + ",header-len=2,conns=1,pair=p"}, io.Discard, &errb)
-	}()
-	front := waitLog(t, &errb, `host-command front listening" addr=(\S+)`)
-	if strings.Contains(errb.String(), "EMBEDDED") {
+	s := startServe(t, "--config", file, "--listen", "127.0.0.1:0", "--http", "127.0.0.1:0", "--data", t.TempDir(),
+		"--header-len", "3", "--hsm", "real="+sim.Addr()+",header-len=2,conns=1,pair=p")
+	if strings.Contains(s.log.String(), "EMBEDDED") {
 		t.Errorf("serve started the embedded pair although --hsm was given")
 	}
-	c, err := net.Dial("tcp", front)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
 	// --header-len 3 overrides the file's 6 on the front.
-	if _, err := c.Write(hostcmd.AppendFrame(nil, []byte("abc"), []byte("B20002hi"))); err != nil {
-		t.Fatal(err)
+	if f := roundTrip(t, s.front, "abc", "B20002hi"); string(f.Header()) != "abc" || string(f.Body()) != "B300hi" {
+		t.Fatalf("through serve: have %q %q", f.Header(), f.Body())
 	}
-	f, err := hostcmd.NewReader(c, 3).ReadFrame()
-	if err != nil || string(f.Header()) != "abc" || string(f.Body()) != "B300hi" {
-		t.Fatalf("through serve: have %q %q, %v", f.Header(), f.Body(), err)
-	}
-	cancel()
-	if code := <-done; code != exitOK {
+	if code := s.stop(); code != exitOK {
 		t.Errorf("exit status: have %d, want 0", code)
 	}
 }

@@ -33,6 +33,14 @@ func StartSpy(t testing.TB, target string, headerLen int) *Spy {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return SpyOn(t, ln, target, headerLen)
+}
+
+// SpyOn is StartSpy on a listener of the caller's, such as a TLS listener
+// that puts TLS in front of a plain-TCP HSM. The Spy closes ln when the
+// test ends.
+func SpyOn(t testing.TB, ln net.Listener, target string, headerLen int) *Spy {
+	t.Helper()
 	s := &Spy{ln: ln, target: target, hl: headerLen}
 	s.wg.Add(1)
 	go s.accept()

@@ -31,3 +31,14 @@ func LoadJSON(t testing.TB, path string, v any) {
 		t.Fatalf("%s: %v", path, err)
 	}
 }
+
+// Make decodes the hex string s of a vector and builds a value of it with
+// newT (a key constructor such as keys.NewClearKey).
+func Make[T any](t testing.TB, s string, newT func([]byte) (T, error)) T {
+	t.Helper()
+	v, err := newT(Unhex(t, s))
+	if err != nil {
+		t.Fatalf("%d-byte vector %.4s…: %v", len(s)/2, s, err)
+	}
+	return v
+}

@@ -1,8 +1,10 @@
 package testvec
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
+	"runtime"
 	"testing"
 )
 
@@ -19,4 +21,44 @@ func TestUnhexAndLoadJSON(t *testing.T) {
 	if v.Key != "0123" {
 		t.Fatalf("LoadJSON: %+v", v)
 	}
+}
+
+func TestMake(t *testing.T) {
+	sum := func(b []byte) (int, error) {
+		if len(b) == 0 {
+			return 0, errors.New("empty")
+		}
+		n := 0
+		for _, c := range b {
+			n += int(c)
+		}
+		return n, nil
+	}
+	if n := Make(t, "0102FF", sum); n != 0x102 {
+		t.Fatalf("Make: %d", n)
+	}
+	// A constructor's error fails the test.
+	r := &fatalRecorder{TB: t}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		Make(r, "", sum)
+	}()
+	<-done
+	if !r.failed {
+		t.Fatal("Make did not fail on the constructor's error")
+	}
+}
+
+// fatalRecorder notes a Fatalf instead of failing the test that holds it.
+type fatalRecorder struct {
+	testing.TB
+	failed bool
+}
+
+func (*fatalRecorder) Helper() {}
+
+func (r *fatalRecorder) Fatalf(string, ...any) {
+	r.failed = true
+	runtime.Goexit()
 }

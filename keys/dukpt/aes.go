@@ -217,14 +217,7 @@ func aesTransactionKey(k *[32]byte, t KeyType, ksn *AESKSN) error {
 // HMAC-128 keys; X9.24-3:2017 6.1.3); a stronger one, an unknown type or
 // a usage that is not a working usage gives ErrKeyType.
 func AESWorkingKey(txn keys.ClearKey, ksn AESKSN, u Usage, kt KeyType) (keys.ClearKey, error) {
-	t, err := derivationKeyType(txn.Len(), "transaction key")
-	if err != nil {
-		return keys.ClearKey{}, err
-	}
-	if err := checkWorking(t, u, kt); err != nil {
-		return keys.ClearKey{}, err
-	}
-	if err := ksn.Check(); err != nil {
+	if _, err := checkWorking(txn, "transaction key", ksn, u, kt); err != nil {
 		return keys.ClearKey{}, err
 	}
 	var k [32]byte
@@ -235,17 +228,25 @@ func AESWorkingKey(txn keys.ClearKey, ksn AESKSN, u Usage, kt KeyType) (keys.Cle
 	return keys.NewClearKey(k[:kt.Len()])
 }
 
-func checkWorking(derivation KeyType, u Usage, kt KeyType) error {
+// checkWorking checks a request for a working key derived from key (a BDK
+// or a transaction key, named by what) and returns the derivation key type
+// that key's length gives: u must be a working usage, kt a known type no
+// stronger than the derivation key, and ksn's counter valid.
+func checkWorking(key keys.ClearKey, what string, ksn AESKSN, u Usage, kt KeyType) (KeyType, error) {
+	derivation, err := derivationKeyType(key.Len(), what)
+	if err != nil {
+		return 0, err
+	}
 	if !u.working() {
-		return fmt.Errorf("%w: usage %s is not a working key usage", ErrKeyType, u)
+		return 0, fmt.Errorf("%w: usage %s is not a working key usage", ErrKeyType, u)
 	}
 	if !kt.valid() {
-		return fmt.Errorf("%w: key type %d", ErrKeyType, int(kt))
+		return 0, fmt.Errorf("%w: key type %d", ErrKeyType, int(kt))
 	}
 	if kt.strength() > derivation.strength() {
-		return fmt.Errorf("%w: %s working key from a %s derivation key", ErrKeyType, kt, derivation)
+		return 0, fmt.Errorf("%w: %s working key from a %s derivation key", ErrKeyType, kt, derivation)
 	}
-	return nil
+	return derivation, ksn.Check()
 }
 
 func aesWorkingKey(out, txn []byte, ksn *AESKSN, u Usage, kt KeyType) error {
@@ -259,14 +260,8 @@ func aesWorkingKey(out, txn []byte, ksn *AESKSN, u Usage, kt KeyType) error {
 // working key in one call, with no intermediate ClearKey. Errors are as for
 // AESInitialKey, AESTransactionKey and AESWorkingKey.
 func DeriveAES(bdk keys.ClearKey, ksn AESKSN, u Usage, kt KeyType) (keys.ClearKey, error) {
-	t, err := derivationKeyType(bdk.Len(), "BDK")
+	t, err := checkWorking(bdk, "BDK", ksn, u, kt)
 	if err != nil {
-		return keys.ClearKey{}, err
-	}
-	if err := checkWorking(t, u, kt); err != nil {
-		return keys.ClearKey{}, err
-	}
-	if err := ksn.Check(); err != nil {
 		return keys.ClearKey{}, err
 	}
 	var k, w [32]byte

@@ -1,14 +1,11 @@
 package dukpt
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
-	"fmt"
-	"log/slog"
 	"strings"
 	"testing"
 
+	"github.com/payhsm/payhsm-gw/internal/testlog"
 	"github.com/payhsm/payhsm-gw/keys"
 )
 
@@ -115,10 +112,8 @@ func TestKeysDoNotLeak(t *testing.T) {
 		t.Fatal(err)
 	}
 	secret := hexOf(k)
-	var buf bytes.Buffer
-	slog.New(slog.NewTextHandler(&buf, nil)).Info("derived", "key", k)
-	j, _ := json.Marshal(struct{ K keys.ClearKey }{k})
-	for _, s := range []string{fmt.Sprintf("%v %x %X %s %#v %+v", k, k, k, k, k, k), buf.String(), string(j)} {
+	printed := append(testlog.Renderings(t, k), testlog.Renderings(t, struct{ K keys.ClearKey }{k})...)
+	for _, s := range printed {
 		if strings.Contains(strings.ToUpper(s), secret) || strings.Contains(strings.ToUpper(s), secret[:8]) {
 			t.Errorf("key material printed: %s", s)
 		}

@@ -3,6 +3,8 @@ package dukpt
 import (
 	"fmt"
 	"strings"
+
+	"github.com/payhsm/payhsm-gw/internal/hexdigit"
 )
 
 // KSNDescriptor is the 3-hex-digit KSN descriptor that payShield's DUKPT
@@ -48,7 +50,7 @@ func ParseKSNDescriptor(s string) (KSNDescriptor, error) {
 	}
 	var n [3]int
 	for i := range 3 {
-		v, ok := nibble(s[i])
+		v, ok := hexdigit.Value(s[i])
 		if !ok {
 			return KSNDescriptor{}, fmt.Errorf("%w: character %d is not hex", ErrDescriptor, i+1)
 		}

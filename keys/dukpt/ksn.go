@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"math/bits"
 	"strings"
+
+	"github.com/payhsm/payhsm-gw/internal/hexdigit"
 )
 
 // TDES DUKPT counter limits (ANSI X9.24-1:2009 A.2): 21 counter bits, of
@@ -214,8 +216,8 @@ func decodeHex(dst []byte, s, what string, digits int) error {
 		return fmt.Errorf("%w: %s KSN has %d characters, want %d hex digits", ErrKSNLength, what, len(s), digits)
 	}
 	for i := range dst {
-		hi, ok1 := nibble(s[2*i])
-		lo, ok2 := nibble(s[2*i+1])
+		hi, ok1 := hexdigit.Value(s[2*i])
+		lo, ok2 := hexdigit.Value(s[2*i+1])
 		if !ok1 || !ok2 {
 			pos := 2*i + 1
 			if ok1 {
@@ -227,16 +229,4 @@ func decodeHex(dst []byte, s, what string, digits int) error {
 		dst[i] = hi<<4 | lo
 	}
 	return nil
-}
-
-func nibble(c byte) (byte, bool) {
-	switch {
-	case c >= '0' && c <= '9':
-		return c - '0', true
-	case c >= 'A' && c <= 'F':
-		return c - 'A' + 10, true
-	case c >= 'a' && c <= 'f':
-		return c - 'a' + 10, true
-	}
-	return 0, false
 }

@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/payhsm/payhsm-gw/internal/tdes"
+	"github.com/payhsm/payhsm-gw/internal/testvec"
 	"github.com/payhsm/payhsm-gw/keys"
 	"github.com/payhsm/payhsm-gw/mac"
 	"github.com/payhsm/payhsm-gw/pin"
@@ -68,34 +69,14 @@ type vectorFile struct {
 
 func loadVectors(t testing.TB) *vectorFile {
 	t.Helper()
-	b, err := os.ReadFile("testdata/vectors.json")
-	if err != nil {
-		t.Fatal(err)
-	}
 	var v vectorFile
-	if err := json.Unmarshal(b, &v); err != nil {
-		t.Fatal(err)
-	}
+	testvec.LoadJSON(t, "testdata/vectors.json", &v)
 	return &v
 }
 
-func unhex(t testing.TB, s string) []byte {
-	t.Helper()
-	b, err := hex.DecodeString(s)
-	if err != nil {
-		t.Fatalf("bad hex in test data: %v", err)
-	}
-	return b
-}
+func unhex(t testing.TB, s string) []byte { return testvec.Unhex(t, s) }
 
-func clearKey(t testing.TB, s string) keys.ClearKey {
-	t.Helper()
-	k, err := keys.NewClearKey(unhex(t, s))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return k
-}
+func clearKey(t testing.TB, s string) keys.ClearKey { return testvec.Make(t, s, keys.NewClearKey) }
 
 func mustKSN(t testing.TB, s string) KSN {
 	t.Helper()

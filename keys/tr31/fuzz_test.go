@@ -3,6 +3,7 @@ package tr31
 import (
 	"bytes"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -58,16 +59,7 @@ func sameBlocksButPB(a, b []Block) bool {
 		}
 		return out
 	}
-	a, b = strip(a), strip(b)
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
+	return slices.Equal(strip(a), strip(b))
 }
 
 // FuzzUnwrap unwraps arbitrary strings under the KBPKs of the vectors (TDES

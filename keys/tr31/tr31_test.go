@@ -4,11 +4,11 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"log/slog"
 	"strings"
 	"testing"
 
 	"github.com/payhsm/payhsm-gw/internal/redact"
+	"github.com/payhsm/payhsm-gw/internal/testlog"
 	"github.com/payhsm/payhsm-gw/keys"
 )
 
@@ -277,13 +277,8 @@ func TestExtendedLengthBlock(t *testing.T) {
 func TestKBPKRedacts(t *testing.T) {
 	p, _ := NewKBPK('T', clearKey(t, a721KBPK))
 	type holder struct{ k *KBPK }
-	var logged bytes.Buffer
-	slog.New(slog.NewTextHandler(&logged, nil)).Info("x", "kbpk", p)
-	printed := []string{}
-	for _, verb := range []string{"%s", "%x", "%q", "%d"} {
-		printed = append(printed, fmt.Sprintf(verb, holder{p}))
-	}
-	for _, s := range append(printed, fmt.Sprint(p), fmt.Sprintf("%x", p), fmt.Sprintf("%#v", p), fmt.Sprintf("%+v", holder{p}), fmt.Sprintf("%v", *p), logged.String()) {
+	printed := append(testlog.Renderings(t, p), testlog.Renderings(t, holder{p})...)
+	for _, s := range append(printed, testlog.Renderings(t, *p)...) {
 		if strings.Contains(strings.ToUpper(s), a721KBPK[:6]) {
 			t.Errorf("KBPK printed: %s", s)
 		}

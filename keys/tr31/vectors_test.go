@@ -5,13 +5,12 @@ import (
 	"crypto/cipher"
 	"encoding/binary"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/payhsm/payhsm-gw/internal/testvec"
 	"github.com/payhsm/payhsm-gw/keys"
 )
 
@@ -53,34 +52,14 @@ var sentinels = map[string]error{
 
 func loadVectors(t testing.TB) vectorFile {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", "keyblocks.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
 	var vf vectorFile
-	if err := json.Unmarshal(b, &vf); err != nil {
-		t.Fatal(err)
-	}
+	testvec.LoadJSON(t, filepath.Join("testdata", "keyblocks.json"), &vf)
 	return vf
 }
 
-func unhex(t testing.TB, s string) []byte {
-	t.Helper()
-	b, err := hex.DecodeString(s)
-	if err != nil {
-		t.Fatalf("bad hex in a test vector: %v", err)
-	}
-	return b
-}
+func unhex(t testing.TB, s string) []byte { return testvec.Unhex(t, s) }
 
-func clearKey(t testing.TB, s string) keys.ClearKey {
-	t.Helper()
-	k, err := keys.NewClearKey(unhex(t, s))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return k
-}
+func clearKey(t testing.TB, s string) keys.ClearKey { return testvec.Make(t, s, keys.NewClearKey) }
 
 func (v blockVector) kbpk(t testing.TB) *KBPK {
 	t.Helper()
