@@ -19,7 +19,7 @@ const (
 	CodeInvalidField     = "invalid_field"      // 400: wrong type, bad hex, bad length, bad value
 	CodeKCVMismatch      = "kcv_mismatch"       // 400: the HSM's KCV differs from the expected one
 	CodeKeyTypeMismatch  = "key_type_mismatch"  // 400: a key of the wrong type for the field
-	CodeInvalidKey       = "invalid_key"        // 400: HSM 10/11 (parity), 26/27/28 (scheme, length, type)
+	CodeInvalidKey       = "invalid_key"        // 400: HSM 10/11 (parity), 26/27/28 (scheme, length, type), the key-block codes A1-AC, B3, BB, BC
 	CodeInvalidPINBlock  = "invalid_pin_block"  // 400: HSM 20, 24 (PIN block does not decode)
 	CodeHSMRejected      = "hsm_rejected"       // 400: any other HSM error code
 	CodeUnauthorized     = "unauthorized"       // 401: no or unknown credentials
@@ -138,7 +138,12 @@ func fromHSMCode(code hostcmd.Code, fields hsmFields) *apiError {
 	case hostcmd.InternalError:
 		return &apiError{status: http.StatusServiceUnavailable, code: CodeUnavailable, hsmError: code, message: "no HSM could serve the request in time"}
 	case hostcmd.SourceKeyParity, hostcmd.DestKeyParity, hostcmd.InvalidKeyScheme,
-		hostcmd.IncompatibleKeyLength, hostcmd.InvalidKeyType, hostcmd.KeyFunctionNotAllowed:
+		hostcmd.IncompatibleKeyLength, hostcmd.InvalidKeyType, hostcmd.KeyFunctionNotAllowed,
+		// A key block the HSM refuses (hostcmd-keyblocks.md §3).
+		hostcmd.IncompatibleLMK, hostcmd.KeyBlockLMKID, hostcmd.KeyBlockMAC, hostcmd.KeyBlockLength,
+		hostcmd.KeyUsageNotAllowed, hostcmd.KeyAlgorithmMismatch, hostcmd.ModeOfUseNotAllowed,
+		hostcmd.KeyBlockVersion, hostcmd.ExportNotAllowed, hostcmd.OptionalBlockCount,
+		hostcmd.KeyBlockHeader, hostcmd.OptionalBlockRefused, hostcmd.KBPKMismatch, hostcmd.RepeatedOptionalBlock:
 		e.code = CodeInvalidKey
 	case hostcmd.InvalidPINBlock, hostcmd.InvalidPINLength:
 		e.code = CodeInvalidPINBlock

@@ -174,7 +174,7 @@ func TestTR31ImportVectors(t *testing.T) {
 			r := e.post("/v1/keys/"+alias+"/export", map[string]any{"kek": kek, "version": string(ver)})
 			if h.Exportability == 'N' {
 				code, field, hsm := r.errorOf(t)
-				if r.status != http.StatusBadRequest || code != CodeHSMRejected || field != "alias" || hsm != "AA" {
+				if r.status != http.StatusBadRequest || code != CodeInvalidKey || field != "alias" || hsm != "AA" {
 					t.Fatalf("%s: export of a non-exportable key: %d %s", v.Name, r.status, r.body)
 				}
 				break
@@ -279,10 +279,10 @@ func TestTR31ImportBadInput(t *testing.T) {
 		status           int
 		code, field, hsm string
 	}{
-		{"MAC fails", importBody("k", "ZPK", flip(block, len(block)-1), kek), 400, CodeHSMRejected, "tr31.keyBlock", "A4"},
-		{"encrypted key altered", importBody("k", "ZPK", flip(block, 20), kek), 400, CodeHSMRejected, "tr31.keyBlock", "A4"},
-		{"another KEK", importBody("k", "ZPK", block, otherKEK), 400, CodeHSMRejected, "tr31.keyBlock", "A4"},
-		{"KEK not a ZMK", importBody("k", "ZPK", block, notZMK), 400, CodeHSMRejected, "tr31.kek", "A6"},
+		{"MAC fails", importBody("k", "ZPK", flip(block, len(block)-1), kek), 400, CodeInvalidKey, "tr31.keyBlock", "A4"},
+		{"encrypted key altered", importBody("k", "ZPK", flip(block, 20), kek), 400, CodeInvalidKey, "tr31.keyBlock", "A4"},
+		{"another KEK", importBody("k", "ZPK", block, otherKEK), 400, CodeInvalidKey, "tr31.keyBlock", "A4"},
+		{"KEK not a ZMK", importBody("k", "ZPK", block, notZMK), 400, CodeInvalidKey, "tr31.kek", "A6"},
 		{"header not parsable", importBody("k", "ZPK", "A00X2P0TE00E0000"+block[16:], kek), 400, CodeInvalidField, "tr31.keyBlock", ""},
 		{"optional block count not digits", importBody("k", "ZPK", block[:12]+"0X"+block[14:], kek), 400, CodeInvalidField, "tr31.keyBlock", ""},
 		{"length field differs", importBody("k", "ZPK", block[:len(block)-2], kek), 400, CodeInvalidField, "tr31.keyBlock", ""},
@@ -323,7 +323,7 @@ func TestTR31ImportBadInput(t *testing.T) {
 	// Under a variant LMK the HSM refuses key blocks: A1, blamed on the KEK.
 	v := newEnv(t)
 	r := v.post("/v1/keys", importBody("k", "ZPK", block, kek))
-	if code, field, hsm := r.errorOf(t); r.status != 400 || code != CodeHSMRejected || field != "tr31.kek" || hsm != "A1" {
+	if code, field, hsm := r.errorOf(t); r.status != 400 || code != CodeInvalidKey || field != "tr31.kek" || hsm != "A1" {
 		t.Fatalf("variant LMK: %d %s", r.status, r.body)
 	}
 }
@@ -348,7 +348,7 @@ func TestKeyExportBadInput(t *testing.T) {
 		status           int
 		code, field, hsm string
 	}{
-		{"not exportable", "zpk-n", map[string]any{"kek": kek}, 400, CodeHSMRejected, "alias", "AA"},
+		{"not exportable", "zpk-n", map[string]any{"kek": kek}, 400, CodeInvalidKey, "alias", "AA"},
 		{"variant key", "u-zpk", map[string]any{"kek": kek}, 400, CodeInvalidKey, "alias", ""},
 		{"unknown alias", "nope", map[string]any{"kek": kek}, 404, CodeNotFound, "alias", ""},
 		{"version D under a TDES KEK", "zpk-e", map[string]any{"kek": kek, "version": "D"}, 400, CodeInvalidField, "version", ""},
@@ -356,7 +356,7 @@ func TestKeyExportBadInput(t *testing.T) {
 		{"version E", "zpk-e", map[string]any{"kek": kek, "version": "E"}, 400, CodeInvalidField, "version", ""},
 		{"no kek", "zpk-e", map[string]any{}, 400, CodeMissingField, "kek", ""},
 		{"kek a ZPK", "zpk-e", map[string]any{"kek": "alias/zpk-e"}, 400, CodeKeyTypeMismatch, "kek", ""},
-		{"kek not a ZMK block", "zpk-e", map[string]any{"kek": lmkBlock(t, "P0", 'T', 'B', 'N', kbpk)}, 400, CodeHSMRejected, "kek", "A6"},
+		{"kek not a ZMK block", "zpk-e", map[string]any{"kek": lmkBlock(t, "P0", 'T', 'B', 'N', kbpk)}, 400, CodeInvalidKey, "kek", "A6"},
 		{"unknown field", "zpk-e", map[string]any{"kek": kek, "format": "B"}, 400, CodeUnknownField, "format", ""},
 	} {
 		r := e.post("/v1/keys/"+tc.alias+"/export", tc.body)
