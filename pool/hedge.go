@@ -81,9 +81,13 @@ type hsmHedge struct {
 	lat   latencyWindow
 	delay atomic.Int64 // hedge delay in nanoseconds
 	// suspect is set while most of the HSM's commands in flight are hedged
-	// (or due for a hedge): new commands go elsewhere while another HSM
-	// can take them, and the next failed probe takes it Down.
+	// (or due for a hedge), or while it is stalled: new commands go
+	// elsewhere while another HSM can take them, and the next failed probe
+	// takes it Down.
 	suspect atomic.Bool
+	// quiet is set while the HSM lags and has not answered for a while
+	// (hedger.quiet): it cannot vouch that another HSM is the stuck one.
+	quiet atomic.Bool
 }
 
 // suspectPenalty is added to a suspected HSM's spreading score: pick
@@ -102,13 +106,12 @@ func (s *hsmHedge) pickPenalty() float64 {
 // touches it.
 type hedger struct {
 	lagging uint64 // bit idx of every HSM with a command past its delay
-	silent  uint64 // bit idx of every HSM that answered nothing for its delay
+	quiet   uint64 // bit idx of every lagging HSM that has not answered for a while (quietFor)
 	stalled uint64 // bit idx of every HSM judged stalled (see stalledSet)
 	// sent is each HSM's answer count at the last tick, heard when the
 	// count last moved: the HSM's last answer as this loop saw it.
-	sent   []uint64
-	heard  []int64
-	oldest []int64 // each HSM's oldest command not hedged away, -1 for none
+	sent  []uint64
+	heard []int64
 
 	credit   float64 // hedges the budget allows now
 	lastCmds uint64  // commands answered at the last refill
@@ -131,7 +134,7 @@ func (p *Pool) hedgeLoop() {
 	defer t.Stop()
 	start := nanotime()
 	n := len(p.hsms)
-	hg := hedger{sent: make([]uint64, n), heard: make([]int64, n), oldest: make([]int64, n)}
+	hg := hedger{sent: make([]uint64, n), heard: make([]int64, n)}
 	lastRotate, lastDelay := start, int64(0)
 	for _, h := range p.hsms {
 		h.hedge.delay.Store(int64(p.cfg.Hedge.MaxDelay))
@@ -170,34 +173,41 @@ func (p *Pool) hedgeLoop() {
 	}
 }
 
-// hedgeState updates, for every HSM, when it last answered, its oldest
-// command in flight, and whether it lags, is silent, or is stalled.
+// hedgeState updates, for every HSM, when it last answered and whether it
+// lags, is quiet, or is stalled.
 func (p *Pool) hedgeState(hg *hedger, now int64) {
-	hg.lagging, hg.silent = 0, 0
+	hg.lagging, hg.quiet = 0, 0
 	for _, h := range p.hsms {
 		i, bit := h.idx, uint64(1)<<h.idx
 		if s := h.sent.Load(); s != hg.sent[i] {
 			hg.sent[i], hg.heard[i] = s, now
 		}
-		hg.oldest[i] = p.oldestPending(h)
 		delay := h.hedge.delay.Load()
-		if o := hg.oldest[i]; o >= 0 && now-o >= delay {
+		quiet := false
+		if o := p.oldestPending(h); o >= 0 && now-o >= delay {
 			hg.lagging |= bit
-			if now-hg.heard[i] >= delay {
-				hg.silent |= bit
+			if now-hg.heard[i] >= max(delay, p.quietFor()) {
+				hg.quiet |= bit
+				quiet = true
 			}
 		}
+		h.hedge.quiet.Store(quiet)
 	}
-	hg.stalled = stalledSet(p.hsms, hg.lagging&hg.silent)
+	hg.stalled = stalledSet(p.hsms, hg.quiet)
 }
 
-// stalledSet returns the HSMs of quiet (late and silent: not one answer
-// for its hedge delay while a command of it waits longer than that) that
-// are stalled: those for which another Up HSM is not quiet. A stalled HSM
-// is no longer judged command by command: it is suspected at once and
-// every command on it older than MinDelay is hedged. When every HSM is
-// quiet it is the gateway that was held up (a pause, a starved CPU), and
-// none is stalled.
+// quietFor is the least time without an answer for which a lagging HSM is
+// quiet: half of MaxDelay. Shorter gaps come from a starved machine often
+// enough (a reader goroutine not run for a few milliseconds), and a stall
+// found sooner than that gains little over the per-command hedge.
+func (p *Pool) quietFor() int64 { return int64(p.cfg.Hedge.MaxDelay / 2) }
+
+// stalledSet returns the HSMs of quiet that are stalled: those for which
+// another Up HSM is answering (not quiet, not suspected). A stalled HSM is
+// no longer judged command by command: it is suspected at once and every
+// command on it older than MinDelay is hedged. When every HSM is quiet it is
+// the gateway that was held up (a pause, a starved CPU), and none is
+// stalled.
 func stalledSet(hsms []*hsm, quiet uint64) uint64 {
 	if quiet == 0 {
 		return 0
@@ -208,7 +218,7 @@ func stalledSet(hsms []*hsm, quiet uint64) uint64 {
 			continue
 		}
 		for _, o := range hsms {
-			if o != h && quiet&(1<<o.idx) == 0 && o.State() == Up {
+			if o != h && quiet&(1<<o.idx) == 0 && o.State() == Up && !o.hedge.suspect.Load() {
 				stalled |= 1 << h.idx
 				break
 			}
@@ -239,7 +249,8 @@ func (p *Pool) hedgeDelay(h *hsm) time.Duration {
 }
 
 // oldestPending returns the send time of h's oldest command in flight, not
-// counting probes and the ones already hedged away from it; -1 for none.
+// counting probes, -1 for none. Commands hedged away from h count: an HSM
+// that is not answering them is late whether or not they were hedged.
 func (p *Pool) oldestPending(h *hsm) int64 {
 	v := h.view.Load()
 	if v == nil {
@@ -250,7 +261,7 @@ func (p *Pool) oldestPending(h *hsm) int64 {
 		c.mu.Lock()
 		for s := c.tail; s < c.next; s++ {
 			r := c.slots[s&c.mask]
-			if r == nil || r.probe || r.hg != nil && r != r.hg.second {
+			if r == nil || r.probe {
 				continue
 			}
 			if oldest < 0 || r.sentAt < oldest {
@@ -297,7 +308,7 @@ func (p *Pool) hedgeScan(h *hsm, hg *hedger, now int64) {
 	stalled := hg.stalled&bit != 0
 	if stalled || h.hedge.suspect.Load() {
 		delay = min(delay, int64(p.cfg.Hedge.MinDelay))
-		excl = bit | hg.lagging&hg.silent
+		excl = bit | hg.quiet
 	}
 	v := h.view.Load()
 	if v == nil {
@@ -507,16 +518,17 @@ func (g *hedgeGroup) legFailed(leg *Request, written bool, now int64) {
 	s.Flush() // the failing connection flushes only the group
 }
 
-// stuck reports whether a failed probe alone should take h Down: most of
-// its commands in flight are hedged, and another HSM is Up and not
-// suspected itself. On a machine too starved to answer anything in time
-// every HSM looks stuck; that is no reason to take them all Down.
+// stuck reports whether a failed probe alone should take h Down, and
+// whether new commands should avoid it: it is suspected stuck, and another
+// HSM is Up, neither suspected itself nor quiet. On a machine too starved
+// to answer anything in time every HSM looks stuck; that is no reason to
+// take them all Down.
 func (p *Pool) stuck(h *hsm) bool {
 	if !h.hedge.suspect.Load() {
 		return false
 	}
 	for _, o := range p.hsms {
-		if o != h && o.State() == Up && !o.hedge.suspect.Load() {
+		if o != h && o.State() == Up && !o.hedge.suspect.Load() && !o.hedge.quiet.Load() {
 			return true
 		}
 	}

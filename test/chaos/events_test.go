@@ -128,6 +128,8 @@ func TestSIGSTOPOneHSMAnswersWithinBoundAndRejoins(t *testing.T) {
 		"p99_after_rejoin_ms":    ms(p99After),
 		"hedges_in_stall":        stall,
 		"hedges_outside":         hedgedOutside,
+		"hedges_before_stop":     h0,
+		"hedges_after_rejoin":    h3.minus(h2),
 		"answers_outside":        outside,
 		"hedge_rate_outside_pct": 100 * hedgedOutside / float64(max(outside, 1)),
 		"hedges_total":           h3,
