@@ -1,6 +1,7 @@
 package pool
 
 import (
+	"errors"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -80,9 +81,13 @@ type hsmHedge struct {
 	lat   latencyWindow
 	delay atomic.Int64 // hedge delay in nanoseconds
 	// suspect is set while most of the HSM's commands in flight are hedged
-	// (or due for a hedge): new commands go elsewhere while another HSM
-	// can take them, and the next failed probe takes it Down.
+	// (or due for a hedge), or while it is stalled: new commands go
+	// elsewhere while another HSM can take them, and the next failed probe
+	// takes it Down.
 	suspect atomic.Bool
+	// quiet is set while the HSM lags and has not answered for a while
+	// (hedger.quiet): it cannot vouch that another HSM is the stuck one.
+	quiet atomic.Bool
 }
 
 // suspectPenalty is added to a suspected HSM's spreading score: pick
@@ -100,7 +105,14 @@ func (s *hsmHedge) pickPenalty() float64 {
 // hedger is the pool's hedging goroutine state; only that goroutine
 // touches it.
 type hedger struct {
-	lagging  uint64  // bit idx of every HSM with a command past its delay
+	lagging uint64 // bit idx of every HSM with a command past its delay
+	quiet   uint64 // bit idx of every lagging HSM that has not answered for a while (quietFor)
+	stalled uint64 // bit idx of every HSM judged stalled (see stalledSet)
+	// sent is each HSM's answer count at the last tick, heard when the
+	// count last moved: the HSM's last answer as this loop saw it.
+	sent  []uint64
+	heard []int64
+
 	credit   float64 // hedges the budget allows now
 	lastCmds uint64  // commands answered at the last refill
 	// secCmds are the commands answered at the start of each of the last
@@ -120,11 +132,13 @@ func (p *Pool) hedgeLoop() {
 	defer p.bgWG.Done()
 	t := time.NewTicker(hedgeTick(p.cfg.Hedge))
 	defer t.Stop()
-	var hg hedger
 	start := nanotime()
+	n := len(p.hsms)
+	hg := hedger{sent: make([]uint64, n), heard: make([]int64, n)}
 	lastRotate, lastDelay := start, int64(0)
 	for _, h := range p.hsms {
 		h.hedge.delay.Store(int64(p.cfg.Hedge.MaxDelay))
+		hg.heard[h.idx] = start
 	}
 	for {
 		select {
@@ -152,16 +166,65 @@ func (p *Pool) hedgeLoop() {
 		oldest := hg.secCmds[(hg.sec+1)%hedgeBankSeconds] // 0 in the first seconds
 		hg.credit = min(hg.credit, max(hedgeMinCredit, p.cfg.Hedge.Budget*float64(cmds-oldest)))
 		hg.lastCmds = cmds
-		hg.lagging = 0
-		for _, h := range p.hsms {
-			if p.lagging(h, now) {
-				hg.lagging |= 1 << h.idx
-			}
-		}
+		p.hedgeState(&hg, now)
 		for _, h := range p.hsms {
 			p.hedgeScan(h, &hg, now)
 		}
 	}
+}
+
+// hedgeState updates, for every HSM, when it last answered and whether it
+// lags, is quiet, or is stalled.
+func (p *Pool) hedgeState(hg *hedger, now int64) {
+	hg.lagging, hg.quiet = 0, 0
+	for _, h := range p.hsms {
+		i, bit := h.idx, uint64(1)<<h.idx
+		if s := h.sent.Load(); s != hg.sent[i] {
+			hg.sent[i], hg.heard[i] = s, now
+		}
+		delay := h.hedge.delay.Load()
+		quiet := false
+		if o := p.oldestPending(h); o >= 0 && now-o >= delay {
+			hg.lagging |= bit
+			if now-hg.heard[i] >= max(delay, p.quietFor()) {
+				hg.quiet |= bit
+				quiet = true
+			}
+		}
+		h.hedge.quiet.Store(quiet)
+	}
+	hg.stalled = stalledSet(p.hsms, hg.quiet)
+}
+
+// quietFor is the least time without an answer for which a lagging HSM is
+// quiet: half of MaxDelay. Shorter gaps come from a starved machine often
+// enough (a reader goroutine not run for a few milliseconds), and a stall
+// found sooner than that gains little over the per-command hedge.
+func (p *Pool) quietFor() int64 { return int64(p.cfg.Hedge.MaxDelay / 2) }
+
+// stalledSet returns the HSMs of quiet that are stalled: those for which
+// another Up HSM is answering (not quiet, not suspected). A stalled HSM is
+// no longer judged command by command: it is suspected at once and every
+// command on it older than MinDelay is hedged. When every HSM is quiet it is
+// the gateway that was held up (a pause, a starved CPU), and none is
+// stalled.
+func stalledSet(hsms []*hsm, quiet uint64) uint64 {
+	if quiet == 0 {
+		return 0
+	}
+	var stalled uint64
+	for _, h := range hsms {
+		if quiet&(1<<h.idx) == 0 {
+			continue
+		}
+		for _, o := range hsms {
+			if o != h && quiet&(1<<o.idx) == 0 && o.State() == Up && !o.hedge.suspect.Load() {
+				stalled |= 1 << h.idx
+				break
+			}
+		}
+	}
+	return stalled
 }
 
 // answeredTotal is the commands answered by every HSM, hedges included.
@@ -185,31 +248,29 @@ func (p *Pool) hedgeDelay(h *hsm) time.Duration {
 	return min(max(d, c.MinDelay), c.MaxDelay)
 }
 
-// lagging reports whether h's oldest command in flight, not counting the
-// ones already hedged away from it, is past h's hedge delay. No hedge goes
-// to a lagging HSM: when every HSM lags at once it is the gateway that was
-// held up (a pause, a starved CPU), and hedging then only doubles the work.
-func (p *Pool) lagging(h *hsm, now int64) bool {
-	delay := h.hedge.delay.Load()
+// oldestPending returns the send time of h's oldest command in flight, not
+// counting probes, -1 for none. Commands hedged away from h count: an HSM
+// that is not answering them is late whether or not they were hedged.
+func (p *Pool) oldestPending(h *hsm) int64 {
 	v := h.view.Load()
 	if v == nil {
-		return false
+		return -1
 	}
+	oldest := int64(-1)
 	for _, c := range *v {
 		c.mu.Lock()
 		for _, r := range c.win.All() {
-			if r == nil || r.probe || r.hg != nil && r != r.hg.second {
+			if r == nil || r.probe {
 				continue
 			}
-			if now-r.sentAt >= delay {
-				c.mu.Unlock()
-				return true
+			if oldest < 0 || r.sentAt < oldest {
+				oldest = r.sentAt
 			}
-			break // the oldest one is not late: none is
+			break // the first one of a connection is its oldest
 		}
 		c.mu.Unlock()
 	}
-	return false
+	return oldest
 }
 
 // pendingHedge is a hedge leg chosen under its first leg's connection lock,
@@ -224,8 +285,30 @@ type pendingHedge struct {
 // first, and updates whether h is suspected stuck. It runs on every HSM
 // whatever its state: a command stuck on an HSM just taken Down is still
 // worth hedging.
+//
+// A stalled or suspected HSM's commands are hedged once they are MinDelay
+// old, not its own delay: that delay is a multiple of its latency before
+// the stall, up to MaxDelay, and every command written to it since the
+// stall began would otherwise wait that long. They may also go to an HSM
+// that lags but still answers: the alternative is to wait for the stuck
+// HSM to be taken Down.
 func (p *Pool) hedgeScan(h *hsm, hg *hedger, now int64) {
+	bit := uint64(1) << h.idx
+	if h.State() == Down && h.hedge.suspect.Load() {
+		// Taken Down as suspected stuck (the probe failed too): what is
+		// still in flight on it fails over now, as it would at the command
+		// timeout, instead of waiting for it.
+		h.hedge.suspect.Store(false)
+		h.failAll(failTimeout, errStuck)
+		return
+	}
 	delay := h.hedge.delay.Load()
+	excl := bit | hg.lagging
+	stalled := hg.stalled&bit != 0
+	if stalled || h.hedge.suspect.Load() {
+		delay = min(delay, int64(p.cfg.Hedge.MinDelay))
+		excl = bit | hg.quiet
+	}
 	v := h.view.Load()
 	if v == nil {
 		h.hedge.suspect.Store(false)
@@ -236,7 +319,7 @@ func (p *Pool) hedgeScan(h *hsm, hg *hedger, now int64) {
 	// Every command's excluded set holds this one: with no target for it
 	// there is none for any, and the walk only counts (a saturated pool
 	// has hundreds of late commands, every few milliseconds).
-	canHedge := p.hedgeTarget(h, 1<<h.idx|hg.lagging) != nil
+	canHedge := p.hedgeTarget(h, excl) != nil
 	for _, c := range *v {
 		c.mu.Lock()
 		if c.broken || c.werr != nil {
@@ -257,7 +340,7 @@ func (p *Pool) hedgeScan(h *hsm, hg *hedger, now int64) {
 			if !canHedge || now-r.sentAt < delay {
 				continue
 			}
-			ph, due := p.hedgeOne(c, s, r, hg, now)
+			ph, due := p.hedgeOne(c, s, r, hg, excl, now)
 			if ph.leg != nil {
 				sends = append(sends, ph)
 			}
@@ -276,22 +359,27 @@ func (p *Pool) hedgeScan(h *hsm, hg *hedger, now int64) {
 		sends = sends[:0]
 	}
 	// A slow HSM raises its own p99 and so its delay; most of its commands
-	// hedged (or due for a hedge the budget did not allow) is a stall.
-	suspect := hedged > 0 && 2*hedged > inflight
+	// hedged (or due for a hedge the budget did not allow) is a stall, and
+	// so is an HSM silent past its delay while another answers.
+	suspect := stalled || hedged > 0 && 2*hedged > inflight
 	if suspect && !h.hedge.suspect.Swap(true) {
-		p.log.Warn("pool: HSM suspected stuck: most of its commands in flight are hedged",
-			"hsm", h.cfg.Name, "pair", h.cfg.Pair, "inflight", inflight, "hedged", hedged)
+		p.log.Warn("pool: HSM suspected stuck: no answer within its hedge delay, or most of its commands in flight hedged",
+			"hsm", h.cfg.Name, "pair", h.cfg.Pair, "inflight", inflight, "hedged", hedged, "silent", stalled)
 		h.kickProbe() // the next failed probe takes it Down
 	} else if !suspect {
 		h.hedge.suspect.Store(false)
 	}
 }
 
-// hedgeOne decides whether to hedge r, pending on c in slot seq, and if so
+// errStuck fails the connections of an HSM taken Down as suspected stuck.
+var errStuck = errors.New("suspected stuck and taken down: commands in flight fail over")
+
+// hedgeOne decides whether to hedge r, pending on c in slot seq, to an HSM
+// outside excl, and if so
 // puts the first leg in its place and returns the second, to be sent once
 // c.mu is released. due reports whether r is due for a hedge, made or
 // skipped for budget. Called with c.mu held.
-func (p *Pool) hedgeOne(c *conn, seq uint64, r *Request, hg *hedger, now int64) (ph pendingHedge, due bool) {
+func (p *Pool) hedgeOne(c *conn, seq uint64, r *Request, hg *hedger, excl uint64, now int64) (ph pendingHedge, due bool) {
 	if spec, ok := hostcmd.Lookup(r.code); !ok || !spec.RetrySafe {
 		return pendingHedge{}, false
 	}
@@ -309,8 +397,8 @@ func (p *Pool) hedgeOne(c *conn, seq uint64, r *Request, hg *hedger, now int64) 
 		return skip() // before looking for a target: the scan found one for h
 	}
 	h := c.h
-	excl := r.tried | 1<<h.idx
-	to := p.hedgeTarget(h, excl|hg.lagging)
+	tried := r.tried | 1<<h.idx
+	to := p.hedgeTarget(h, tried|excl)
 	if to == nil {
 		return pendingHedge{}, false // no other HSM fit to take it
 	}
@@ -323,7 +411,7 @@ func (p *Pool) hedgeOne(c *conn, seq uint64, r *Request, hg *hedger, now int64) 
 		return pendingHedge{}, true
 	}
 	hg.credit--
-	g := &hedgeGroup{p: p, r: r, live: 2, tried: excl, attempts: r.attempts}
+	g := &hedgeGroup{p: p, r: r, live: 2, tried: tried, attempts: r.attempts}
 	// The legs never share the caller's buffers: once one leg is answered
 	// the caller may reuse them while the other is still pending. The first
 	// leg's body was written already and is never read again.
@@ -333,7 +421,7 @@ func (p *Pool) hedgeOne(c *conn, seq uint64, r *Request, hg *hedger, now int64) 
 	second := new(Request)
 	*second = *first
 	second.Body = append([]byte(nil), r.Body...)
-	second.tried = excl
+	second.tried = tried
 	g.second = second
 	c.win.Replace(seq, first)
 	return pendingHedge{to: to, c: tc, leg: second}, true
@@ -428,16 +516,17 @@ func (g *hedgeGroup) legFailed(leg *Request, written bool, now int64) {
 	s.Flush() // the failing connection flushes only the group
 }
 
-// stuck reports whether a failed probe alone should take h Down: most of
-// its commands in flight are hedged, and another HSM is Up and not
-// suspected itself. On a machine too starved to answer anything in time
-// every HSM looks stuck; that is no reason to take them all Down.
+// stuck reports whether a failed probe alone should take h Down, and
+// whether new commands should avoid it: it is suspected stuck, and another
+// HSM is Up, neither suspected itself nor quiet. On a machine too starved
+// to answer anything in time every HSM looks stuck; that is no reason to
+// take them all Down.
 func (p *Pool) stuck(h *hsm) bool {
 	if !h.hedge.suspect.Load() {
 		return false
 	}
 	for _, o := range p.hsms {
-		if o != h && o.State() == Up && !o.hedge.suspect.Load() {
+		if o != h && o.State() == Up && !o.hedge.suspect.Load() && !o.hedge.quiet.Load() {
 			return true
 		}
 	}

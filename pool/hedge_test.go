@@ -462,3 +462,86 @@ func hasLeg(h *hsm) bool {
 	}
 	return false
 }
+
+// TestSuspectedHSMGetsNoCommandWhileThePartnerIsOutOfLicence runs a closed
+// loop that keeps a, licensed for 100/s, out of tokens, and stalls b. Once b
+// is suspected stuck the commands wait for a's tokens: none goes to b, where
+// it would wait for a hedge or for b to be taken Down.
+func TestSuspectedHSMGetsNoCommandWhileThePartnerIsOutOfLicence(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	var log logBuffer
+	p, _, b := hedgePair(t, reg, &log, func(c *Config) {
+		c.HSMs[0].CPS = 100
+		c.ProbeTimeout = 10 * time.Second // b stays Up, suspected, for the whole test
+		c.HealthInterval = time.Hour // b's probes would count as commands it received
+		c.Hedge.Budget = 1
+	})
+	l := startTimedLoad(p, 16)
+	time.Sleep(300 * time.Millisecond)
+	b.SetBlackhole(true)
+	// a, held to its licence, may be suspected for a moment too: wait for b.
+	if !simtest.WaitUntil(5*time.Second, time.Millisecond, func() bool {
+		for line := range strings.Lines(log.String()) {
+			if strings.Contains(line, "suspected stuck") && strings.Contains(line, "hsm=b ") {
+				return true
+			}
+		}
+		return false
+	}) {
+		l.finish()
+		t.Fatalf("b never suspected stuck")
+	}
+	atSuspicion := b.Stats().Received
+	time.Sleep(time.Second)
+	after := b.Stats().Received
+	lats, wrong := l.finish()
+	for _, w := range wrong {
+		t.Error(w)
+	}
+	if st := hsmStatus(p, "b").State; st != Up {
+		t.Fatalf("b is %v; the test wants it Up and suspected", st)
+	}
+	// A command may have been placed on each of b's connections as the
+	// suspicion was being set (no probe reaches b: HealthInterval).
+	if n := after - atSuspicion; n > 2 {
+		t.Errorf("b received %d commands in the second after it was suspected stuck (%d before); want none", n, atSuspicion)
+	}
+	t.Logf("%d answers, slowest %v; b received %d before its suspicion, %d after", len(lats), lats[len(lats)-1], atSuspicion, after-atSuspicion)
+}
+
+// TestStuckHSMTakenDownFailsItsCommandsOver stalls b in a fresh pool, whose
+// budget has earned no hedge: the commands stuck on b are retried on a as
+// soon as b is taken Down as suspected stuck (probe timeout 500ms), not at
+// the command timeout (20s).
+func TestStuckHSMTakenDownFailsItsCommandsOver(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	p, _, b := hedgePair(t, reg, nil, nil)
+	b.SetBlackhole(true)
+	s := &doSink{ch: make(chan struct{}, 8)}
+	rs := make([]*Request, 8)
+	start := time.Now()
+	for i := range rs {
+		rs[i] = &Request{Body: echo(fmt.Sprint(i))}
+		p.Submit(rs[i:i+1], s)
+	}
+	for range rs {
+		select {
+		case <-s.ch:
+		case <-time.After(10 * time.Second):
+			t.Fatalf("commands stuck on b unanswered after 10s")
+		}
+	}
+	took := time.Since(start)
+	for i, r := range rs {
+		if want := "B300" + fmt.Sprint(i); r.Err() != nil || string(r.Resp) != want {
+			t.Errorf("command %d: have %q, %v; want %q", i, r.Resp, r.Err(), want)
+		}
+	}
+	retries := metricValue(t, reg, "payhsm_pool_retries_total", nil)
+	if retries == 0 || hsmStatus(p, "b").State != Down {
+		t.Errorf("retries %v, b %v; want the commands stuck on b retried and b Down", retries, hsmStatus(p, "b").State)
+	}
+	if took > 5*time.Second {
+		t.Errorf("answers took %v; want b's commands failed over when it was taken Down (probe timeout 500ms), far below the 20s command timeout", took)
+	}
+}

@@ -270,7 +270,9 @@ func (p *Pool) place(batch []*Request, now int64) int {
 
 // pick returns the Up HSM outside excl with the fewest commands in flight
 // relative to its licensed rate, one suspected stuck (hedge.go) only when
-// no other is Up; ties go round in turn.
+// no other is Up; ties go round in turn. An HSM suspected stuck is passed
+// over even when the others are excluded (for now out of licence): the
+// command waits for their tokens rather than on an HSM that does not answer.
 func (p *Pool) pick(excl uint64) *hsm {
 	n := len(p.hsms)
 	start := int(p.rr.Add(1) % uint32(n))
@@ -278,7 +280,7 @@ func (p *Pool) pick(excl uint64) *hsm {
 	var bestScore float64
 	for i := 0; i < n; i++ {
 		h := p.hsms[(start+i)%n]
-		if excl&(1<<h.idx) != 0 || h.State() != Up {
+		if excl&(1<<h.idx) != 0 || h.State() != Up || p.stuck(h) {
 			continue
 		}
 		score := float64(h.inflight.Load()+1)/h.weight + h.hedge.pickPenalty()

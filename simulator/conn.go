@@ -128,9 +128,10 @@ func (c *conn) readLoop() string {
 			s.stats.blackholed.Add(1)
 			continue
 		}
+		now := time.Now()
+		s.rate.add(now) // counters.go
 		var ready time.Time
 		if lat := time.Duration(s.latency.Load()); s.throttle != nil || lat > 0 {
-			now := time.Now()
 			ready = now
 			if s.throttle != nil {
 				ready = s.throttle.admit(now)

@@ -124,6 +124,7 @@ type Server struct {
 	nextID   uint64
 
 	stats counters
+	rate  rateWindow // commands received per second (counters.go)
 }
 
 // Start starts a simulated HSM: it listens on cfg.Addr (or serves
@@ -346,6 +347,9 @@ type Stats struct {
 	Dropped    uint64                  // connections closed by DropConnections
 	InFlight   int                     // commands read and not yet answered
 	Blackholed uint64                  // commands read and discarded by the black hole
+	// Received counts the commands read and executed since Start, and
+	// MaxPerSecond the most of them in any one second (counters.go).
+	Received, MaxPerSecond uint64
 }
 
 // Stats returns a snapshot of the server's counters.
@@ -353,14 +357,17 @@ func (s *Server) Stats() Stats {
 	s.mu.Lock()
 	n := len(s.conns)
 	s.mu.Unlock()
+	received, perSec := s.rate.read()
 	return Stats{
-		Commands:   s.stats.commands.Load(),
-		Errors:     s.stats.errorCounts(),
-		Conns:      n,
-		Accepted:   s.stats.accepted.Load(),
-		Dropped:    s.stats.dropped.Load(),
-		InFlight:   int(s.stats.inFlight.Load()),
-		Blackholed: s.stats.blackholed.Load(),
+		Received:     received,
+		MaxPerSecond: perSec,
+		Commands:     s.stats.commands.Load(),
+		Errors:       s.stats.errorCounts(),
+		Conns:        n,
+		Accepted:     s.stats.accepted.Load(),
+		Dropped:      s.stats.dropped.Load(),
+		InFlight:     int(s.stats.inFlight.Load()),
+		Blackholed:   s.stats.blackholed.Load(),
 	}
 }
 

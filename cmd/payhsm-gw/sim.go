@@ -6,12 +6,16 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
+	"net/http"
 	"os"
 	"time"
 
 	"github.com/payhsm/payhsm-gw/hostcmd"
 	"github.com/payhsm/payhsm-gw/keys"
 	"github.com/payhsm/payhsm-gw/simulator"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
 // simShutdownTimeout bounds the graceful stop of 'payhsm-gw sim' after
@@ -30,6 +34,7 @@ func runSim(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	cps := fs.Int("cps", 0, "licensed commands per second `N`, enforced like an HSM licence (excess waits); 0 is unlimited")
 	latency := fs.Duration("latency", 0, "added service time per command `D`, e.g. 1ms")
 	logLevel := fs.String("log-level", "info", "log `LEVEL`: debug, info, warn or error")
+	metricsAddr := fs.String("metrics", "", "serve the simulator's own counters (payhsm_sim_*) at /metrics on `ADDR` (:0 picks a free port; the chosen address is logged); off when empty")
 	fs.Usage = func() {
 		w := fs.Output()
 		fmt.Fprintln(w, "Usage: payhsm-gw sim [flags]")
@@ -77,6 +82,15 @@ func runSim(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "payhsm-gw sim: %v\n", err)
 		return exitFailed
 	}
+	if *metricsAddr != "" {
+		stop, err := serveSimMetrics(*metricsAddr, srv, log)
+		if err != nil {
+			srv.Close()
+			fmt.Fprintf(stderr, "payhsm-gw sim: --metrics: %v\n", err)
+			return exitFailed
+		}
+		defer stop()
+	}
 	<-ctx.Done()
 	sctx, cancel := context.WithTimeout(context.Background(), simShutdownTimeout)
 	defer cancel()
@@ -84,6 +98,25 @@ func runSim(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		log.Warn("shutdown did not finish in time; connections closed", "err", err)
 	}
 	return exitOK
+}
+
+// serveSimMetrics serves srv's counters (simulator.Server.Metrics) at
+// /metrics on addr until the returned stop is called.
+func serveSimMetrics(addr string, srv *simulator.Server, log *slog.Logger) (stop func(), err error) {
+	reg := prometheus.NewRegistry()
+	if err := reg.Register(srv.Metrics()); err != nil {
+		return nil, err
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, err
+	}
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	hs := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	go hs.Serve(ln)
+	log.Info("simulator metrics listening", "addr", ln.Addr().String(), "path", "/metrics")
+	return func() { hs.Close() }, nil
 }
 
 // loadLMK returns the public test LMK for "test", else the LMK in the file.

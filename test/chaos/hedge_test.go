@@ -9,14 +9,13 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"regexp"
 	"slices"
 	"strconv"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
-
-	"github.com/payhsm/payhsm-gw/internal/simtest"
 )
 
 // quantileOf returns the q-quantile of lats by nearest rank, 0 for none.
@@ -30,32 +29,74 @@ func quantileOf(lats []time.Duration, q float64) time.Duration {
 	return lats[min(max(i, 0), len(lats)-1)]
 }
 
-// spiedPair is an HA pair of simulators, each licensed for cps, behind
-// counting relays (simtest.Spy): the relays are the HSMs' own count of the
-// commands they received, independent of the gateway's.
+// spiedPair is an HA pair of simulators, each licensed for cps, that serve
+// their own counters (sim --metrics): the HSMs' own count of the commands
+// they received, independent of the gateway's.
 type spiedPair struct {
-	g          *gw
-	a, b       *sim
-	spyA, spyB *simtest.Spy
-	cps        int
+	g    *gw
+	a, b *sim
+	// metricsA and metricsB read each simulator's /metrics.
+	metricsA, metricsB *gw
+	cps                int
 }
+
+// simMetricsListening is the simulator's log line naming its metrics
+// address (sim --metrics).
+var simMetricsListening = regexp.MustCompile(`msg="simulator metrics listening" addr=(\S+)`)
 
 func startSpiedPair(t *testing.T, cfg gwConfig, cps int, extra ...string) *spiedPair {
 	t.Helper()
-	flags := append([]string{"--cps", strconv.Itoa(cps)}, extra...)
+	flags := append([]string{"--cps", strconv.Itoa(cps), "--metrics", "127.0.0.1:0"}, extra...)
 	a, b := startSim(t, "a", flags...), startSim(t, "b", flags...)
-	sp := &spiedPair{a: a, b: b, spyA: simtest.StartSpy(t, a.addr, 4), spyB: simtest.StartSpy(t, b.addr, 4), cps: cps}
+	sp := &spiedPair{a: a, b: b, cps: cps}
+	// The metrics reader of gw needs only the HTTP address.
+	sp.metricsA = &gw{http: a.waitLog(t, simMetricsListening, 10*time.Second)[1]}
+	sp.metricsB = &gw{http: b.waitLog(t, simMetricsListening, 10*time.Second)[1]}
 	cfg.LMKCheck = a.kcv
-	cfg.HSMs = append([]hsmConf{{"a", sp.spyA.Addr(), "p1", cps}, {"b", sp.spyB.Addr(), "p1", cps}}, cfg.HSMs...)
+	cfg.HSMs = append([]hsmConf{{"a", a.addr, "p1", cps}, {"b", b.addr, "p1", cps}}, cfg.HSMs...)
 	sp.g = startGateway(t, cfg)
 	return sp
+}
+
+// simCounts is what one simulator counted itself.
+type simCounts struct {
+	Received     int `json:"received"`       // payhsm_sim_commands_total
+	MaxPerSecond int `json:"max_per_second"` // payhsm_sim_commands_max_per_second
+}
+
+// counts reads both simulators' own counters. Read b's only once it runs
+// again: a stopped simulator does not answer.
+func (sp *spiedPair) counts(t *testing.T) (a, b simCounts) {
+	t.Helper()
+	read := func(g *gw) simCounts {
+		m := g.metrics(t)
+		return simCounts{
+			Received:     int(sumMetric(m, "payhsm_sim_commands_total")),
+			MaxPerSecond: int(sumMetric(m, "payhsm_sim_commands_max_per_second")),
+		}
+	}
+	return read(sp.metricsA), read(sp.metricsB)
+}
+
+// checkLicences asserts that neither simulator received more than its
+// licence in any one second (licenceBound), by its own counters.
+func (sp *spiedPair) checkLicences(t *testing.T, a, b simCounts) {
+	t.Helper()
+	for name, c := range map[string]simCounts{"a": a, "b": b} {
+		if c.Received == 0 {
+			t.Errorf("simulator %s counted no command: its counters are not read", name)
+		}
+		if c.MaxPerSecond > licenceBound(sp.cps) {
+			t.Errorf("simulator %s received %d commands within one second; licence %d/s (bound %d)", name, c.MaxPerSecond, sp.cps, licenceBound(sp.cps))
+		}
+	}
 }
 
 // licenceBound is the most commands an HSM licensed for cps may receive in
 // one second from the pool: the licence, the limiter's burst (1/50 s), and
 // 10% for health probes, which never wait for a token, and for the jitter
-// between the gateway's write and the relay's read (as in the pool's own
-// licence test).
+// between the gateway's write and the simulator's read (as in the pool's
+// own licence test).
 func licenceBound(cps int) int { return cps*11/10 + max(1, cps/50) }
 
 // hedgeCounts reads payhsm_pool_hedges_total by outcome.
