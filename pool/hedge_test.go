@@ -473,7 +473,7 @@ func TestSuspectedHSMGetsNoCommandWhileThePartnerIsOutOfLicence(t *testing.T) {
 	p, _, b := hedgePair(t, reg, &log, func(c *Config) {
 		c.HSMs[0].CPS = 100
 		c.ProbeTimeout = 10 * time.Second // b stays Up, suspected, for the whole test
-		c.HealthInterval = time.Hour // b's probes would count as commands it received
+		c.HealthInterval = time.Hour      // b's probes would count as commands it received
 		c.Hedge.Budget = 1
 	})
 	l := startTimedLoad(p, 16)
