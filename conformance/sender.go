@@ -26,12 +26,13 @@ import (
 
 // wakeMargin is how long before a due time the pacer stops sleeping and
 // spins. A sleeping thread on the project's 2-core virtual machine wakes
-// up to about 5 ms late, even on an idle machine (p99 1.3 ms, max 4.5 ms
-// with a 100 µs margin, measured with clock_nanosleep), so only a thread
-// that is already running keeps a schedule to 100 µs. Below about 200
-// commands/s the sender sleeps between commands; above it, it spins all
-// the time (one core; docs/performance.md gives the cost).
-const wakeMargin = 5 * time.Millisecond
+// up milliseconds late, even on an idle machine: with a 5 ms margin a run
+// at 60/s still had a sender lag p99 of 4.4 ms (wake-ups up to 9.4 ms
+// late); a thread that is already running keeps a schedule to the
+// microsecond. So at 50 commands/s and above the sender spins all the
+// time (one core; docs/performance.md gives the cost), and below that it
+// sleeps between commands and spins the last 20 ms before each.
+const wakeMargin = 20 * time.Millisecond
 
 // maxNap bounds one sleep of the pacer, so that a cancelled run stops
 // within it even at a slow rate.
