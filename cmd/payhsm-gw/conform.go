@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/hex"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -21,10 +20,7 @@ import (
 // per case and the closing line "N passed, N failed", and exits 1 when a case
 // failed or the target could not be reached.
 func runConform(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("payhsm-gw conform", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	target := fs.String("target", "", "HSM or gateway `ADDR` (required)")
-	headerLen := fs.Int("header-len", 4, "message header length `N` of the target (0..16)")
+	fs, target, headerLen := endpointFlags("payhsm-gw conform", "required", stderr)
 	jsonFile := fs.String("json", "", "write machine-readable results to `FILE`")
 	clearPIN := fs.String("clear-pin", "run", "clear-PIN cases (BA, NG) `POLICY`: run (an HSM), refused (a gateway: expect 68) or skip")
 	seed := fs.Uint64("seed", conformance.DefaultSeed, "`SEED` of the generated cases")

@@ -52,6 +52,17 @@ func checkHeaderLen(fs *flag.FlagSet, stderr io.Writer, headerLen int) (code int
 	return exitOK, false
 }
 
+// endpointFlags returns the flag set of subcommand name (errors to stderr)
+// with the two flags conform and load share: --target, whose usage ends with
+// what it takes (the ADDR forms), and --header-len.
+func endpointFlags(name, takes string, stderr io.Writer) (fs *flag.FlagSet, target *string, headerLen *int) {
+	fs = flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	target = fs.String("target", "", "HSM or gateway `ADDR` ("+takes+")")
+	headerLen = fs.Int("header-len", 4, "message header length `N` of the target (0..16)")
+	return fs, target, headerLen
+}
+
 // checkEndpoint checks what conform and load share after their flags are
 // parsed: no positional argument, a --target (required by docs/spec/cli.md; a
 // comma-separated list for load, whose addresses are checked when dialled) and

@@ -2,11 +2,9 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"os"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -22,10 +20,7 @@ import (
 // It exits 1 when the profile was not held (achieved rate off by more than
 // 1%, any wrong answer or any error).
 func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("payhsm-gw load", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	target := fs.String("target", "", "HSM or gateway `ADDR` (required; several, comma-separated, spread the connections over them)")
-	headerLen := fs.Int("header-len", 4, "message header length `N` of the target (0..16)")
+	fs, target, headerLen := endpointFlags("payhsm-gw load", "required; several, comma-separated, spread the connections over them", stderr)
 	profile := fs.String("profile", "250", "`P`: 60, 250, 1000, 2500 (commands/s, open loop) or max (saturation search); any positive rate is accepted")
 	duration := fs.Duration("duration", 30*time.Second, "measured duration `D` after the warm-up (with --profile max: each concurrency step)")
 	warmup := fs.Duration("warmup", 0, "warm-up `D` before measuring (default duration/10, at most 5s; negative: none)")
@@ -164,14 +159,5 @@ func byCode(m map[string]int64) string {
 	if len(m) == 0 {
 		return ""
 	}
-	codes := make([]string, 0, len(m))
-	for c := range m {
-		codes = append(codes, c)
-	}
-	sort.Strings(codes)
-	parts := make([]string, len(codes))
-	for i, c := range codes {
-		parts[i] = fmt.Sprintf("%s:%d", c, m[c])
-	}
-	return " (" + strings.Join(parts, " ") + ")"
+	return " (" + conformance.ByCode(m) + ")"
 }
