@@ -305,13 +305,8 @@ func TestTR31ImportBadInput(t *testing.T) {
 		{"tr31 unknown member", map[string]any{"alias": "k", "keyType": "ZPK", "tr31": map[string]any{"keyBlock": block, "kek": kek, "x": 1}}, 400, CodeUnknownField, "tr31.x", ""},
 	} {
 		r := e.post("/v1/keys", tc.body)
-		if r.status != tc.status {
-			t.Errorf("%s: have %d %s, want %d", tc.name, r.status, r.body, tc.status)
+		if !r.checkError(t, tc.name, tc.status, tc.code, tc.field, tc.hsm) {
 			continue
-		}
-		code, field, hsm := r.errorOf(t)
-		if code != tc.code || field != tc.field || hsm != tc.hsm {
-			t.Errorf("%s: have %s/%s/%q, want %s/%s/%q: %s", tc.name, code, field, hsm, tc.code, tc.field, tc.hsm, r.body)
 		}
 		if strings.Contains(string(r.body), block[16:40]) || strings.Contains(string(r.body), kek[17:40]) {
 			t.Errorf("%s: the error echoes key material: %s", tc.name, r.body)
@@ -360,14 +355,7 @@ func TestKeyExportBadInput(t *testing.T) {
 		{"unknown field", "zpk-e", map[string]any{"kek": kek, "format": "B"}, 400, CodeUnknownField, "format", ""},
 	} {
 		r := e.post("/v1/keys/"+tc.alias+"/export", tc.body)
-		if r.status != tc.status {
-			t.Errorf("%s: have %d %s, want %d", tc.name, r.status, r.body, tc.status)
-			continue
-		}
-		code, field, hsm := r.errorOf(t)
-		if code != tc.code || field != tc.field || hsm != tc.hsm {
-			t.Errorf("%s: have %s/%s/%q, want %s/%s/%q: %s", tc.name, code, field, hsm, tc.code, tc.field, tc.hsm, r.body)
-		}
+		r.checkError(t, tc.name, tc.status, tc.code, tc.field, tc.hsm)
 	}
 }
 
