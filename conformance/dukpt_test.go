@@ -19,12 +19,7 @@ import (
 
 func dukptKey(t *testing.T, s string) keys.ClearKey {
 	t.Helper()
-	b, _ := hex.DecodeString(s)
-	k, err := keys.NewClearKey(b)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return k
+	return testvec.Make(t, s, keys.NewClearKey)
 }
 
 func TestDUKPTPINBlock(t *testing.T) {

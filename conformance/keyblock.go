@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/payhsm/payhsm-gw/hostcmd"
+	"github.com/payhsm/payhsm-gw/internal/hexdigit"
 	"github.com/payhsm/payhsm-gw/internal/redact"
 	"github.com/payhsm/payhsm-gw/internal/tdes"
 	"github.com/payhsm/payhsm-gw/keys"
@@ -669,18 +670,9 @@ func (g *kbgen) kbErrors(v kbVector) {
 	a6 := func(blk string) *hostcmd.A6 {
 		return &hostcmd.A6{KeyType: "FFF", ZMK: zmk, Key: hostcmd.KeyField{Scheme: hostcmd.SchemeR, Hex: blk}, SchemeLMK: 'S'}
 	}
-	flip := func(s string, i int) string {
-		b := []byte(s)
-		if b[i] == '0' {
-			b[i] = '1'
-		} else {
-			b[i] = '0'
-		}
-		return string(b)
-	}
 	blk := v.Block
-	g.errCase("A6 block whose MAC fails is A4", a6(flip(blk, len(blk)-1)), hostcmd.KeyBlockMAC)
-	g.errCase("A6 block whose encrypted key was changed is A4", a6(flip(blk, 20)), hostcmd.KeyBlockMAC)
+	g.errCase("A6 block whose MAC fails is A4", a6(hexdigit.Flip(blk, len(blk)-1)), hostcmd.KeyBlockMAC)
+	g.errCase("A6 block whose encrypted key was changed is A4", a6(hexdigit.Flip(blk, 20)), hostcmd.KeyBlockMAC)
 	short := blk[:1] + fmt.Sprintf("%04d", len(blk)-4) + blk[5:len(blk)-4]
 	g.errCase("A6 block whose length is not whole cipher blocks is A5", a6(short), hostcmd.KeyBlockLength)
 	g.errCase("A6 block with a bad optional block count is AC", a6(blk[:12]+"0Z"+blk[14:]), hostcmd.KeyBlockHeader)

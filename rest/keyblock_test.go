@@ -14,8 +14,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/payhsm/payhsm-gw/internal/hexdigit"
 	"github.com/payhsm/payhsm-gw/internal/redact"
 	"github.com/payhsm/payhsm-gw/internal/tdes"
+	"github.com/payhsm/payhsm-gw/internal/testvec"
 	"github.com/payhsm/payhsm-gw/keys"
 	"github.com/payhsm/payhsm-gw/keys/tr31"
 	"github.com/payhsm/payhsm-gw/pin"
@@ -37,16 +39,10 @@ func newKBEnv(t testing.TB, mods ...func(*Config)) *env {
 	return e
 }
 
+// clearKey returns the clear key of hex h, destroyed when the test ends.
 func clearKey(t testing.TB, h string) keys.ClearKey {
 	t.Helper()
-	b, err := hex.DecodeString(h)
-	if err != nil {
-		t.Fatal(err)
-	}
-	k, err := keys.NewClearKey(b)
-	if err != nil {
-		t.Fatal(err)
-	}
+	k := testvec.Make(t, h, keys.NewClearKey)
 	t.Cleanup(k.Destroy)
 	return k
 }
@@ -261,15 +257,6 @@ func TestTR31ImportBadInput(t *testing.T) {
 	aesKEK := lmkBlock(t, "K0", 'A', 'B', 'N', "88E1AB2A2E3DD38C1FA039A536500CC8A87AB9D62DC92C01058FA79F44657DE6")
 	notZMK := lmkBlock(t, "P0", 'T', 'B', 'N', kbpk)
 	e.mustStatus(http.StatusCreated, "/v1/keys", importBody("zpk-a", "ZPK", block, kek))
-	flip := func(s string, i int) string {
-		b := []byte(s)
-		if b[i] == '0' {
-			b[i] = '1'
-		} else {
-			b[i] = '0'
-		}
-		return string(b)
-	}
 	// The A.7.2.1 block with its encrypted part two hex digits short and
 	// the length field saying so: not whole cipher blocks.
 	short := "A0070" + block[5:len(block)-10] + block[len(block)-8:]
@@ -279,8 +266,8 @@ func TestTR31ImportBadInput(t *testing.T) {
 		status           int
 		code, field, hsm string
 	}{
-		{"MAC fails", importBody("k", "ZPK", flip(block, len(block)-1), kek), 400, CodeHSMRejected, "tr31.keyBlock", "A4"},
-		{"encrypted key altered", importBody("k", "ZPK", flip(block, 20), kek), 400, CodeHSMRejected, "tr31.keyBlock", "A4"},
+		{"MAC fails", importBody("k", "ZPK", hexdigit.Flip(block, len(block)-1), kek), 400, CodeHSMRejected, "tr31.keyBlock", "A4"},
+		{"encrypted key altered", importBody("k", "ZPK", hexdigit.Flip(block, 20), kek), 400, CodeHSMRejected, "tr31.keyBlock", "A4"},
 		{"another KEK", importBody("k", "ZPK", block, otherKEK), 400, CodeHSMRejected, "tr31.keyBlock", "A4"},
 		{"KEK not a ZMK", importBody("k", "ZPK", block, notZMK), 400, CodeHSMRejected, "tr31.kek", "A6"},
 		{"header not parsable", importBody("k", "ZPK", "A00X2P0TE00E0000"+block[16:], kek), 400, CodeInvalidField, "tr31.keyBlock", ""},
