@@ -63,6 +63,31 @@ func endpointFlags(name, takes string, stderr io.Writer) (fs *flag.FlagSet, targ
 	return fs, target, headerLen
 }
 
+// setUsage makes fs's usage print "Usage: " and synopsis, a blank line, the
+// lines of about, and the flags.
+func setUsage(fs *flag.FlagSet, synopsis string, about ...string) {
+	fs.Usage = func() {
+		w := fs.Output()
+		fmt.Fprintln(w, "Usage: "+synopsis)
+		fmt.Fprintln(w)
+		for _, l := range about {
+			fmt.Fprintln(w, l)
+		}
+		fmt.Fprintln(w, "\nFlags:")
+		printFlags(w, fs)
+	}
+}
+
+// parseEndpoint parses args into fs (parseFlags) and then checks the
+// endpoint flags of endpointFlags (checkEndpoint): conform's and load's
+// first step. When done is true the subcommand returns code at once.
+func parseEndpoint(fs *flag.FlagSet, args []string, stderr io.Writer, target *string, headerLen *int) (code int, done bool) {
+	if code, done := parseFlags(fs, args); done {
+		return code, done
+	}
+	return checkEndpoint(fs, stderr, *target, *headerLen)
+}
+
 // checkEndpoint checks what conform and load share after their flags are
 // parsed: no positional argument, a --target (required by docs/spec/cli.md; a
 // comma-separated list for load, whose addresses are checked when dialled) and

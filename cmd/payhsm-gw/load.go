@@ -30,22 +30,15 @@ func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fixed := fs.Int("concurrency", 0, "with --profile max: keep `N` commands in flight for one step of --duration instead of searching")
 	jsonFile := fs.String("json", "", "write the JSON report to `FILE`")
 	htmlFile := fs.String("html", "", "write the HTML report (latency plots) to `FILE`")
-	fs.Usage = func() {
-		w := fs.Output()
-		fmt.Fprintln(w, "Usage: payhsm-gw load --target ADDR [flags]")
-		fmt.Fprintln(w, "\nDrive a throughput profile against an HSM or gateway with valid commands whose")
-		fmt.Fprintln(w, "answers are checked, and report the achieved rate, wrong answers and errors by code,")
-		fmt.Fprintln(w, "and latency p50/p90/p99/p99.9/max measured from each command's scheduled send time")
-		fmt.Fprintln(w, "(no coordinated omission) and from its actual write, with the sender's lag behind the")
-		fmt.Fprintln(w, "schedule. Exits 1 when the profile was not held within 1% with no wrong answers and")
-		fmt.Fprintln(w, "no errors.")
-		fmt.Fprintln(w, "\nFlags:")
-		printFlags(w, fs)
-	}
-	if code, done := parseFlags(fs, args); done {
-		return code
-	}
-	if code, done := checkEndpoint(fs, stderr, *target, *headerLen); done {
+	setUsage(fs, "payhsm-gw load --target ADDR [flags]",
+		"Drive a throughput profile against an HSM or gateway with valid commands whose",
+		"answers are checked, and report the achieved rate, wrong answers and errors by code,",
+		"and latency p50/p90/p99/p99.9/max measured from each command's scheduled send time",
+		"(no coordinated omission) and from its actual write, with the sender's lag behind the",
+		"schedule. Exits 1 when the profile was not held within 1% with no wrong answers and",
+		"no errors.",
+	)
+	if code, done := parseEndpoint(fs, args, stderr, target, headerLen); done {
 		return code
 	}
 	usageErr := func(format string, a ...any) int { return usageError(fs, stderr, format, a...) }
