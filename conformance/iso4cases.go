@@ -97,6 +97,20 @@ func (g *kbgen) account(pan string) string {
 	return a
 }
 
+// pinUnderLMK returns PIN p under the target's key-block LMK for account
+// acct, as JE answers it (ours: keys.KeyBlockLMK.EncryptPIN); false after
+// a failure, which g records.
+func (g *kbgen) pinUnderLMK(p pin.PIN, acct string) ([]byte, bool) {
+	var digits [pin.MaxLen]byte
+	enc, err := g.l.EncryptPIN(p.AppendDigits(digits[:0]), acct)
+	clear(digits[:])
+	if err != nil {
+		g.fail(err)
+		return nil, false
+	}
+	return enc, true
+}
+
 // named adds a case whose source is a public vector's.
 func (g *kbgen) named(source, name string, req hostcmd.Request, check func(context.Context, RoundTripper, []byte) error) {
 	c := g.add(name, req, check)
@@ -151,11 +165,8 @@ func (g *kbgen) iso4(vs []iso4Vector) {
 		}
 
 		// JE gives the PIN under the LMK; JG takes it back to 48 and to 01.
-		var digits [pin.MaxLen]byte
-		enc, err := g.l.EncryptPIN(p.AppendDigits(digits[:0]), acct)
-		clear(digits[:])
-		if err != nil {
-			g.fail(err)
+		enc, ok := g.pinUnderLMK(p, acct)
+		if !ok {
 			return
 		}
 		jg := &hostcmd.JG{ZPK: zpkA.field, Format: "48", Account: pan, PINUnderLMK: redact.String(enc)}
@@ -248,11 +259,8 @@ func (g *kbgen) iso4Errors(v iso4Vector, zpkT, zpkA, pvk wkey) {
 
 	g.named(v.Source, "JE format 48 under a TDES ZPK is 27",
 		&hostcmd.JE{ZPK: zpkT.field, PINBlock: tdesBlock, Format: "48", Account: pan}, expectError("JE", hostcmd.IncompatibleKeyLength))
-	var digits [pin.MaxLen]byte
-	enc, err := g.l.EncryptPIN(p.AppendDigits(digits[:0]), acct)
-	clear(digits[:])
-	if err != nil {
-		g.fail(err)
+	enc, ok := g.pinUnderLMK(p, acct)
+	if !ok {
 		return
 	}
 	// The PIN under the LMK is bound to the account field of the PAN.
@@ -282,11 +290,8 @@ func (g *kbgen) tdesLMK() {
 	src, dst := g.tdesKey("P0", 'B'), g.tdesKey("72", 'E')
 	for _, n := range []int{4, 12} {
 		pan, acct, p, _ := g.card(n)
-		var digits [pin.MaxLen]byte
-		enc, err := g.l.EncryptPIN(p.AppendDigits(digits[:0]), acct)
-		clear(digits[:])
-		if err != nil {
-			g.fail(err)
+		enc, ok := g.pinUnderLMK(p, acct)
+		if !ok {
 			return
 		}
 		g.exact(fmt.Sprintf("JE format 01 under a TDES key-block LMK, %d-digit PIN", n),
