@@ -13,6 +13,7 @@ import (
 
 	"github.com/payhsm/payhsm-gw/hostcmd"
 	"github.com/payhsm/payhsm-gw/internal/hexdigit"
+	"github.com/payhsm/payhsm-gw/internal/kbvec"
 	"github.com/payhsm/payhsm-gw/internal/redact"
 	"github.com/payhsm/payhsm-gw/internal/tdes"
 	"github.com/payhsm/payhsm-gw/keys"
@@ -116,15 +117,7 @@ func (g *gen) keyBlockCmds() {
 
 // kbVector is a key block of testdata/keyblock.json: block unwraps under
 // kbpk to key.
-type kbVector struct {
-	Name    string `json:"name"`
-	Source  string `json:"source"`
-	KBPK    string `json:"kbpk"`
-	KBPKAlg string `json:"kbpk_alg"`
-	Block   string `json:"block"`
-	Key     string `json:"key"`
-	KCV     string `json:"kcv"`
-}
+type kbVector = kbvec.KeyBlock
 
 // kbVectorFile is testdata/keyblock.json: TR-31 blocks, Thales blocks and
 // variant-scheme keys under a ZMK.

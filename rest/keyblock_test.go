@@ -15,6 +15,7 @@ import (
 	"testing"
 
 	"github.com/payhsm/payhsm-gw/internal/hexdigit"
+	"github.com/payhsm/payhsm-gw/internal/kbvec"
 	"github.com/payhsm/payhsm-gw/internal/redact"
 	"github.com/payhsm/payhsm-gw/internal/tdes"
 	"github.com/payhsm/payhsm-gw/internal/testvec"
@@ -86,15 +87,7 @@ func tr31Block(t testing.TB, v tr31.Version, kbpkHex, usage string, alg, mode, e
 
 // tr31Vector is a TR-31 vector of keys/tr31/testdata/keyblocks.json (each
 // names its public source there).
-type tr31Vector struct {
-	Name    string `json:"name"`
-	Source  string `json:"source"`
-	KBPK    string `json:"kbpk"`
-	KBPKAlg string `json:"kbpk_alg"`
-	Block   string `json:"block"`
-	Key     string `json:"key"`
-	KCV     string `json:"kcv"`
-}
+type tr31Vector = kbvec.KeyBlock
 
 func loadTR31Vectors(t testing.TB) []tr31Vector {
 	t.Helper()
