@@ -679,9 +679,9 @@ func (g *kbgen) kbErrors(v kbVector) {
 		Key: hostcmd.KeyField{Scheme: hostcmd.SchemeR, Hex: blk}, SchemeLMK: 'S'}, hostcmd.ModeOfUseNotAllowed)
 	g.errCase("A6 under a ZMK of LMK identifier 01 is A3", &hostcmd.A6{KeyType: "FFF", ZMK: g.sKey(tr31.Header{KeyUsage: "K0", Algorithm: zalg, ModeOfUse: 'B', LMKID: "01"}, zk),
 		Key: hostcmd.KeyField{Scheme: hostcmd.SchemeR, Hex: blk}, SchemeLMK: 'S'}, hostcmd.KeyBlockLMKID)
-	bad := []byte(zmk.Hex)
-	bad[len(bad)-1] ^= 1
-	g.errCase("A6 ZMK under the LMK whose MAC fails is A4", &hostcmd.A6{KeyType: "FFF", ZMK: hostcmd.KeyField{Scheme: hostcmd.SchemeS, Hex: string(bad)},
+	// Flip keeps a hex digit a hex digit (XOR 1 would make A or F a non-digit).
+	bad := hexdigit.Flip(zmk.Hex, len(zmk.Hex)-1)
+	g.errCase("A6 ZMK under the LMK whose MAC fails is A4", &hostcmd.A6{KeyType: "FFF", ZMK: hostcmd.KeyField{Scheme: hostcmd.SchemeS, Hex: bad},
 		Key: hostcmd.KeyField{Scheme: hostcmd.SchemeR, Hex: blk}, SchemeLMK: 'S'}, hostcmd.KeyBlockMAC)
 	r := a6(blk)
 	r.KeyType = "001"
