@@ -430,7 +430,10 @@ func (g *gen) translate() {
 	g.errCase("CC destination ZPK parity error is 11", c, hostcmd.DestKeyParity)
 }
 
-// samePIN checks a PIN-block answer (CB, CD or JH) by decrypting it under k.
+// samePIN checks a PIN-block answer (CB, CD or JH) by decrypting it under
+// k in format f (for format 48 acct is the PAN) and comparing the PIN: the
+// check of every answer with a random fill, for the variant and the
+// key-block suites.
 func samePIN(cmd string, k wkey, f pin.Format, want pin.PIN, acct string) func(context.Context, RoundTripper, []byte) error {
 	return func(_ context.Context, _ RoundTripper, resp []byte) error {
 		r, err := hostcmd.ParseResponse([2]byte{cmd[0], cmd[1]}, resp)
@@ -440,6 +443,8 @@ func samePIN(cmd string, k wkey, f pin.Format, want pin.PIN, acct string) func(c
 		var blk string
 		switch r := r.(type) {
 		case *hostcmd.CB:
+			blk = r.PINBlock.Reveal()
+		case *hostcmd.CD:
 			blk = r.PINBlock.Reveal()
 		case *hostcmd.JH:
 			blk = r.PINBlock.Reveal()

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/payhsm/payhsm-gw/internal/tdes"
+	"github.com/payhsm/payhsm-gw/internal/testvec"
 	"github.com/payhsm/payhsm-gw/keys"
 	"github.com/payhsm/payhsm-gw/keys/dukpt"
 	"github.com/payhsm/payhsm-gw/pin"
@@ -18,56 +19,22 @@ import (
 
 func dukptKey(t *testing.T, s string) keys.ClearKey {
 	t.Helper()
-	b, _ := hex.DecodeString(s)
-	k, err := keys.NewClearKey(b)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return k
-}
-
-// TDES DUKPT PIN blocks of ANSI X9.24-1:2009 A.4.2/A.4.3 (BDK
-// 0123456789ABCDEFFEDCBA9876543210, PIN 1234, PAN 4012345678909), as
-// printed by openemv/dukpt test/dukpt_tdes_test.c and jPOS DUKPTTest.java.
-var tdesDUKPTBlocks = []struct{ ksn, block string }{
-	{"FFFF9876543210E00001", "1B9C1845EB993A7A"},
-	{"FFFF9876543210E00002", "10A01C8D02C69107"},
-	{"FFFF9876543210E00003", "18DC07B94797B466"},
-	{"FFFF9876543210E00008", "50E55547A5027551"},
-	{"FFFF9876543210E00010", "D5D9638559EF53D6"},
-	{"FFFF9876543210E00015", "72105C22EBC791E6"},
-	{"FFFF9876543210EFF800", "33365F5CC6F23C35"},
-	{"FFFF9876543210EFFC00", "DEFC6F09F8927B71"},
-	{"FFFF9876543210F00000", "73EC88AD0AC5830E"},
-}
-
-// AES DUKPT format 4 PIN blocks of the ANSI X9.24-3:2017 supplement
-// ("Calculation of AES PIN Block Format 4"; BDK
-// FEDCBA9876543210F1F1F1F1F1F1F1F1, PIN 1234, PAN 4111111111111111, random
-// half of the PIN field 2F69ADDE2E9E7ACE), as printed by openemv/dukpt
-// test/dukpt_aes128_test.c.
-var aesDUKPTBlocks = []struct{ ksn, block string }{
-	{"123456789012345600000001", "A912150391AB65A67E52883D81CE2D15"},
-	{"123456789012345600000002", "52A00503BD34BA1383F6A7EE9FE2547F"},
-	{"123456789012345600000003", "A5A27E82B43A9A866A93D7ABE89CEF93"},
-	{"123456789012345600000004", "71B3D0528669498777555A8BE6698E44"},
-	{"123456789012345600000005", "881A7F77A2E04E5BEA985E342FD0B628"},
-	{"123456789012345600000006", "BDC1C3871AFB0B340AA5B5CEFD08695E"},
-	{"123456789012345600000007", "4A8E6B8C7DBEE6CBA6DC774F0CB83396"},
-	{"123456789012345600000008", "8308BB857C17F390369F761F8EB358FA"},
+	return testvec.Make(t, s, keys.NewClearKey)
 }
 
 func TestDUKPTPINBlock(t *testing.T) {
 	bdk := dukptKey(t, "0123456789ABCDEFFEDCBA9876543210")
 	p, _ := pin.ParsePIN("1234")
-	for _, tc := range tdesDUKPTBlocks {
-		ksn, err := dukpt.ParseKSN(tc.ksn)
+	// The published blocks (testvec.DUKPTPINBlocks names their sources).
+	tdesBlocks, _ := testvec.DUKPTPINBlocks(t)
+	for _, tc := range tdesBlocks {
+		ksn, err := dukpt.ParseKSN(tc.KSN)
 		if err != nil {
 			t.Fatal(err)
 		}
 		b, err := DUKPTPINBlock(bdk, ksn, p, "4012345678909")
-		if err != nil || strings.ToUpper(hex.EncodeToString(b)) != tc.block {
-			t.Errorf("%s: have %X, %v; want %s", tc.ksn, b, err, tc.block)
+		if err != nil || strings.ToUpper(hex.EncodeToString(b)) != tc.Block {
+			t.Errorf("%s: have %X, %v; want %s", tc.KSN, b, err, tc.Block)
 		}
 	}
 	ksn, _ := dukpt.ParseKSN("FFFF9876543210E00001")
@@ -83,14 +50,15 @@ func TestAESDUKPTPINBlock(t *testing.T) {
 	bdk := dukptKey(t, "FEDCBA9876543210F1F1F1F1F1F1F1F1")
 	p, _ := pin.ParsePIN("1234")
 	random, _ := hex.DecodeString("2F69ADDE2E9E7ACE")
-	for _, tc := range aesDUKPTBlocks {
-		ksn, err := dukpt.ParseAESKSN(tc.ksn)
+	_, aesBlocks := testvec.DUKPTPINBlocks(t)
+	for _, tc := range aesBlocks {
+		ksn, err := dukpt.ParseAESKSN(tc.KSN)
 		if err != nil {
 			t.Fatal(err)
 		}
 		b, err := AESDUKPTPINBlock(bdk, ksn, dukpt.AES128, p, "4111111111111111", bytes.NewReader(random))
-		if err != nil || strings.ToUpper(hex.EncodeToString(b)) != tc.block {
-			t.Errorf("%s: have %X, %v; want %s", tc.ksn, b, err, tc.block)
+		if err != nil || strings.ToUpper(hex.EncodeToString(b)) != tc.Block {
+			t.Errorf("%s: have %X, %v; want %s", tc.KSN, b, err, tc.Block)
 		}
 	}
 	ksn, _ := dukpt.ParseAESKSN("123456789012345600000001")
@@ -117,10 +85,11 @@ func TestDUKPTTerminal(t *testing.T) {
 	p, _ := pin.ParsePIN("1234")
 	ksn, _ := dukpt.ParseKSN("FFFF9876543210E00001")
 	term := NewDUKPTTerminal(bdk, ksn.Initial())
-	for _, want := range tdesDUKPTBlocks[:3] {
+	tdesBlocks, _ := testvec.DUKPTPINBlocks(t)
+	for _, want := range tdesBlocks[:3] {
 		k, b, err := term.PINBlock(p, "4012345678909")
-		if err != nil || k.String() != want.ksn || strings.ToUpper(hex.EncodeToString(b)) != want.block {
-			t.Fatalf("have %s %X %v, want %s %s", k, b, err, want.ksn, want.block)
+		if err != nil || k.String() != want.KSN || strings.ToUpper(hex.EncodeToString(b)) != want.Block {
+			t.Fatalf("have %s %X %v, want %s %s", k, b, err, want.KSN, want.Block)
 		}
 	}
 	var mu sync.Mutex

@@ -2,19 +2,14 @@ package conformance
 
 import (
 	"context"
-	"crypto/aes"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"math/rand/v2"
 	"strings"
 
 	"github.com/payhsm/payhsm-gw/hostcmd"
 	"github.com/payhsm/payhsm-gw/internal/redact"
-	"github.com/payhsm/payhsm-gw/internal/tdes"
 	"github.com/payhsm/payhsm-gw/keys"
-	"github.com/payhsm/payhsm-gw/keys/tr31"
 	"github.com/payhsm/payhsm-gw/pin"
 )
 
@@ -30,17 +25,9 @@ import (
 // keys: for it the cases are format 48's refusal (27) and JE/JG in format
 // 01 with generated keys.
 func ISO4Cases(l *keys.KeyBlockLMK, seed uint64) ([]Case, error) {
-	if seed == 0 {
-		seed = DefaultSeed
-	}
-	kbpk, err := tr31.FromLMK(l)
+	g, err := newKBGen(l, seed)
 	if err != nil {
-		return nil, fmt.Errorf("conformance: key-block LMK: %w", err)
-	}
-	g := &iso4gen{
-		gen:  &gen{rng: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))},
-		lmk:  l,
-		kbpk: kbpk,
+		return nil, err
 	}
 	vs, err := iso4Vectors()
 	if err != nil {
@@ -74,65 +61,27 @@ func iso4Vectors() ([]iso4Vector, error) {
 	return f.Vectors, nil
 }
 
-// iso4gen makes cases for a key-block-LMK target: keys are S blocks under
-// its LMK, wrapped with padding from the seeded generator.
-type iso4gen struct {
-	*gen
-	lmk  *keys.KeyBlockLMK
-	kbpk *tr31.KBPK
-}
-
-// Read supplies the key blocks' padding from the seeded generator.
-func (g *iso4gen) Read(b []byte) (int, error) { return copy(b, g.bytes(len(b))), nil }
-
-// wrap returns clear key b as an S key field under the LMK with the given
-// usage, algorithm and mode of use, and its cipher.
-func (g *iso4gen) wrap(usage string, alg, mode byte, b []byte) wkey {
-	ck, err := keys.NewClearKey(b)
-	if err != nil {
-		g.fail(err)
-		return wkey{}
-	}
-	defer ck.Destroy()
-	blk, err := g.kbpk.WrapThales(tr31.Header{Version: tr31.Version(g.lmk.Version()), KeyUsage: usage, Algorithm: alg,
-		ModeOfUse: mode, KeyVersion: "00", Exportability: 'E', LMKID: "00"}, ck, &tr31.WrapOptions{Rand: g})
-	if err != nil {
-		g.fail(err)
-		return wkey{}
-	}
-	k := wkey{clear: b, field: hostcmd.KeyField{Scheme: hostcmd.SchemeS, Hex: blk}}
-	if alg == 'A' {
-		k.block, err = aes.NewCipher(b)
-	} else {
-		k.block, err = tdes.New(b)
-	}
-	if err != nil {
-		g.fail(err)
-	}
-	return k
-}
-
 // aesKey makes a random AES-128 key block (an AES key needs an AES LMK).
-func (g *iso4gen) aesKey(usage string, mode byte) wkey { return g.wrap(usage, 'A', mode, g.bytes(16)) }
+func (g *kbgen) aesKey(usage string, mode byte) wkey { return g.sWKey(usage, 'A', mode, g.bytes(16)) }
 
 // tdesKey makes a random double-length Triple DES key block.
-func (g *iso4gen) tdesKey(usage string, mode byte) wkey {
+func (g *kbgen) tdesKey(usage string, mode byte) wkey {
 	b := g.bytes(16)
 	keys.AdjustParity(b)
-	return g.wrap(usage, 'T', mode, b)
+	return g.sWKey(usage, 'T', mode, b)
 }
 
 // vectorKey wraps a vector's clear key (hex) as an AES PIN key block.
-func (g *iso4gen) vectorKey(usage string, mode byte, h string) wkey {
+func (g *kbgen) vectorKey(usage string, mode byte, h string) wkey {
 	b, err := hex.DecodeString(h)
 	if err != nil {
 		g.fail(err)
 		return wkey{}
 	}
-	return g.wrap(usage, 'A', mode, b)
+	return g.sWKey(usage, 'A', mode, b)
 }
 
-func (g *iso4gen) parsePIN(digits string) pin.PIN {
+func (g *kbgen) parsePIN(digits string) pin.PIN {
 	p, err := pin.ParsePIN(digits)
 	if err != nil {
 		g.fail(err)
@@ -140,7 +89,7 @@ func (g *iso4gen) parsePIN(digits string) pin.PIN {
 	return p
 }
 
-func (g *iso4gen) account(pan string) string {
+func (g *kbgen) account(pan string) string {
 	a, err := pin.AccountFromPAN(pan)
 	if err != nil {
 		g.fail(err)
@@ -148,14 +97,28 @@ func (g *iso4gen) account(pan string) string {
 	return a
 }
 
+// pinUnderLMK returns PIN p under the target's key-block LMK for account
+// acct, as JE answers it (ours: keys.KeyBlockLMK.EncryptPIN); false after
+// a failure, which g records.
+func (g *kbgen) pinUnderLMK(p pin.PIN, acct string) ([]byte, bool) {
+	var digits [pin.MaxLen]byte
+	enc, err := g.l.EncryptPIN(p.AppendDigits(digits[:0]), acct)
+	clear(digits[:])
+	if err != nil {
+		g.fail(err)
+		return nil, false
+	}
+	return enc, true
+}
+
 // named adds a case whose source is a public vector's.
-func (g *iso4gen) named(source, name string, req hostcmd.Request, check func(context.Context, RoundTripper, []byte) error) {
+func (g *kbgen) named(source, name string, req hostcmd.Request, check func(context.Context, RoundTripper, []byte) error) {
 	c := g.add(name, req, check)
 	c.Source = source
 }
 
-func (g *iso4gen) iso4(vs []iso4Vector) {
-	if g.lmk.Algorithm() != 'A' {
+func (g *kbgen) iso4(vs []iso4Vector) {
+	if g.l.Algorithm() != 'A' {
 		// Format 48 needs AES keys, which a TDES key-block LMK cannot
 		// hold: only its refusal and the PIN under this LMK are checked.
 		g.tdesLMK()
@@ -178,7 +141,7 @@ func (g *iso4gen) iso4(vs []iso4Vector) {
 		g.named(v.Source, "CC format 48 to 48, vector "+tag,
 			&hostcmd.CC{SourceZPK: src.field, DestinationZPK: zpkA.field, MaxPINLen: 12, PINBlock: block,
 				SourceFormat: "48", DestinationFormat: "48", Account: pan},
-			samePIN48("CC", zpkA, pin.ISO4, p, v.PAN))
+			samePIN("CC", zpkA, pin.ISO4, p, v.PAN))
 		if len(v.PAN) < 8 {
 			// No 12-digit account field can be made from the PAN.
 			g.named(v.Source, "CC format 48 to 01 with a PAN of under 8 digits is 22, vector "+tag,
@@ -202,11 +165,8 @@ func (g *iso4gen) iso4(vs []iso4Vector) {
 		}
 
 		// JE gives the PIN under the LMK; JG takes it back to 48 and to 01.
-		var digits [pin.MaxLen]byte
-		enc, err := g.lmk.EncryptPIN(p.AppendDigits(digits[:0]), acct)
-		clear(digits[:])
-		if err != nil {
-			g.fail(err)
+		enc, ok := g.pinUnderLMK(p, acct)
+		if !ok {
 			return
 		}
 		jg := &hostcmd.JG{ZPK: zpkA.field, Format: "48", Account: pan, PINUnderLMK: redact.String(enc)}
@@ -220,7 +180,7 @@ func (g *iso4gen) iso4(vs []iso4Vector) {
 				if err != nil {
 					return fmt.Errorf("JG: no answer: %w", err)
 				}
-				if err := samePIN48("JG", zpkA, pin.ISO4, p, v.PAN)(ctx, rt, resp); err != nil {
+				if err := samePIN("JG", zpkA, pin.ISO4, p, v.PAN)(ctx, rt, resp); err != nil {
 					return fmt.Errorf("JG: %w", err)
 				}
 				return nil
@@ -249,26 +209,12 @@ func (g *iso4gen) iso4(vs []iso4Vector) {
 				expectExact([]byte("DD00")))
 		}
 		vdata := acct[:11] + "N"
-		expanded, err := pin.ExpandValidationData(vdata, acct)
-		if err != nil {
-			g.fail(err)
-			return
-		}
 		dt, err := pin.ParseDecTable(table)
 		if err != nil {
 			g.fail(err)
 			return
 		}
-		off, err := pin.Offset(pvkIBM.block, expanded, dt, p)
-		if err != nil {
-			g.fail(err)
-			return
-		}
-		offset, err := pin.PadOffset(off)
-		if err != nil {
-			g.fail(err)
-			return
-		}
+		offset := g.ibmOffset(pvkIBM, vdata, acct, dt, p)
 		o := hostcmd.IBMOffset{PVK: pvkIBM.field, MaxPINLen: 12, PINBlock: block, Format: "48", CheckLen: p.Len(), Account: pan,
 			DecimalisationTable: table, ValidationData: redact.String(vdata), Offset: redact.String(offset)}
 		if i%2 == 0 {
@@ -282,7 +228,7 @@ func (g *iso4gen) iso4(vs []iso4Vector) {
 
 // iso4Errors adds the contract's error codes around format 48, each a valid
 // request of the first vector with one thing changed.
-func (g *iso4gen) iso4Errors(v iso4Vector, zpkT, zpkA, pvk wkey) {
+func (g *kbgen) iso4Errors(v iso4Vector, zpkT, zpkA, pvk wkey) {
 	src := g.vectorKey("P0", 'D', v.Key)
 	block, pan := redact.String(v.Block), redact.String(v.PAN)
 	acct := g.account(v.PAN)
@@ -313,11 +259,8 @@ func (g *iso4gen) iso4Errors(v iso4Vector, zpkT, zpkA, pvk wkey) {
 
 	g.named(v.Source, "JE format 48 under a TDES ZPK is 27",
 		&hostcmd.JE{ZPK: zpkT.field, PINBlock: tdesBlock, Format: "48", Account: pan}, expectError("JE", hostcmd.IncompatibleKeyLength))
-	var digits [pin.MaxLen]byte
-	enc, err := g.lmk.EncryptPIN(p.AppendDigits(digits[:0]), acct)
-	clear(digits[:])
-	if err != nil {
-		g.fail(err)
+	enc, ok := g.pinUnderLMK(p, acct)
+	if !ok {
 		return
 	}
 	// The PIN under the LMK is bound to the account field of the PAN.
@@ -340,50 +283,15 @@ func otherDigits(d []byte) string {
 	return string(out)
 }
 
-// samePIN48 checks a PIN-block answer (CB, CD or JH) by decrypting it under
-// k in format f (with format 48 acct is the PAN) and comparing the PIN.
-func samePIN48(cmd string, k wkey, f pin.Format, want pin.PIN, acct string) func(context.Context, RoundTripper, []byte) error {
-	return func(_ context.Context, _ RoundTripper, resp []byte) error {
-		r, err := hostcmd.ParseResponse([2]byte{cmd[0], cmd[1]}, resp)
-		if err != nil || r.ErrorCode() != hostcmd.OK {
-			return fmt.Errorf("have %s (%d bytes) want a well-formed %s00", head(resp), len(resp), rcode(cmd))
-		}
-		var blk string
-		switch r := r.(type) {
-		case *hostcmd.CB:
-			blk = r.PINBlock.Reveal()
-		case *hostcmd.CD:
-			blk = r.PINBlock.Reveal()
-		case *hostcmd.JH:
-			blk = r.PINBlock.Reveal()
-		}
-		b, err := hex.DecodeString(blk)
-		if err != nil {
-			return errors.New("PIN block is not hex")
-		}
-		got, err := pin.DecryptBlock(k.block, f, b, acct)
-		if err != nil {
-			return fmt.Errorf("PIN block does not decode in format %s: %w", f, err)
-		}
-		if !samePINs(got, want) {
-			return errors.New("PIN block holds another PIN")
-		}
-		return nil
-	}
-}
-
 // tdesLMK adds the cases for a Triple DES key-block LMK: JE then JG in
 // format 01 between TDES ZPK blocks (the PIN under this LMK, ours), and
 // format 48 under a TDES ZPK (27).
-func (g *iso4gen) tdesLMK() {
+func (g *kbgen) tdesLMK() {
 	src, dst := g.tdesKey("P0", 'B'), g.tdesKey("72", 'E')
 	for _, n := range []int{4, 12} {
 		pan, acct, p, _ := g.card(n)
-		var digits [pin.MaxLen]byte
-		enc, err := g.lmk.EncryptPIN(p.AppendDigits(digits[:0]), acct)
-		clear(digits[:])
-		if err != nil {
-			g.fail(err)
+		enc, ok := g.pinUnderLMK(p, acct)
+		if !ok {
 			return
 		}
 		g.exact(fmt.Sprintf("JE format 01 under a TDES key-block LMK, %d-digit PIN", n),

@@ -3,10 +3,10 @@ package conformance
 import (
 	"bytes"
 	"context"
-	"encoding/hex"
 	"strings"
 	"testing"
 
+	"github.com/payhsm/payhsm-gw/internal/testvec"
 	"github.com/payhsm/payhsm-gw/keys"
 	"github.com/payhsm/payhsm-gw/simulator"
 )
@@ -85,17 +85,10 @@ func TestISO4CasesDeterministicAndDiscriminating(t *testing.T) {
 	}
 }
 
+// mustClear returns the clear key of hex h.
 func mustClear(t *testing.T, h string) keys.ClearKey {
 	t.Helper()
-	b, err := hex.DecodeString(h)
-	if err != nil {
-		t.Fatal(err)
-	}
-	k, err := keys.NewClearKey(b)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return k
+	return testvec.Make(t, h, keys.NewClearKey)
 }
 
 // Under a Triple DES key-block LMK the cases are the refusals of format 48

@@ -12,6 +12,8 @@ import (
 	"strings"
 
 	"github.com/payhsm/payhsm-gw/hostcmd"
+	"github.com/payhsm/payhsm-gw/internal/hexdigit"
+	"github.com/payhsm/payhsm-gw/internal/kbvec"
 	"github.com/payhsm/payhsm-gw/internal/redact"
 	"github.com/payhsm/payhsm-gw/internal/tdes"
 	"github.com/payhsm/payhsm-gw/keys"
@@ -115,15 +117,7 @@ func (g *gen) keyBlockCmds() {
 
 // kbVector is a key block of testdata/keyblock.json: block unwraps under
 // kbpk to key.
-type kbVector struct {
-	Name    string `json:"name"`
-	Source  string `json:"source"`
-	KBPK    string `json:"kbpk"`
-	KBPKAlg string `json:"kbpk_alg"`
-	Block   string `json:"block"`
-	Key     string `json:"key"`
-	KCV     string `json:"kcv"`
-}
+type kbVector = kbvec.KeyBlock
 
 // kbVectorFile is testdata/keyblock.json: TR-31 blocks, Thales blocks and
 // variant-scheme keys under a ZMK.
@@ -161,6 +155,23 @@ type kbgen struct {
 	kbpk *tr31.KBPK
 }
 
+// newKBGen returns the generator of the cases for a target that holds
+// key-block LMK l, seeded with seed (0 means DefaultSeed).
+func newKBGen(l *keys.KeyBlockLMK, seed uint64) (*kbgen, error) {
+	if seed == 0 {
+		seed = DefaultSeed
+	}
+	kbpk, err := tr31.FromLMK(l)
+	if err != nil {
+		return nil, fmt.Errorf("conformance: key-block LMK: %w", err)
+	}
+	return &kbgen{
+		gen:  &gen{rng: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)), lmk: keys.TestLMK()},
+		l:    l,
+		kbpk: kbpk,
+	}, nil
+}
+
 // newKeyBlockSuite returns the suite for a target that holds key-block LMK
 // l (docs/spec/hostcmd-keyblocks.md): NC, A0 generate and export (S and R),
 // A6 import and A8 export of the public blocks of testdata/keyblock.json
@@ -168,18 +179,13 @@ type kbgen struct {
 // with S keys. Every key is wrapped under l by the suite, so the cases run
 // against any key-block LMK the suite is given.
 func newKeyBlockSuite(opts Options) (*Suite, error) {
-	kbpk, err := tr31.FromLMK(opts.KeyBlockLMK)
-	if err != nil {
-		return nil, fmt.Errorf("conformance: key-block LMK: %w", err)
-	}
 	vf, err := kbVectors()
 	if err != nil {
 		return nil, err
 	}
-	g := &kbgen{
-		gen:  &gen{rng: rand.New(rand.NewPCG(opts.Seed, opts.Seed^0x9e3779b97f4a7c15)), lmk: keys.TestLMK()},
-		l:    opts.KeyBlockLMK,
-		kbpk: kbpk,
+	g, err := newKBGen(opts.KeyBlockLMK, opts.Seed)
+	if err != nil {
+		return nil, err
 	}
 	g.kbHealth()
 	g.kbGenerate()
@@ -234,6 +240,22 @@ func (g *kbgen) sKey(hd tr31.Header, k []byte) hostcmd.KeyField {
 		return hostcmd.KeyField{}
 	}
 	return hostcmd.KeyField{Scheme: hostcmd.SchemeS, Hex: blk}
+}
+
+// sWKey returns clear key b as an S key field under the target's LMK with
+// usage, algorithm alg and mode of use, and its cipher.
+func (g *kbgen) sWKey(usage string, alg, mode byte, b []byte) wkey {
+	k := wkey{clear: b, field: g.sKey(tr31.Header{KeyUsage: usage, Algorithm: alg, ModeOfUse: mode}, b)}
+	var err error
+	if alg == 'A' {
+		k.block, err = aes.NewCipher(b)
+	} else {
+		k.block, err = tdes.New(b)
+	}
+	if err != nil {
+		g.fail(err)
+	}
+	return k
 }
 
 // zmk returns a ZMK of algorithm alg ('T' or 'A') with clear key k as an S
@@ -641,18 +663,9 @@ func (g *kbgen) kbErrors(v kbVector) {
 	a6 := func(blk string) *hostcmd.A6 {
 		return &hostcmd.A6{KeyType: "FFF", ZMK: zmk, Key: hostcmd.KeyField{Scheme: hostcmd.SchemeR, Hex: blk}, SchemeLMK: 'S'}
 	}
-	flip := func(s string, i int) string {
-		b := []byte(s)
-		if b[i] == '0' {
-			b[i] = '1'
-		} else {
-			b[i] = '0'
-		}
-		return string(b)
-	}
 	blk := v.Block
-	g.errCase("A6 block whose MAC fails is A4", a6(flip(blk, len(blk)-1)), hostcmd.KeyBlockMAC)
-	g.errCase("A6 block whose encrypted key was changed is A4", a6(flip(blk, 20)), hostcmd.KeyBlockMAC)
+	g.errCase("A6 block whose MAC fails is A4", a6(hexdigit.Flip(blk, len(blk)-1)), hostcmd.KeyBlockMAC)
+	g.errCase("A6 block whose encrypted key was changed is A4", a6(hexdigit.Flip(blk, 20)), hostcmd.KeyBlockMAC)
 	short := blk[:1] + fmt.Sprintf("%04d", len(blk)-4) + blk[5:len(blk)-4]
 	g.errCase("A6 block whose length is not whole cipher blocks is A5", a6(short), hostcmd.KeyBlockLength)
 	g.errCase("A6 block with a bad optional block count is AC", a6(blk[:12]+"0Z"+blk[14:]), hostcmd.KeyBlockHeader)
@@ -666,9 +679,9 @@ func (g *kbgen) kbErrors(v kbVector) {
 		Key: hostcmd.KeyField{Scheme: hostcmd.SchemeR, Hex: blk}, SchemeLMK: 'S'}, hostcmd.ModeOfUseNotAllowed)
 	g.errCase("A6 under a ZMK of LMK identifier 01 is A3", &hostcmd.A6{KeyType: "FFF", ZMK: g.sKey(tr31.Header{KeyUsage: "K0", Algorithm: zalg, ModeOfUse: 'B', LMKID: "01"}, zk),
 		Key: hostcmd.KeyField{Scheme: hostcmd.SchemeR, Hex: blk}, SchemeLMK: 'S'}, hostcmd.KeyBlockLMKID)
-	bad := []byte(zmk.Hex)
-	bad[len(bad)-1] ^= 1
-	g.errCase("A6 ZMK under the LMK whose MAC fails is A4", &hostcmd.A6{KeyType: "FFF", ZMK: hostcmd.KeyField{Scheme: hostcmd.SchemeS, Hex: string(bad)},
+	// Flip keeps a hex digit a hex digit (XOR 1 would make A or F a non-digit).
+	bad := hexdigit.Flip(zmk.Hex, len(zmk.Hex)-1)
+	g.errCase("A6 ZMK under the LMK whose MAC fails is A4", &hostcmd.A6{KeyType: "FFF", ZMK: hostcmd.KeyField{Scheme: hostcmd.SchemeS, Hex: bad},
 		Key: hostcmd.KeyField{Scheme: hostcmd.SchemeR, Hex: blk}, SchemeLMK: 'S'}, hostcmd.KeyBlockMAC)
 	r := a6(blk)
 	r.KeyType = "001"
@@ -878,22 +891,8 @@ func (g *kbgen) kbImportVariant(vs []kbVector) {
 // with an exact answer, 01 to 48 and 48 to 48 decrypted with the
 // destination key (format 4 has a random half), and the errors.
 func (g *kbgen) kbISO4(vf *kbVectorFile) {
-	aesKey := func(usage string) wkey {
-		k := g.bytes(16)
-		c, err := aes.NewCipher(k)
-		if err != nil {
-			g.fail(err)
-		}
-		return wkey{clear: k, field: g.sKey(tr31.Header{KeyUsage: usage, Algorithm: 'A', ModeOfUse: 'B'}, k), block: c}
-	}
-	tdesKey := func(usage string) wkey {
-		k := g.randomKey('T', 16)
-		c, err := tdes.New(k)
-		if err != nil {
-			g.fail(err)
-		}
-		return wkey{clear: k, field: g.sKey(tr31.Header{KeyUsage: usage, Algorithm: 'T', ModeOfUse: 'B'}, k), block: c}
-	}
+	aesKey := func(usage string) wkey { return g.aesKey(usage, 'B') }
+	tdesKey := func(usage string) wkey { return g.tdesKey(usage, 'B') }
 	iso4 := func(k wkey, p pin.PIN, pan string) redact.String {
 		b, err := pin.EncryptBlock(nil, k.block, pin.ISO4, p, pan, bytes.NewReader(g.bytes(16)))
 		if err != nil {
@@ -931,19 +930,19 @@ func (g *kbgen) kbISO4(vf *kbVectorFile) {
 	pan, acct, p, _ = g.card(6)
 	g.add("CC ISO 0 (TDES ZPK) to ISO 4 (AES ZPK), decrypted", &hostcmd.CC{SourceZPK: zt.field, DestinationZPK: z2.field, MaxPINLen: 12,
 		PINBlock: redact.String(g.block(zt, pin.ISO0, p, acct)), SourceFormat: "01", DestinationFormat: "48", Account: redact.String(pan)},
-		translatedPIN("CC", z2, pin.ISO4, p, pan))
+		samePIN("CC", z2, pin.ISO4, p, pan))
 	pan, _, p, _ = g.card(5)
 	g.add("CC ISO 4 to ISO 4 (AES ZPKs), decrypted", &hostcmd.CC{SourceZPK: z1.field, DestinationZPK: z2.field, MaxPINLen: 12,
 		PINBlock: iso4(z1, p, pan), SourceFormat: "48", DestinationFormat: "48", Account: redact.String(pan)},
-		translatedPIN("CC", z2, pin.ISO4, p, pan))
+		samePIN("CC", z2, pin.ISO4, p, pan))
 	pan, _, p, _ = g.card(4)
 	g.add("CA ISO 4 (AES TPK) to ISO 4 (AES ZPK), decrypted", &hostcmd.CA{TPK: tpk.field, ZPK: z2.field, MaxPINLen: 12,
 		PINBlock: iso4(tpk, p, pan), SourceFormat: "48", DestinationFormat: "48", Account: redact.String(pan)},
-		translatedPIN("CA", z2, pin.ISO4, p, pan))
+		samePIN("CA", z2, pin.ISO4, p, pan))
 	pan, acct, p, _ = g.card(4)
 	g.add("CA ISO 0 (TDES TPK) to ISO 4 (AES ZPK), decrypted", &hostcmd.CA{TPK: ttpk.field, ZPK: z2.field, MaxPINLen: 12,
 		PINBlock: redact.String(g.block(ttpk, pin.ISO0, p, acct)), SourceFormat: "01", DestinationFormat: "48", Account: redact.String(pan)},
-		translatedPIN("CA", z2, pin.ISO4, p, pan))
+		samePIN("CA", z2, pin.ISO4, p, pan))
 
 	pan, _, p, _ = g.card(4)
 	cc := func() *hostcmd.CC {
@@ -961,34 +960,4 @@ func (g *kbgen) kbISO4(vf *kbVectorFile) {
 	r = cc()
 	r.SourceZPK = g.sKey(tr31.Header{KeyUsage: "P0", Algorithm: 'A', ModeOfUse: 'E'}, z1.clear)
 	g.errCase("CC AES source ZPK that only encrypts is A8", r, hostcmd.ModeOfUseNotAllowed)
-}
-
-// translatedPIN checks a CB or CD answer: its PIN block decrypts under k
-// in format f with account acct (the PAN for format 4) to want.
-func translatedPIN(cmd string, k wkey, f pin.Format, want pin.PIN, acct string) func(context.Context, RoundTripper, []byte) error {
-	return func(_ context.Context, _ RoundTripper, resp []byte) error {
-		r, err := hostcmd.ParseResponse([2]byte{cmd[0], cmd[1]}, resp)
-		if err != nil || r.ErrorCode() != hostcmd.OK {
-			return fmt.Errorf("have %s (%d bytes) want a well-formed %s00", head(resp), len(resp), rcode(cmd))
-		}
-		var blk redact.String
-		switch r := r.(type) {
-		case *hostcmd.CB:
-			blk = r.PINBlock
-		case *hostcmd.CD:
-			blk = r.PINBlock
-		}
-		b, err := hex.DecodeString(blk.Reveal())
-		if err != nil {
-			return errors.New("PIN block is not hex")
-		}
-		got, err := pin.DecryptBlock(k.block, f, b, acct)
-		if err != nil {
-			return fmt.Errorf("PIN block does not decode in format %s: %w", f, err)
-		}
-		if !samePINs(got, want) {
-			return errors.New("PIN block holds another PIN")
-		}
-		return nil
-	}
 }

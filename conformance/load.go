@@ -493,10 +493,10 @@ func (rep *Report) verdict(rate float64, blocked, duration time.Duration, maxInF
 	}
 	var why []string
 	if rep.WrongCount > 0 {
-		why = append(why, fmt.Sprintf("%d wrong answers (%s)", rep.WrongCount, byCode(rep.Wrong)))
+		why = append(why, fmt.Sprintf("%d wrong answers (%s)", rep.WrongCount, ByCode(rep.Wrong)))
 	}
 	if rep.ErrorCount > 0 {
-		why = append(why, fmt.Sprintf("%d errors (%s)", rep.ErrorCount, byCode(rep.Errors)))
+		why = append(why, fmt.Sprintf("%d errors (%s)", rep.ErrorCount, ByCode(rep.Errors)))
 	}
 	// Slowness is judged on the answers, right or wrong: a run of wrong
 	// answers on time is not a saturated target.
@@ -519,8 +519,9 @@ func (rep *Report) verdict(rate float64, blocked, duration time.Duration, maxInF
 	rep.Reason = joinWhy(why)
 }
 
-// byCode lists counts as "code:count ..." in code order.
-func byCode(m map[string]int64) string {
+// ByCode lists counts by code, such as a LoadReport's Wrong or Errors, as
+// "code:count ..." in code order.
+func ByCode(m map[string]int64) string {
 	codes := make([]string, 0, len(m))
 	for c := range m {
 		codes = append(codes, c)

@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/payhsm/payhsm-gw/internal/testvec"
 )
 
 // Keys of the DUKPT contract under the test LMK (docs/spec/hostcmd-dukpt.md
@@ -24,42 +26,28 @@ func dukptBody(bdk, zpk, ksn, block, pan string) map[string]any {
 
 // TestPINTranslateFromDUKPT: every published DUKPT PIN block (PIN 1234)
 // comes back as the same PIN under the ZPK. TDES: the ANSI X9.24-1:2009
-// A.4 blocks (PAN 4012345678909; openemv/dukpt, jPOS DUKPTTest), whose
+// A.4 blocks (PAN 4012345678909; testvec.DUKPTPINBlocks), whose
 // answer is ThalesSim's CI answer 7D26134E85E7DADF. AES: the X9.24-3:2017
-// supplement's format 4 blocks (PAN 4111111111111111; openemv/dukpt),
+// supplement's format 4 blocks (PAN 4111111111111111; same file),
 // answer F6052A5891953D75 (hostcmd-dukpt.md §5, recomputed by
 // conformance TestDUKPTContractCrypto).
 func TestPINTranslateFromDUKPT(t *testing.T) {
 	e := newEnv(t)
-	for _, b := range []struct{ ksn, block string }{
-		{"FFFF9876543210E00001", "1B9C1845EB993A7A"},
-		{"FFFF9876543210E00002", "10A01C8D02C69107"},
-		{"FFFF9876543210E00003", "18DC07B94797B466"},
-		{"FFFF9876543210E00008", "50E55547A5027551"},
-		{"FFFF9876543210E00010", "D5D9638559EF53D6"},
-		{"FFFF9876543210E00015", "72105C22EBC791E6"},
-		{"FFFF9876543210EFF800", "33365F5CC6F23C35"},
-		{"ffff9876543210effc00", "defc6f09f8927b71"},
-		{"FFFF9876543210F00000", "73EC88AD0AC5830E"},
-	} {
-		m := e.mustStatus(http.StatusOK, "/v1/pin/translate", with(dukptBody(restBDK, restZPK, b.ksn, b.block, "4012345678909"), "incomingFormat", "ISO0"))
+	tdesBlocks, aesBlocks := testvec.DUKPTPINBlocks(t)
+	for i, b := range tdesBlocks {
+		if i%3 == 2 {
+			// Hex is taken in either case.
+			b.KSN, b.Block = strings.ToLower(b.KSN), strings.ToLower(b.Block)
+		}
+		m := e.mustStatus(http.StatusOK, "/v1/pin/translate", with(dukptBody(restBDK, restZPK, b.KSN, b.Block, "4012345678909"), "incomingFormat", "ISO0"))
 		if m["pinBlock"] != "7D26134E85E7DADF" || m["pinLength"] != 4.0 || m["incomingKcv"] != "08D7B4" || m["outgoingKcv"] != "77800C" {
-			t.Errorf("KSN %s: have %v", b.ksn, m)
+			t.Errorf("KSN %s: have %v", b.KSN, m)
 		}
 	}
-	for _, b := range []struct{ ksn, block string }{
-		{"123456789012345600000001", "A912150391AB65A67E52883D81CE2D15"},
-		{"123456789012345600000002", "52A00503BD34BA1383F6A7EE9FE2547F"},
-		{"123456789012345600000003", "A5A27E82B43A9A866A93D7ABE89CEF93"},
-		{"123456789012345600000004", "71B3D0528669498777555A8BE6698E44"},
-		{"123456789012345600000005", "881A7F77A2E04E5BEA985E342FD0B628"},
-		{"123456789012345600000006", "BDC1C3871AFB0B340AA5B5CEFD08695E"},
-		{"123456789012345600000007", "4A8E6B8C7DBEE6CBA6DC774F0CB83396"},
-		{"123456789012345600000008", "8308BB857C17F390369F761F8EB358FA"},
-	} {
-		m := e.mustStatus(http.StatusOK, "/v1/pin/translate", dukptBody(restAESBDK, restZPK2, b.ksn, b.block, "4111111111111111"))
+	for _, b := range aesBlocks {
+		m := e.mustStatus(http.StatusOK, "/v1/pin/translate", dukptBody(restAESBDK, restZPK2, b.KSN, b.Block, "4111111111111111"))
 		if m["pinBlock"] != "F6052A5891953D75" || m["pinLength"] != 4.0 || m["outgoingKcv"] != "6F1E3F" {
-			t.Errorf("AES KSN %s: have %v", b.ksn, m)
+			t.Errorf("AES KSN %s: have %v", b.KSN, m)
 		}
 	}
 

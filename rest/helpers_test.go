@@ -112,6 +112,22 @@ func (r response) errorOf(t testing.TB) (code, field, hsmError string) {
 	return b.Error.Code, b.Error.Field, b.Error.HSMError
 }
 
+// checkError fails the test (Errorf, prefixed with name) unless r is an
+// error answer of status with code, field and HSM error code hsm. It
+// reports false when the status differs and the body was not read.
+func (r response) checkError(t testing.TB, name string, status int, code, field, hsm string) bool {
+	t.Helper()
+	if r.status != status {
+		t.Errorf("%s: have %d %s, want %d", name, r.status, r.body, status)
+		return false
+	}
+	c, f, h := r.errorOf(t)
+	if c != code || f != field || h != hsm {
+		t.Errorf("%s: have %s/%s/%q, want %s/%s/%q: %s", name, c, f, h, code, field, hsm, r.body)
+	}
+	return true
+}
+
 func (e *env) do(method, path string, body io.Reader, hdr map[string]string) response {
 	e.t.Helper()
 	req := httptest.NewRequest(method, path, body)

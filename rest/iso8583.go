@@ -235,10 +235,9 @@ func delegate(rc *reqCtx, h opHandler, req map[string]any, names map[string]stri
 	return resp, nil
 }
 
-func (s *server) iso8583PINCheck(rc *reqCtx, m *iso8583.Message, c cardData, p *iso8583PIN) (any, *apiError) {
-	if p.BDK != "" || p.KSNField != nil {
-		return s.iso8583DUKPT(rc, m, c, p)
-	}
+// pinBlockField returns the PIN block of field 52 for the pin check, which
+// also needs the card's PAN: an error names field 52 or field 2 otherwise.
+func pinBlockField(m *iso8583.Message, c cardData) ([]byte, *apiError) {
 	block, ok := m.Field(52)
 	if !ok {
 		return nil, badField("message.52", "field 52 is absent; the pin check needs it")
@@ -248,6 +247,17 @@ func (s *server) iso8583PINCheck(rc *reqCtx, m *iso8583.Message, c cardData, p *
 	}
 	if c.pan == "" {
 		return nil, badField("message.2", "field 2 and field 35 are absent; the pin check needs the PAN")
+	}
+	return block, nil
+}
+
+func (s *server) iso8583PINCheck(rc *reqCtx, m *iso8583.Message, c cardData, p *iso8583PIN) (any, *apiError) {
+	if p.BDK != "" || p.KSNField != nil {
+		return s.iso8583DUKPT(rc, m, c, p)
+	}
+	block, e := pinBlockField(m, c)
+	if e != nil {
+		return nil, e
 	}
 	if (p.Translate == nil) == (p.Verify == nil) {
 		return nil, badField("pin", "must have exactly one of translate, verify")
@@ -489,15 +499,9 @@ func (s *server) iso8583DUKPT(rc *reqCtx, m *iso8583.Message, c cardData, p *iso
 	if n := len(ksnRaw); (n == 10 || n == 12) && !isHexText(ksnRaw) {
 		ksn = strings.ToUpper(hex.EncodeToString(ksnRaw))
 	}
-	block, ok := m.Field(52)
-	if !ok {
-		return nil, badField("message.52", "field 52 is absent; the pin check needs it")
-	}
-	if len(block) != 8 {
-		return nil, badField("message.52", "field 52: must be an 8-byte PIN block")
-	}
-	if c.pan == "" {
-		return nil, badField("message.2", "field 2 and field 35 are absent; the pin check needs the PAN")
+	block, e := pinBlockField(m, c)
+	if e != nil {
+		return nil, e
 	}
 	req := map[string]any{"pan": c.pan, "pinBlock": strings.ToUpper(hex.EncodeToString(block)),
 		"incomingKey": p.BDK.Reveal(), "incomingKeyType": "BDK", "ksn": ksn,

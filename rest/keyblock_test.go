@@ -14,8 +14,11 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/payhsm/payhsm-gw/internal/hexdigit"
+	"github.com/payhsm/payhsm-gw/internal/kbvec"
 	"github.com/payhsm/payhsm-gw/internal/redact"
 	"github.com/payhsm/payhsm-gw/internal/tdes"
+	"github.com/payhsm/payhsm-gw/internal/testvec"
 	"github.com/payhsm/payhsm-gw/keys"
 	"github.com/payhsm/payhsm-gw/keys/tr31"
 	"github.com/payhsm/payhsm-gw/pin"
@@ -37,16 +40,10 @@ func newKBEnv(t testing.TB, mods ...func(*Config)) *env {
 	return e
 }
 
+// clearKey returns the clear key of hex h, destroyed when the test ends.
 func clearKey(t testing.TB, h string) keys.ClearKey {
 	t.Helper()
-	b, err := hex.DecodeString(h)
-	if err != nil {
-		t.Fatal(err)
-	}
-	k, err := keys.NewClearKey(b)
-	if err != nil {
-		t.Fatal(err)
-	}
+	k := testvec.Make(t, h, keys.NewClearKey)
 	t.Cleanup(k.Destroy)
 	return k
 }
@@ -90,15 +87,7 @@ func tr31Block(t testing.TB, v tr31.Version, kbpkHex, usage string, alg, mode, e
 
 // tr31Vector is a TR-31 vector of keys/tr31/testdata/keyblocks.json (each
 // names its public source there).
-type tr31Vector struct {
-	Name    string `json:"name"`
-	Source  string `json:"source"`
-	KBPK    string `json:"kbpk"`
-	KBPKAlg string `json:"kbpk_alg"`
-	Block   string `json:"block"`
-	Key     string `json:"key"`
-	KCV     string `json:"kcv"`
-}
+type tr31Vector = kbvec.KeyBlock
 
 func loadTR31Vectors(t testing.TB) []tr31Vector {
 	t.Helper()
@@ -261,15 +250,6 @@ func TestTR31ImportBadInput(t *testing.T) {
 	aesKEK := lmkBlock(t, "K0", 'A', 'B', 'N', "88E1AB2A2E3DD38C1FA039A536500CC8A87AB9D62DC92C01058FA79F44657DE6")
 	notZMK := lmkBlock(t, "P0", 'T', 'B', 'N', kbpk)
 	e.mustStatus(http.StatusCreated, "/v1/keys", importBody("zpk-a", "ZPK", block, kek))
-	flip := func(s string, i int) string {
-		b := []byte(s)
-		if b[i] == '0' {
-			b[i] = '1'
-		} else {
-			b[i] = '0'
-		}
-		return string(b)
-	}
 	// The A.7.2.1 block with its encrypted part two hex digits short and
 	// the length field saying so: not whole cipher blocks.
 	short := "A0070" + block[5:len(block)-10] + block[len(block)-8:]
@@ -279,8 +259,8 @@ func TestTR31ImportBadInput(t *testing.T) {
 		status           int
 		code, field, hsm string
 	}{
-		{"MAC fails", importBody("k", "ZPK", flip(block, len(block)-1), kek), 400, CodeInvalidKey, "tr31.keyBlock", "A4"},
-		{"encrypted key altered", importBody("k", "ZPK", flip(block, 20), kek), 400, CodeInvalidKey, "tr31.keyBlock", "A4"},
+		{"MAC fails", importBody("k", "ZPK", hexdigit.Flip(block, len(block)-1), kek), 400, CodeInvalidKey, "tr31.keyBlock", "A4"},
+		{"encrypted key altered", importBody("k", "ZPK", hexdigit.Flip(block, 20), kek), 400, CodeInvalidKey, "tr31.keyBlock", "A4"},
 		{"another KEK", importBody("k", "ZPK", block, otherKEK), 400, CodeInvalidKey, "tr31.keyBlock", "A4"},
 		{"KEK not a ZMK", importBody("k", "ZPK", block, notZMK), 400, CodeInvalidKey, "tr31.kek", "A6"},
 		{"header not parsable", importBody("k", "ZPK", "A00X2P0TE00E0000"+block[16:], kek), 400, CodeInvalidField, "tr31.keyBlock", ""},
@@ -305,13 +285,8 @@ func TestTR31ImportBadInput(t *testing.T) {
 		{"tr31 unknown member", map[string]any{"alias": "k", "keyType": "ZPK", "tr31": map[string]any{"keyBlock": block, "kek": kek, "x": 1}}, 400, CodeUnknownField, "tr31.x", ""},
 	} {
 		r := e.post("/v1/keys", tc.body)
-		if r.status != tc.status {
-			t.Errorf("%s: have %d %s, want %d", tc.name, r.status, r.body, tc.status)
+		if !r.checkError(t, tc.name, tc.status, tc.code, tc.field, tc.hsm) {
 			continue
-		}
-		code, field, hsm := r.errorOf(t)
-		if code != tc.code || field != tc.field || hsm != tc.hsm {
-			t.Errorf("%s: have %s/%s/%q, want %s/%s/%q: %s", tc.name, code, field, hsm, tc.code, tc.field, tc.hsm, r.body)
 		}
 		if strings.Contains(string(r.body), block[16:40]) || strings.Contains(string(r.body), kek[17:40]) {
 			t.Errorf("%s: the error echoes key material: %s", tc.name, r.body)
@@ -360,14 +335,7 @@ func TestKeyExportBadInput(t *testing.T) {
 		{"unknown field", "zpk-e", map[string]any{"kek": kek, "format": "B"}, 400, CodeUnknownField, "format", ""},
 	} {
 		r := e.post("/v1/keys/"+tc.alias+"/export", tc.body)
-		if r.status != tc.status {
-			t.Errorf("%s: have %d %s, want %d", tc.name, r.status, r.body, tc.status)
-			continue
-		}
-		code, field, hsm := r.errorOf(t)
-		if code != tc.code || field != tc.field || hsm != tc.hsm {
-			t.Errorf("%s: have %s/%s/%q, want %s/%s/%q: %s", tc.name, code, field, hsm, tc.code, tc.field, tc.hsm, r.body)
-		}
+		r.checkError(t, tc.name, tc.status, tc.code, tc.field, tc.hsm)
 	}
 }
 

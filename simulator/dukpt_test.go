@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/payhsm/payhsm-gw/internal/tdes"
+	"github.com/payhsm/payhsm-gw/internal/testvec"
 	"github.com/payhsm/payhsm-gw/keys"
 	"github.com/payhsm/payhsm-gw/keys/dukpt"
 	"github.com/payhsm/payhsm-gw/pin"
@@ -25,30 +26,20 @@ const (
 
 // TestCIPublishedBlocks sends every TDES DUKPT PIN block of ANSI
 // X9.24-1:2009 A.4.2/A.4.3 (PIN 1234, PAN 4012345678909, as printed by
-// openemv/dukpt test/dukpt_tdes_test.c and jPOS DUKPTTest.java) through CI
+// openemv/dukpt test/dukpt_tdes_test.c; testvec.DUKPTPINBlocks) through CI
 // and G0: each must come back as the same PIN under the ZPK, the block of
 // ThalesSim's CI test (7D26134E85E7DADF).
 func TestCIPublishedBlocks(t *testing.T) {
-	blocks := []struct{ ksn, block string }{
-		{"FFFF9876543210E00001", "1B9C1845EB993A7A"},
-		{"FFFF9876543210E00002", "10A01C8D02C69107"},
-		{"FFFF9876543210E00003", "18DC07B94797B466"},
-		{"FFFF9876543210E00008", "50E55547A5027551"},
-		{"FFFF9876543210E00010", "D5D9638559EF53D6"},
-		{"FFFF9876543210E00015", "72105C22EBC791E6"},
-		{"FFFF9876543210EFF800", "33365F5CC6F23C35"},
-		{"FFFF9876543210EFFC00", "DEFC6F09F8927B71"},
-		{"FFFF9876543210F00000", "73EC88AD0AC5830E"},
-	}
+	blocks, _ := testvec.DUKPTPINBlocks(t)
 	h := NewHSM(nil)
 	for _, b := range blocks {
-		ci := "CI" + dukptBDK + dukptZPK + "605" + b.ksn + b.block + "01" + "401234567890"
+		ci := "CI" + dukptBDK + dukptZPK + "605" + b.KSN + b.Block + "01" + "401234567890"
 		if have := string(h.Execute(nil, []byte(ci))); have != "CJ00047D26134E85E7DADF01" {
-			t.Errorf("CI %s: have %q", b.ksn, have)
+			t.Errorf("CI %s: have %q", b.KSN, have)
 		}
-		g0 := "G0" + dukptBDK + dukptZPK + "A05" + b.ksn + b.block + "01" + "01" + "401234567890"
+		g0 := "G0" + dukptBDK + dukptZPK + "A05" + b.KSN + b.Block + "01" + "01" + "401234567890"
 		if have := string(h.Execute(nil, []byte(g0))); have != "G100047D26134E85E7DADF01" {
-			t.Errorf("G0 %s: have %q", b.ksn, have)
+			t.Errorf("G0 %s: have %q", b.KSN, have)
 		}
 	}
 }
@@ -58,25 +49,16 @@ func TestCIPublishedBlocks(t *testing.T) {
 // by openemv/dukpt test/dukpt_aes128_test.c) through the AES form of G0: each
 // is PIN 1234, so each answers the same ISO-0 block under the ZPK.
 func TestG0AESPublishedBlocks(t *testing.T) {
-	blocks := []struct{ ksn, block string }{
-		{"123456789012345600000001", "A912150391AB65A67E52883D81CE2D15"},
-		{"123456789012345600000002", "52A00503BD34BA1383F6A7EE9FE2547F"},
-		{"123456789012345600000003", "A5A27E82B43A9A866A93D7ABE89CEF93"},
-		{"123456789012345600000004", "71B3D0528669498777555A8BE6698E44"},
-		{"123456789012345600000005", "881A7F77A2E04E5BEA985E342FD0B628"},
-		{"123456789012345600000006", "BDC1C3871AFB0B340AA5B5CEFD08695E"},
-		{"123456789012345600000007", "4A8E6B8C7DBEE6CBA6DC774F0CB83396"},
-		{"123456789012345600000008", "8308BB857C17F390369F761F8EB358FA"},
-	}
+	_, blocks := testvec.DUKPTPINBlocks(t)
 	h := NewHSM(nil)
 	for _, b := range blocks {
-		g0 := "G0" + dukptAESBDK + dukptZPK2 + "018" + b.ksn + b.block + "48" + "01" + "4111111111111111;"
+		g0 := "G0" + dukptAESBDK + dukptZPK2 + "018" + b.KSN + b.Block + "48" + "01" + "4111111111111111;"
 		if have := string(h.Execute(nil, []byte(g0))); have != "G10004F6052A5891953D7501" {
-			t.Errorf("G0 AES %s: have %q", b.ksn, have)
+			t.Errorf("G0 AES %s: have %q", b.KSN, have)
 		}
 	}
 	// Another KSN than the block's: the block does not decode (20).
-	g0 := "G0" + dukptAESBDK + dukptZPK2 + "018" + blocks[1].ksn + blocks[0].block + "48" + "01" + "4111111111111111;"
+	g0 := "G0" + dukptAESBDK + dukptZPK2 + "018" + blocks[1].KSN + blocks[0].Block + "48" + "01" + "4111111111111111;"
 	if have := string(h.Execute(nil, []byte(g0))); have != "G120" {
 		t.Errorf("wrong KSN: have %q", have)
 	}

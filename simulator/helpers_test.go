@@ -160,6 +160,53 @@ func expectClosed(t testing.TB, c *client) {
 	}
 }
 
+// badAnswer says what is wrong with resp as HSM.Execute's answer to body,
+// or returns nil: an answer is the command's response code and a valid
+// error code, after an error other than 00 nothing but the echoed trailer,
+// and no longer than a frame holds. The fuzz targets check every answer
+// with it.
+func badAnswer(body, resp []byte) error {
+	if len(resp) < 4 {
+		return fmt.Errorf("answer %q shorter than response and error codes", resp)
+	}
+	if len(body) >= 2 {
+		rc := hostcmd.ResponseCode([2]byte{body[0], body[1]})
+		if resp[0] != rc[0] || resp[1] != rc[1] {
+			return fmt.Errorf("answer code %q for command %q", resp[:2], body[:2])
+		}
+	}
+	code := hostcmd.Code(resp[2:4])
+	if !code.Valid() {
+		return fmt.Errorf("invalid error code %q", resp[2:4])
+	}
+	if code != hostcmd.OK && len(resp) > 4 && resp[4] != 0x19 {
+		return fmt.Errorf("error %s answer carries fields", code)
+	}
+	if len(resp) > hostcmd.MaxFrameLen {
+		return fmt.Errorf("answer of %d bytes", len(resp))
+	}
+	return nil
+}
+
+// benchExecute runs each request body through HSM.Execute of an HSM from
+// newHSM as a sub-benchmark named by name, failing on any answer but 00.
+func benchExecute(b *testing.B, newHSM func(testing.TB) *HSM, bodies []struct{ name, body string }) {
+	for _, bc := range bodies {
+		h := newHSM(b)
+		body := []byte(bc.body)
+		dst := make([]byte, 0, 64)
+		b.Run(bc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				dst = h.Execute(dst[:0], body)
+				if string(dst[2:4]) != "00" {
+					b.Fatalf("answer %q", dst)
+				}
+			}
+		})
+	}
+}
+
 func isConnReset(err error) bool {
 	return strings.Contains(fmt.Sprint(err), "connection reset")
 }

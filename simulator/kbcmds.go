@@ -4,7 +4,6 @@ import (
 	"crypto/rand"
 
 	"github.com/payhsm/payhsm-gw/hostcmd"
-	"github.com/payhsm/payhsm-gw/internal/tdes"
 	"github.com/payhsm/payhsm-gw/keys"
 	"github.com/payhsm/payhsm-gw/keys/tr31"
 )
@@ -386,30 +385,5 @@ func (h *HSM) a8Variant(dst []byte, r *hostcmd.A8) ([]byte, hostcmd.Code) {
 // inverse of exportKey (keycmds.go), with the same per-part variants for U
 // and T and plain ECB for X, Y and single keys.
 func importKey(zmk []byte, s keys.Scheme, ct []byte) ([]byte, bool) {
-	var variants []byte
-	switch s {
-	case keys.SchemeU:
-		variants = []byte{0xA6, 0x5A}
-	case keys.SchemeT:
-		variants = []byte{0x6A, 0xDE, 0x2B}
-	}
-	if len(variants) > 0 && len(zmk) < 16 || len(ct)%8 != 0 {
-		return nil, false
-	}
-	out := make([]byte, len(ct))
-	var kk [24]byte
-	n := copy(kk[:], zmk)
-	defer clear(kk[:])
-	for i := 0; i < len(ct); i += 8 {
-		if len(variants) > 0 {
-			kk[8] = zmk[8] ^ variants[i/8]
-		}
-		b, err := tdes.New(kk[:n])
-		if err != nil {
-			clear(out)
-			return nil, false
-		}
-		b.Decrypt(out[i:i+8], ct[i:i+8])
-	}
-	return out, true
+	return underZMK(zmk, s, ct, true)
 }

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/payhsm/payhsm-gw/hostcmd"
+	"github.com/payhsm/payhsm-gw/internal/testvec"
 	"github.com/payhsm/payhsm-gw/keys"
 	"github.com/payhsm/payhsm-gw/keys/tr31"
 )
@@ -29,17 +30,10 @@ var a6Examples = []struct {
 		"D0112P0AE00E0000B82679114F470F540165EDFBF7E250FCEA43F810D215F8D207E2E417C07156A27E8E31DA05F7425509593D03A457DC34", "", "08793E", 'D'},
 }
 
+// mustKey returns the clear key of hex h.
 func mustKey(t testing.TB, h string) keys.ClearKey {
 	t.Helper()
-	b, err := hex.DecodeString(h)
-	if err != nil {
-		t.Fatal(err)
-	}
-	k, err := keys.NewClearKey(b)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return k
+	return testvec.Make(t, h, keys.NewClearKey)
 }
 
 // lmkOpen unwraps an S field under the test AES key-block LMK.

@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/payhsm/payhsm-gw/internal/hexdigit"
 	"github.com/payhsm/payhsm-gw/keys"
 	"github.com/payhsm/payhsm-gw/keys/tr31"
 )
@@ -111,12 +112,13 @@ func TestDUKPTKeyBlockErrors(t *testing.T) {
 	zpk := sBlock(t, l, tr31.Header{KeyUsage: "72", Algorithm: 'T', ModeOfUse: 'B'}, zpk1)
 	const rest = "605FFFF9876543210E000011B9C1845EB993A7A01401234567890"
 	const aesRest = "018123456789012345600000001A912150391AB65A67E52883D81CE2D154801" + "4111111111111111;"
-	badMAC := []byte(bdk)
-	badMAC[len(badMAC)-1] ^= 1 // a hex digit stays a hex digit
+	// The MAC's last digit changed; with random padding it can be any
+	// digit, and XOR 1 would make an A or F a non-digit (15, not A4).
+	badMAC := hexdigit.Flip(bdk, len(bdk)-1)
 	for _, tt := range []struct{ name, body, want string }{
 		{"BDK with ZPK usage", "CI" + zpk + zpk + rest, "CJA6"},
 		{"BDK with mode of use E", "CI" + sBlock(t, l, tr31.Header{KeyUsage: "B0", Algorithm: 'T', ModeOfUse: 'E'}, clearBDK) + zpk + rest, "CJA8"},
-		{"BDK block MAC fails", "CI" + string(badMAC) + zpk + rest, "CJA4"},
+		{"BDK block MAC fails", "CI" + badMAC + zpk + rest, "CJA4"},
 		{"AES BDK with a TDES descriptor", "CI" + aesBDK + zpk + rest, "CJA7"},
 		{"TDES BDK with the AES descriptor", "G0" + bdk + zpk + aesRest, "G1A7"},
 		{"ZPK that only decrypts", "CI" + bdk + sBlock(t, l, tr31.Header{KeyUsage: "72", Algorithm: 'T', ModeOfUse: 'D'}, zpk1) + rest, "CJA8"},

@@ -3,7 +3,6 @@ package simulator
 import (
 	"testing"
 
-	"github.com/payhsm/payhsm-gw/hostcmd"
 	"github.com/payhsm/payhsm-gw/keys"
 	"github.com/payhsm/payhsm-gw/keys/tr31"
 )
@@ -40,22 +39,8 @@ func FuzzExecuteKeyBlock(f *testing.F) {
 	hs := []*HSM{kb, NewHSM(nil)}
 	f.Fuzz(func(t *testing.T, body []byte) {
 		for _, h := range hs {
-			resp := h.Execute(nil, body)
-			if len(resp) < 4 {
-				t.Fatalf("%s: answer %q shorter than response and error codes", h.LMKKind(), resp)
-			}
-			if len(body) >= 2 {
-				rc := hostcmd.ResponseCode([2]byte{body[0], body[1]})
-				if resp[0] != rc[0] || resp[1] != rc[1] {
-					t.Fatalf("%s: answer code %q for command %q", h.LMKKind(), resp[:2], body[:2])
-				}
-			}
-			code := hostcmd.Code(resp[2:4])
-			if !code.Valid() {
-				t.Fatalf("%s: invalid error code %q", h.LMKKind(), resp[2:4])
-			}
-			if code != hostcmd.OK && len(resp) > 4 && resp[4] != 0x19 {
-				t.Fatalf("%s: error %s answer carries fields", h.LMKKind(), code)
+			if err := badAnswer(body, h.Execute(nil, body)); err != nil {
+				t.Fatalf("%s: %v", h.LMKKind(), err)
 			}
 		}
 	})

@@ -86,6 +86,15 @@ func keyField(s keys.Scheme, ct []byte) hostcmd.KeyField {
 // keys wraps under the LMK only; this is the same variant method applied to
 // a ZMK (the workaround is listed in the simulator's report).
 func exportKey(zmk []byte, s keys.Scheme, k []byte) ([]byte, bool) {
+	return underZMK(zmk, s, k, false)
+}
+
+// underZMK encrypts (or with decrypt, decrypts) in 8-byte part by part
+// under zmk with the variant of scheme s: the one method behind exportKey
+// and importKey. It reports false for a ZMK too short for a variant scheme
+// or input that is not whole parts (or has more parts than the scheme has
+// variants).
+func underZMK(zmk []byte, s keys.Scheme, in []byte, decrypt bool) ([]byte, bool) {
 	var variants []byte
 	switch s {
 	case keys.SchemeU:
@@ -93,23 +102,28 @@ func exportKey(zmk []byte, s keys.Scheme, k []byte) ([]byte, bool) {
 	case keys.SchemeT:
 		variants = []byte{0x6A, 0xDE, 0x2B}
 	}
-	if len(variants) > 0 && len(zmk) < 16 {
+	if len(variants) > 0 && (len(zmk) < 16 || len(in) > 8*len(variants)) || len(in)%8 != 0 {
 		return nil, false
 	}
-	out := make([]byte, len(k))
+	out := make([]byte, len(in))
 	var kk [24]byte
 	n := copy(kk[:], zmk)
-	for i := 0; i < len(k); i += 8 {
+	defer clear(kk[:])
+	for i := 0; i < len(in); i += 8 {
 		if len(variants) > 0 {
 			kk[8] = zmk[8] ^ variants[i/8]
 		}
 		b, err := tdes.New(kk[:n])
 		if err != nil {
+			clear(out)
 			return nil, false
 		}
-		b.Encrypt(out[i:i+8], k[i:i+8])
+		if decrypt {
+			b.Decrypt(out[i:i+8], in[i:i+8])
+		} else {
+			b.Encrypt(out[i:i+8], in[i:i+8])
+		}
 	}
-	clear(kk[:])
 	return out, true
 }
 

@@ -7,7 +7,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/payhsm/payhsm-gw/hostcmd"
 	"github.com/payhsm/payhsm-gw/keys"
 	"github.com/payhsm/payhsm-gw/keys/tr31"
 	"github.com/payhsm/payhsm-gw/pin"
@@ -165,18 +164,8 @@ func FuzzExecuteFormat48(f *testing.F) {
 	}
 	h := kbHSM(f)
 	f.Fuzz(func(t *testing.T, body []byte) {
-		resp := h.Execute(nil, body)
-		if len(resp) < 4 {
-			t.Fatalf("answer %q shorter than response and error codes", resp)
-		}
-		if len(body) >= 2 {
-			rc := hostcmd.ResponseCode([2]byte{body[0], body[1]})
-			if resp[0] != rc[0] || resp[1] != rc[1] {
-				t.Fatalf("answer code %q for command %q", resp[:2], body[:2])
-			}
-		}
-		if code := hostcmd.Code(resp[2:4]); !code.Valid() {
-			t.Fatalf("invalid error code %q", resp[2:4])
+		if err := badAnswer(body, h.Execute(nil, body)); err != nil {
+			t.Fatal(err)
 		}
 	})
 }

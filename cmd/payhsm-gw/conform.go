@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/hex"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -21,10 +20,7 @@ import (
 // per case and the closing line "N passed, N failed", and exits 1 when a case
 // failed or the target could not be reached.
 func runConform(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("payhsm-gw conform", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	target := fs.String("target", "", "HSM or gateway `ADDR` (required)")
-	headerLen := fs.Int("header-len", 4, "message header length `N` of the target (0..16)")
+	fs, target, headerLen := endpointFlags("payhsm-gw conform", "required", stderr)
 	jsonFile := fs.String("json", "", "write machine-readable results to `FILE`")
 	clearPIN := fs.String("clear-pin", "run", "clear-PIN cases (BA, NG) `POLICY`: run (an HSM), refused (a gateway: expect 68) or skip")
 	seed := fs.Uint64("seed", conformance.DefaultSeed, "`SEED` of the generated cases")
@@ -32,19 +28,12 @@ func runConform(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	only := fs.String("only", "", "run only the cases of these command `CODES` (comma-separated, e.g. CA,JG)")
 	skip := fs.String("skip", "", "leave out the cases of these command `CODES` (comma-separated), e.g. those the target lacks")
 	conns := fs.Int("conns", 1, "`N` connections to the target; cases are spread over them")
-	fs.Usage = func() {
-		w := fs.Output()
-		fmt.Fprintln(w, "Usage: payhsm-gw conform --target ADDR [flags]")
-		fmt.Fprintln(w, "\nRun the known-answer conformance suite (public vectors and cases generated")
-		fmt.Fprintln(w, "under the public test LMK) against an HSM or gateway. Prints one line per case")
-		fmt.Fprintln(w, "and 'N passed, N failed'; exits 1 if any case failed.")
-		fmt.Fprintln(w, "\nFlags:")
-		printFlags(w, fs)
-	}
-	if code, done := parseFlags(fs, args); done {
-		return code
-	}
-	if code, done := checkEndpoint(fs, stderr, *target, *headerLen); done {
+	setUsage(fs, "payhsm-gw conform --target ADDR [flags]",
+		"Run the known-answer conformance suite (public vectors and cases generated",
+		"under the public test LMK) against an HSM or gateway. Prints one line per case",
+		"and 'N passed, N failed'; exits 1 if any case failed.",
+	)
+	if code, done := parseEndpoint(fs, args, stderr, target, headerLen); done {
 		return code
 	}
 	usageErr := func(format string, a ...any) int { return usageError(fs, stderr, format, a...) }

@@ -52,6 +52,42 @@ func checkHeaderLen(fs *flag.FlagSet, stderr io.Writer, headerLen int) (code int
 	return exitOK, false
 }
 
+// endpointFlags returns the flag set of subcommand name (errors to stderr)
+// with the two flags conform and load share: --target, whose usage ends with
+// what it takes (the ADDR forms), and --header-len.
+func endpointFlags(name, takes string, stderr io.Writer) (fs *flag.FlagSet, target *string, headerLen *int) {
+	fs = flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	target = fs.String("target", "", "HSM or gateway `ADDR` ("+takes+")")
+	headerLen = fs.Int("header-len", 4, "message header length `N` of the target (0..16)")
+	return fs, target, headerLen
+}
+
+// setUsage makes fs's usage print "Usage: " and synopsis, a blank line, the
+// lines of about, and the flags.
+func setUsage(fs *flag.FlagSet, synopsis string, about ...string) {
+	fs.Usage = func() {
+		w := fs.Output()
+		fmt.Fprintln(w, "Usage: "+synopsis)
+		fmt.Fprintln(w)
+		for _, l := range about {
+			fmt.Fprintln(w, l)
+		}
+		fmt.Fprintln(w, "\nFlags:")
+		printFlags(w, fs)
+	}
+}
+
+// parseEndpoint parses args into fs (parseFlags) and then checks the
+// endpoint flags of endpointFlags (checkEndpoint): conform's and load's
+// first step. When done is true the subcommand returns code at once.
+func parseEndpoint(fs *flag.FlagSet, args []string, stderr io.Writer, target *string, headerLen *int) (code int, done bool) {
+	if code, done := parseFlags(fs, args); done {
+		return code, done
+	}
+	return checkEndpoint(fs, stderr, *target, *headerLen)
+}
+
 // checkEndpoint checks what conform and load share after their flags are
 // parsed: no positional argument, a --target (required by docs/spec/cli.md; a
 // comma-separated list for load, whose addresses are checked when dialled) and

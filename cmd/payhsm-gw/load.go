@@ -2,11 +2,9 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"os"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -22,10 +20,7 @@ import (
 // It exits 1 when the profile was not held (achieved rate off by more than
 // 1%, any wrong answer or any error).
 func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("payhsm-gw load", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	target := fs.String("target", "", "HSM or gateway `ADDR` (required; several, comma-separated, spread the connections over them)")
-	headerLen := fs.Int("header-len", 4, "message header length `N` of the target (0..16)")
+	fs, target, headerLen := endpointFlags("payhsm-gw load", "required; several, comma-separated, spread the connections over them", stderr)
 	profile := fs.String("profile", "250", "`P`: 60, 250, 1000, 2500 (commands/s, open loop) or max (saturation search); any positive rate is accepted")
 	duration := fs.Duration("duration", 30*time.Second, "measured duration `D` after the warm-up (with --profile max: each concurrency step)")
 	warmup := fs.Duration("warmup", 0, "warm-up `D` before measuring (default duration/10, at most 5s; negative: none)")
@@ -35,22 +30,15 @@ func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fixed := fs.Int("concurrency", 0, "with --profile max: keep `N` commands in flight for one step of --duration instead of searching")
 	jsonFile := fs.String("json", "", "write the JSON report to `FILE`")
 	htmlFile := fs.String("html", "", "write the HTML report (latency plots) to `FILE`")
-	fs.Usage = func() {
-		w := fs.Output()
-		fmt.Fprintln(w, "Usage: payhsm-gw load --target ADDR [flags]")
-		fmt.Fprintln(w, "\nDrive a throughput profile against an HSM or gateway with valid commands whose")
-		fmt.Fprintln(w, "answers are checked, and report the achieved rate, wrong answers and errors by code,")
-		fmt.Fprintln(w, "and latency p50/p90/p99/p99.9/max measured from each command's scheduled send time")
-		fmt.Fprintln(w, "(no coordinated omission) and from its actual write, with the sender's lag behind the")
-		fmt.Fprintln(w, "schedule. Exits 1 when the profile was not held within 1% with no wrong answers and")
-		fmt.Fprintln(w, "no errors.")
-		fmt.Fprintln(w, "\nFlags:")
-		printFlags(w, fs)
-	}
-	if code, done := parseFlags(fs, args); done {
-		return code
-	}
-	if code, done := checkEndpoint(fs, stderr, *target, *headerLen); done {
+	setUsage(fs, "payhsm-gw load --target ADDR [flags]",
+		"Drive a throughput profile against an HSM or gateway with valid commands whose",
+		"answers are checked, and report the achieved rate, wrong answers and errors by code,",
+		"and latency p50/p90/p99/p99.9/max measured from each command's scheduled send time",
+		"(no coordinated omission) and from its actual write, with the sender's lag behind the",
+		"schedule. Exits 1 when the profile was not held within 1% with no wrong answers and",
+		"no errors.",
+	)
+	if code, done := parseEndpoint(fs, args, stderr, target, headerLen); done {
 		return code
 	}
 	usageErr := func(format string, a ...any) int { return usageError(fs, stderr, format, a...) }
@@ -164,14 +152,5 @@ func byCode(m map[string]int64) string {
 	if len(m) == 0 {
 		return ""
 	}
-	codes := make([]string, 0, len(m))
-	for c := range m {
-		codes = append(codes, c)
-	}
-	sort.Strings(codes)
-	parts := make([]string, len(codes))
-	for i, c := range codes {
-		parts[i] = fmt.Sprintf("%s:%d", c, m[c])
-	}
-	return " (" + strings.Join(parts, " ") + ")"
+	return " (" + conformance.ByCode(m) + ")"
 }

@@ -15,3 +15,16 @@ func Value(c byte) (byte, bool) {
 	}
 	return 0, false
 }
+
+// Flip returns s with the digit at i changed: '0' becomes '1', any other
+// digit '0'. The conformance suite and the tests make a tampered copy of a
+// key block or MAC with it, one digit off the original.
+func Flip(s string, i int) string {
+	b := []byte(s)
+	if b[i] == '0' {
+		b[i] = '1'
+	} else {
+		b[i] = '0'
+	}
+	return string(b)
+}

@@ -15,3 +15,20 @@ func TestValueMatchesStrconv(t *testing.T) {
 		}
 	}
 }
+
+func TestFlip(t *testing.T) {
+	for _, tc := range []struct {
+		s    string
+		i    int
+		want string
+	}{
+		{"A0072", 1, "A1072"},
+		{"A0072", 0, "00072"},
+		{"A0072", 4, "A0070"},
+		{"f", 0, "0"},
+	} {
+		if got := Flip(tc.s, tc.i); got != tc.want {
+			t.Errorf("Flip(%q, %d) = %q, want %q", tc.s, tc.i, got, tc.want)
+		}
+	}
+}

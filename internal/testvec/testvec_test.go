@@ -62,3 +62,22 @@ func (r *fatalRecorder) Fatalf(string, ...any) {
 	r.failed = true
 	runtime.Goexit()
 }
+
+func TestDUKPTPINBlocks(t *testing.T) {
+	tdes, aes := DUKPTPINBlocks(t)
+	// The first block of each set, as its source prints it.
+	if tdes[0] != (DUKPTPINBlock{"FFFF9876543210E00001", "1B9C1845EB993A7A"}) ||
+		aes[0] != (DUKPTPINBlock{"123456789012345600000001", "A912150391AB65A67E52883D81CE2D15"}) {
+		t.Fatalf("first blocks %v %v", tdes[0], aes[0])
+	}
+	for _, set := range []struct {
+		blocks      []DUKPTPINBlock
+		ksn, digits int
+	}{{tdes, 20, 16}, {aes, 24, 32}} {
+		for _, b := range set.blocks {
+			if len(b.KSN) != set.ksn || len(b.Block) != set.digits {
+				t.Errorf("KSN %s: block %q", b.KSN, b.Block)
+			}
+		}
+	}
+}

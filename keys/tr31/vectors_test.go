@@ -10,18 +10,15 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/payhsm/payhsm-gw/internal/kbvec"
 	"github.com/payhsm/payhsm-gw/internal/testvec"
 	"github.com/payhsm/payhsm-gw/keys"
 )
 
+// blockVector is a vector of testdata/keyblocks.json: the block, and for
+// some the parts of its making.
 type blockVector struct {
-	Name    string `json:"name"`
-	Source  string `json:"source"`
-	KBPK    string `json:"kbpk"`
-	KBPKAlg string `json:"kbpk_alg"`
-	Block   string `json:"block"`
-	Key     string `json:"key"`
-	KCV     string `json:"kcv"`
+	kbvec.KeyBlock
 	KS      string `json:"ks"`
 	Payload string `json:"payload"`
 	Pad     string `json:"pad"`
