@@ -451,32 +451,21 @@ func TestPacerNeverEarly(t *testing.T) {
 // a target that stalls once.
 func stallServer(t *testing.T, stallAt int64, d time.Duration) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	hsm := simulator.NewHSM(nil)
 	var n atomic.Int64
-	h := hostcmd.HandlerFunc(func(dst []byte, req hostcmd.Frame) []byte {
-		if n.Add(1) == stallAt {
-			time.Sleep(d)
-		}
-		return hsm.Execute(dst, req.Body())
-	})
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
+	return frameServer(t, 4, func(c net.Conn, r *hostcmd.Reader, hsm *simulator.HSM) {
 		for {
-			c, err := ln.Accept()
+			f, err := r.ReadFrame()
 			if err != nil {
 				return
 			}
-			go hostcmd.ServeConn(ctx, c, 4, h)
+			if n.Add(1) == stallAt {
+				time.Sleep(d) // the answers behind it on this connection wait too
+			}
+			if answer(c, hsm, f, nil) != nil {
+				return
+			}
 		}
-	}()
-	t.Cleanup(func() { cancel(); ln.Close(); <-done })
-	return ln.Addr().String()
+	})
 }
 
 // With one command allowed in flight, a 400 ms stall holds back every command

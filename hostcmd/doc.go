@@ -42,7 +42,7 @@
 // every command but BA and NG (A0 included: a lost answer's key was never
 // delivered).
 //
-// # Client and server
+// # Client
 //
 // Client pipelines requests from many goroutines on one connection, tags
 // each with a generated header and matches answers by it (by order when the
@@ -51,8 +51,8 @@
 // (numbers, headers, matching, the oldest, what is left on failure), and
 // WriteLoop are shared with the gateway's HSM pool. After a
 // failed write the reader drains answers already sent for WriteFailDrain.
-// ServeConn reads frames, calls a Handler in order and writes the answers
-// in request order, one write per batch of requests read together.
+// The server side (reading frames with Reader and answering in order) is the
+// simulator's and the gateway front's.
 //
 // # Errors
 //

@@ -1,5 +1,10 @@
 package hostcmd
 
+// A plain in-order host-command server for this package's tests of Client.
+// The simulator and the gateway front answer in order with writers of their
+// own (answer-time latency and licence, and Flush of relayed answers), so
+// this one is not part of the package's API.
+
 import (
 	"context"
 	"errors"
