@@ -20,6 +20,9 @@ func TestSaturatedHSMStaysUp(t *testing.T) {
 	sim := startSim(t, simulator.Config{Latency: 5 * time.Millisecond})
 	cfg := testConfig(HSMConfig{Name: "a", Addr: sim.Addr(), Conns: 1})
 	cfg.HealthInterval = 10 * time.Millisecond
+	// The probe must get through the full window, however slowly a loaded
+	// machine runs it: the timeouts are far from what is tested.
+	cfg.ProbeTimeout = 2 * time.Second
 	cfg.CommandTimeout = 2 * time.Second
 	cfg.QueueTimeout = 5 * time.Second
 	reg := prometheus.NewRegistry()
