@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -120,61 +119,11 @@ func hedgePair(t *testing.T, reg prometheus.Registerer, log *logBuffer, mod func
 	return p, a, b
 }
 
-// timedLoad runs workers that each keep one echo command in flight and
-// records every answer's latency and any wrong or missing answer.
-type timedLoad struct {
-	stop chan struct{}
-	wg   sync.WaitGroup
-
-	mu    sync.Mutex
-	lats  []time.Duration
-	wrong []string
-}
-
-func startTimedLoad(p *Pool, workers int) *timedLoad {
-	l := &timedLoad{stop: make(chan struct{})}
-	for w := range workers {
-		l.wg.Add(1)
-		go func() {
-			defer l.wg.Done()
-			r := &Request{}
-			s := &doSink{ch: make(chan struct{}, 1)}
-			for i := 0; ; i++ {
-				select {
-				case <-l.stop:
-					return
-				default:
-				}
-				data := fmt.Sprintf("w%di%d", w, i)
-				r.Body = echo(data)
-				start := time.Now()
-				p.Submit([]*Request{r}, s)
-				<-s.ch
-				lat := time.Since(start)
-				l.mu.Lock()
-				if want := "B300" + data; r.Err() != nil || string(r.Resp) != want {
-					l.wrong = append(l.wrong, fmt.Sprintf("%s: have %q, %v; want %q", data, r.Resp, r.Err(), want))
-				}
-				l.lats = append(l.lats, lat)
-				l.mu.Unlock()
-			}
-		}()
-	}
-	return l
-}
-
-func (l *timedLoad) finish() (lats []time.Duration, wrong []string) {
-	close(l.stop)
-	l.wg.Wait()
-	slices.Sort(l.lats)
-	return l.lats, l.wrong
-}
-
 func TestHedgeAnswersFromThePartnerWhenAnHSMStalls(t *testing.T) {
 	reg := prometheus.NewRegistry()
 	var log logBuffer
 	p, _, b := hedgePair(t, reg, &log, nil)
-	l := startTimedLoad(p, 16)
+	l := startEchoLoad(p, 16)
 	time.Sleep(300 * time.Millisecond) // latencies for the hedge delay
 	b.SetBlackhole(true)               // connected, never answers
 	stalled := time.Now()
@@ -216,7 +165,7 @@ func TestHedgeOffWaitsForTheCommandTimeout(t *testing.T) {
 		c.CommandTimeout = 400 * time.Millisecond
 	})
 	b.SetBlackhole(true)
-	l := startTimedLoad(p, 4)
+	l := startEchoLoad(p, 4)
 	simtest.WaitUntil(5*time.Second, 5*time.Millisecond, func() bool {
 		return metricValue(t, reg, "payhsm_pool_retries_total", nil) > 0
 	})
@@ -318,7 +267,7 @@ func TestHedgeSpendsTheTargetsLicence(t *testing.T) {
 	p := newPool(t, cfg)
 	waitState(t, p, "a", Up)
 	waitState(t, p, "b", Up)
-	l := startTimedLoad(p, 32)
+	l := startEchoLoad(p, 32)
 	time.Sleep(1500 * time.Millisecond)
 	l.finish()
 	won := metricValue(t, reg, "payhsm_pool_hedges_total", map[string]string{"outcome": "won"})
@@ -476,7 +425,7 @@ func TestSuspectedHSMGetsNoCommandWhileThePartnerIsOutOfLicence(t *testing.T) {
 		c.HealthInterval = time.Hour      // b's probes would count as commands it received
 		c.Hedge.Budget = 1
 	})
-	l := startTimedLoad(p, 16)
+	l := startEchoLoad(p, 16)
 	time.Sleep(300 * time.Millisecond)
 	b.SetBlackhole(true)
 	// a, held to its licence, may be suspected for a moment too: wait for b.

@@ -1,10 +1,8 @@
 package pool
 
 import (
-	"fmt"
 	"maps"
 	"slices"
-	"sync"
 	"testing"
 	"time"
 
@@ -12,86 +10,6 @@ import (
 
 	"github.com/payhsm/payhsm-gw/simulator"
 )
-
-// pairLoad is steady echo traffic through Submit: each worker has one
-// command in flight at a time. For every answer it records which HSM gave
-// it and, for a command that had been written to an HSM that then failed
-// (Request.tried not empty), where it went in the end.
-type pairLoad struct {
-	stop chan struct{}
-	wg   sync.WaitGroup
-
-	mu       sync.Mutex
-	answered int
-	lost     []string       // what went wrong, one line per command
-	moved    map[string]int // failed-over commands by the HSM that answered
-	triedOn  map[uint64]int // failed-over commands by the HSMs they failed on
-}
-
-func startPairLoad(p *Pool, workers int) *pairLoad {
-	l := &pairLoad{stop: make(chan struct{}), moved: map[string]int{}, triedOn: map[uint64]int{}}
-	for w := range workers {
-		l.wg.Add(1)
-		go func() {
-			defer l.wg.Done()
-			r := &Request{}
-			s := &doSink{ch: make(chan struct{}, 1)}
-			for i := 0; ; i++ {
-				select {
-				case <-l.stop:
-					return
-				default:
-				}
-				data := fmt.Sprintf("w%di%d", w, i)
-				r.Body = echo(data)
-				p.Submit([]*Request{r}, s)
-				<-s.ch
-				l.mu.Lock()
-				switch want := "B300" + data; {
-				case r.Err() != nil:
-					l.lost = append(l.lost, fmt.Sprintf("%s: %v", data, r.Err()))
-				case string(r.Resp) != want:
-					l.lost = append(l.lost, fmt.Sprintf("%s: have %q, want %q", data, r.Resp, want))
-				default:
-					l.answered++
-					if r.tried != 0 {
-						l.moved[r.HSM()]++
-						l.triedOn[r.tried]++
-					}
-				}
-				l.mu.Unlock()
-			}
-		}()
-	}
-	return l
-}
-
-// until waits, with the load running, until cond holds.
-func (l *pairLoad) until(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(time.Millisecond)
-	}
-}
-
-func (l *pairLoad) halt() {
-	close(l.stop)
-	l.wg.Wait()
-}
-
-func (l *pairLoad) movedCount() int {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	n := 0
-	for _, k := range l.moved {
-		n += k
-	}
-	return n
-}
 
 func TestPoolFailsOverToThePartnerOfTheFailedHSM(t *testing.T) {
 	// Two HA pairs, p1 = {a1, a2} and p2 = {b1, b2}, under steady load.
@@ -138,7 +56,7 @@ func TestPoolFailsOverToThePartnerOfTheFailedHSM(t *testing.T) {
 				sims["a2"].Close()
 				waitState(t, p, "a2", Down)
 			}
-			l := startPairLoad(p, 16)
+			l := startEchoLoad(p, 16)
 			// Let every Up HSM carry traffic first.
 			l.until(t, "traffic on every HSM", func() bool {
 				for name := range sims {

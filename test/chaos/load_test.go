@@ -55,14 +55,8 @@ type latSample struct {
 // answered commands scheduled in [from, to), and how many there were.
 func (r *loadResult) quantile(q float64, from, to time.Time) (time.Duration, int) {
 	r.mu.Lock()
-	var lats []time.Duration
-	for _, s := range r.samples {
-		if !s.sched.Before(from) && s.sched.Before(to) {
-			lats = append(lats, s.lat)
-		}
-	}
-	r.mu.Unlock()
-	return quantileOf(lats, q), len(lats)
+	defer r.mu.Unlock()
+	return quantileIn(r.samples, q, from, to)
 }
 
 // countIn returns how many answered commands were scheduled in [from, to).
