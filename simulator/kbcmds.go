@@ -204,7 +204,13 @@ func (h *HSM) a6(dst []byte, r *hostcmd.A6) ([]byte, hostcmd.Code) {
 			in.Blocks = append(in.Blocks, tr31.Block{ID: b.ID, Data: b.Data})
 		}
 	}
-	under, err := h.kb.kbpk.WrapThales(in, k, nil)
+	return h.a7(dst, r.Trailer, in, k)
+}
+
+// a7 answers with k under the key-block LMK in a block with header hd,
+// and its check value.
+func (h *HSM) a7(dst []byte, trailer hostcmd.Trailer, hd tr31.Header, k keys.ClearKey) ([]byte, hostcmd.Code) {
+	under, err := h.kb.kbpk.WrapThales(hd, k, nil)
 	if err != nil {
 		return dst, kbOr15(err)
 	}
@@ -213,7 +219,7 @@ func (h *HSM) a6(dst []byte, r *hostcmd.A6) ([]byte, hostcmd.Code) {
 		return dst, hostcmd.KeyAlgorithmMismatch
 	}
 	resp := hostcmd.A7{
-		Status:      hostcmd.Status{Trailer: r.Trailer},
+		Status:      hostcmd.Status{Trailer: trailer},
 		KeyUnderLMK: hostcmd.KeyField{Scheme: hostcmd.SchemeS, Hex: under},
 		KCV:         hexUpper(kcv[:3]),
 	}
@@ -300,20 +306,7 @@ func (h *HSM) a6Variant(dst []byte, r *hostcmd.A6, zmk *clearKey) ([]byte, hostc
 	for _, b := range at.Blocks {
 		hd.Blocks = append(hd.Blocks, tr31.Block{ID: b.ID, Data: b.Data})
 	}
-	under, err := h.kb.kbpk.WrapThales(hd, k, nil)
-	if err != nil {
-		return dst, kbOr15(err)
-	}
-	kcv, err := keys.CheckValue(k)
-	if err != nil {
-		return dst, hostcmd.InternalError
-	}
-	resp := hostcmd.A7{
-		Status:      hostcmd.Status{Trailer: r.Trailer},
-		KeyUnderLMK: hostcmd.KeyField{Scheme: hostcmd.SchemeS, Hex: under},
-		KCV:         hexUpper(kcv[:3]),
-	}
-	return resp.AppendBody(dst), ""
+	return h.a7(dst, r.Trailer, hd, k)
 }
 
 // a8Variant answers A8 under a variant LMK: the variant key of the key
