@@ -1,16 +1,18 @@
 #!/usr/bin/env bash
 # bench/reststall.sh — issue 21's REST run as a new user makes it
-# (docs/reliability.md, "A REST run with a stopped HSM"): two simulators as an
+# (docs/reliability.md, "A REST run like the issue's"): two simulators as an
 # HA pair, `payhsm-gw serve` in front, and wrk posting PIN translations to
 # /v1/pin/translate closed loop over CONNS keep-alive connections for
-# DURATION. STOP_AFTER into the run one simulator is stopped with SIGSTOP
-# (connected, never answers) and STOPPED later continued. Every answer is
-# checked (status 200 and the vector's PIN block) by the wrk script.
+# DURATION seconds. STOP_AFTER seconds into the run one simulator is stopped
+# with SIGSTOP (connected, never answers) and STOPPED seconds later
+# continued. The wrk script checks every answer (status 200 and the
+# vector's PIN block).
 #
-# wrk measures each request from its own send (with a 30 s timeout, so a
-# request stuck behind the stopped HSM is a sample, not a wrk error), so its percentiles are
-# closed-loop figures; the chaos suite's TestRESTPINTranslationsWithAStoppedHSM
-# is the open-loop check at a fixed rate. Run it with nothing else busy.
+# wrk measures each request from its own send, so its percentiles are
+# closed-loop figures; its timeout is 30 s, so that a request stuck behind
+# the stopped HSM is a sample and not a wrk error. The chaos suite's
+# TestRESTPINTranslationsWithAStoppedHSM is the open-loop check at a fixed
+# rate. Run it with nothing else busy.
 #
 # Environment: OUT (default a new temporary directory), PORT (default 19700;
 # PORT+1 and PORT+2 are the simulators, PORT+3 the REST API), CONNS (64),
